@@ -1,0 +1,1 @@
+"""Plain domain objects and rules. Knows nothing of Lambda, HTTP or SQL."""

@@ -1,0 +1,60 @@
+"""Domain errors. The HTTP glue maps each class to a status code in one place (billing.http.errors)."""
+
+from __future__ import annotations
+
+
+class BillingError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    code = "billing_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(BillingError):
+    """Input that passed the schema but breaks a domain rule (unknown timezone, bad period, ...)."""
+
+    code = "validation_error"
+
+
+class InvalidPrice(InvalidInput):
+    """A price or plan definition that cannot be rated (unknown model, tiers out of order, ...)."""
+
+
+class NotFound(BillingError):
+    code = "not_found"
+
+
+class CustomerNotFound(NotFound):
+    def __init__(self, customer_id: str, *, field: str | None = None) -> None:
+        super().__init__(f"customer {customer_id!r} does not exist", field=field)
+
+
+class InvoiceNotFound(NotFound):
+    def __init__(self, invoice_id: str) -> None:
+        super().__init__(f"invoice {invoice_id!r} does not exist")
+
+
+class PlanNotFound(NotFound):
+    def __init__(self, plan_id: str, *, field: str | None = None) -> None:
+        super().__init__(f"plan {plan_id!r} does not exist", field=field)
+
+
+class Conflict(BillingError):
+    code = "conflict"
+
+
+class DuplicateEmail(Conflict):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a customer with email {email!r} already exists", field="email")
+
+
+class ConcurrentUpdate(Conflict):
+    """Someone else changed the record between our read and our write (optimistic concurrency)."""
+
+
+class InvoiceNotEditable(Conflict):
+    """Finalized and void invoices never change."""

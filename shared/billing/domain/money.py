@@ -1,0 +1,52 @@
+"""Exact money: Decimal from strings, one rounding rule.
+
+Rule: every line item is rounded once, to the currency's minor unit (ISO 4217 exponent),
+with ROUND_HALF_UP. Totals are sums of already-rounded lines, so they never need rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from billing.domain.errors import InvalidInput
+
+# ISO 4217 minor-unit exponents that differ from the usual 2. Anything not listed has 2.
+_MINOR_UNIT_EXCEPTIONS = {
+    # zero-decimal
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    # three-decimal
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    # four-decimal
+    "CLF": 4, "UYW": 4,
+}
+
+ZERO = Decimal(0)
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return _MINOR_UNIT_EXCEPTIONS.get(currency.upper(), 2)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round to the currency's minor unit, half up (0.005 USD -> 0.01)."""
+    quantum = Decimal(1).scaleb(-minor_unit_exponent(currency))
+    return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """The JSON form of an amount: a decimal string with exactly the currency's decimals."""
+    return str(round_money(amount, currency))
+
+
+def parse_decimal(value: object, *, field: str) -> Decimal:
+    """A Decimal from a string or int (or a Decimal); floats are refused because they are inexact."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise InvalidInput(f"{field} must be a decimal string or integer, not {type(value).__name__}", field=field)
+    try:
+        result = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise InvalidInput(f"{field} is not a decimal number: {value!r}", field=field) from None
+    if not result.is_finite():
+        raise InvalidInput(f"{field} must be a finite number", field=field)
+    return result
