@@ -13,12 +13,34 @@ from billing.domain.errors import InvalidInput
 # ISO 4217 minor-unit exponents that differ from the usual 2. Anything not listed has 2.
 _MINOR_UNIT_EXCEPTIONS = {
     # zero-decimal
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
     # three-decimal
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
     # four-decimal
-    "CLF": 4, "UYW": 4,
+    "CLF": 4,
+    "UYW": 4,
 }
 
 ZERO = Decimal(0)
@@ -41,7 +63,7 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 def parse_decimal(value: object, *, field: str) -> Decimal:
     """A Decimal from a string or int (or a Decimal); floats are refused because they are inexact."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise InvalidInput(f"{field} must be a decimal string or integer, not {type(value).__name__}", field=field)
     try:
         result = Decimal(str(value)) if not isinstance(value, Decimal) else value

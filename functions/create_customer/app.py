@@ -1,0 +1,17 @@
+"""POST /v1/customers — create a customer (409 when the email is taken)."""
+
+from billing import bootstrap
+from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.schemas import CreateCustomerRequest, CustomerOut
+
+app = create_resolver()
+
+
+@app.post("/v1/customers")
+def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]:
+    customer = bootstrap.services().customers.create(name=body.name, email=body.email, timezone_name=body.timezone)
+    metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
+    return CustomerOut.of(customer), 201
+
+
+lambda_handler = entrypoint(app)

@@ -1,0 +1,28 @@
+"""GET /v1/customers/{customer_id}/usage?start=&end=[&window=hour|day&tz=] — totals or a time series."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from billing import bootstrap
+from billing.http.app import create_resolver, entrypoint
+from billing.http.schemas import IsoInstant, UsageOut, UsagePointOut
+from billing.services import Window
+
+app = create_resolver()
+
+
+@app.get("/v1/customers/<customer_id>/usage")
+def get_usage(
+    customer_id: str,
+    start: Annotated[IsoInstant, Query()],
+    end: Annotated[IsoInstant, Query()],
+    window: Annotated[Window | None, Query()] = None,
+    tz: Annotated[str | None, Query()] = None,
+) -> list[UsageOut] | list[UsagePointOut]:
+    usage = bootstrap.services().usage
+    if window is None:
+        return [UsageOut.of(total) for total in usage.totals(customer_id, start, end)]
+    return [UsagePointOut.of(point) for point in usage.series(customer_id, start, end, window, tz)]
+
+
+lambda_handler = entrypoint(app)

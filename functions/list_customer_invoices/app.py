@@ -1,0 +1,15 @@
+"""GET /v1/customers/{customer_id}/invoices — a customer's invoices with line items, newest first."""
+
+from billing import bootstrap
+from billing.http.app import create_resolver, entrypoint
+from billing.http.schemas import InvoiceOut
+
+app = create_resolver()
+
+
+@app.get("/v1/customers/<customer_id>/invoices")
+def list_customer_invoices(customer_id: str) -> list[InvoiceOut]:
+    return [InvoiceOut.of(invoice) for invoice in bootstrap.services().invoices.for_customer(customer_id)]
+
+
+lambda_handler = entrypoint(app)

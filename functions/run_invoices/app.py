@@ -1,0 +1,27 @@
+"""POST /v1/invoices/run?period=YYYY-MM[&unit_price=] — create or recompute the period's draft invoices."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from billing import bootstrap
+from billing.domain.time import BillingPeriod
+from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.schemas import BillingRunOut
+
+app = create_resolver()
+
+
+@app.post("/v1/invoices/run")
+def run_invoices(
+    period: Annotated[str, Query()],
+    unit_price: Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)] = None,
+) -> BillingRunOut:
+    run = bootstrap.services().billing.run(BillingPeriod.parse(period), unit_price=unit_price)
+    metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
+    return BillingRunOut(
+        period=run.period, invoices_generated=run.invoices_generated, invoice_ids=list(run.invoice_ids)
+    )
+
+
+lambda_handler = entrypoint(app)

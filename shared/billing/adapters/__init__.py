@@ -1,0 +1,1 @@
+"""Storage adapters implementing billing.ports. Services never import these; bootstrap does."""

@@ -1,0 +1,98 @@
+"""The domain's plain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    email: str
+    timezone: str
+    created_at: datetime
+    plan_id: str | None = None
+    currency: str = "USD"
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    """One metered event. `id` is the client's transaction id: unique per customer, forever."""
+
+    customer_id: str
+    id: str
+    feature: str
+    quantity: Decimal
+    ts: int  # microseconds since the epoch, UTC
+    period: str  # billing period (YYYY-MM) of `ts` in the customer's timezone
+    properties: Mapping[str, str] | None = None
+
+
+@dataclass(slots=True)
+class UsageAggregate:
+    """What rollups keep for a set of events of one feature: enough for sum, count, max and latest."""
+
+    sum: Decimal
+    count: int
+    max: Decimal
+    latest_ts: int
+    latest_quantity: Decimal
+
+    @classmethod
+    def of(cls, quantity: Decimal, ts: int) -> UsageAggregate:
+        return cls(quantity, 1, quantity, ts, quantity)
+
+    def add(self, quantity: Decimal, ts: int) -> None:
+        self.sum += quantity
+        self.count += 1
+        self.max = max(self.max, quantity)
+        if ts >= self.latest_ts:
+            self.latest_ts, self.latest_quantity = ts, quantity
+
+    def merge(self, other: UsageAggregate) -> None:
+        self.sum += other.sum
+        self.count += other.count
+        self.max = max(self.max, other.max)
+        if other.latest_ts >= self.latest_ts:
+            self.latest_ts, self.latest_quantity = other.latest_ts, other.latest_quantity
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """Per event of a batch, in order: True when stored now, False when its id was already stored."""
+
+    stored: tuple[bool, ...]
+
+    @property
+    def accepted(self) -> int:
+        return sum(self.stored)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.stored) - self.accepted
+
+
+@dataclass(frozen=True)
+class FeatureUsage:
+    feature: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    feature: str
+    window_start: datetime  # aware, in the zone the series was asked for
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class CustomerPeriodUsage:
+    """A customer's rolled-up usage for one billing period, per feature."""
+
+    customer_id: str
+    period: str
+    features: Mapping[str, UsageAggregate] = field(default_factory=dict)

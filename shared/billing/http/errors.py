@@ -1,0 +1,65 @@
+"""The one map from errors to HTTP responses. Every error body has the same shape:
+
+{"error": {"code": "validation_error", "message": "...", "fields": [{"field": "events[3].quantity", "message": "..."}]}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound
+
+_STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
+    (InvalidInput, HTTPStatus.BAD_REQUEST),
+    (NotFound, HTTPStatus.NOT_FOUND),
+    (Conflict, HTTPStatus.CONFLICT),
+)
+
+
+def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = list(fields)
+    return Response(status_code=status, content_type="application/json", body=json.dumps({"error": error}))
+
+
+def field_path(location: Iterable[Any]) -> str:
+    """('body', 'events', 3, 'quantity') -> 'events[3].quantity'; ('query', 'start') -> 'start'."""
+    path = ""
+    for part in list(location)[1:]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
+
+
+def _validation_fields(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    fields = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            return [{"field": "body", "message": "request body is not valid JSON"}]
+        fields.append({"field": field_path(error.get("loc", ())), "message": error.get("msg", "invalid")})
+    return fields
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        fields = _validation_fields(error.errors())
+        message = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+        return error_response(HTTPStatus.BAD_REQUEST, "validation_error", message, fields)
+
+    @app.exception_handler(BillingError)
+    def _domain_error(error: BillingError) -> Response:
+        status = next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+        fields = [{"field": error.field, "message": error.message}] if error.field else []
+        return error_response(status, error.code, error.message, fields)
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")

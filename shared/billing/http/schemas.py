@@ -1,0 +1,228 @@
+"""Request and response bodies of the /v1 API (pydantic at the boundary; domain objects inside).
+
+Quantities and money leave as decimal strings: JSON numbers are floats in most clients.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from billing.domain.invoices import Invoice, LineItem
+from billing.domain.models import Customer, FeatureUsage, UsagePoint
+from billing.domain.money import format_money
+from billing.domain.time import iso_utc
+from billing.services.ingest import IngestResult, NewEvent
+
+MAX_EVENTS_PER_BATCH = 1000
+
+
+def _iso_instant(value: Any) -> datetime:
+    """ISO 8601 text with a timezone, nothing else (no epoch numbers, no naive times)."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 string with a timezone, e.g. 2025-09-01T12:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("must include a timezone (Z or an offset such as +02:00)")
+    return parsed
+
+
+def _scalar_properties(value: Any) -> Any:
+    """Event properties are flat: strings, numbers or booleans, kept as strings."""
+    if not isinstance(value, dict):
+        return value
+    cleaned = {}
+    for key, item in value.items():
+        if isinstance(item, bool):
+            cleaned[key] = "true" if item else "false"
+        elif isinstance(item, str | int | Decimal):
+            cleaned[key] = str(item)
+        else:
+            raise ValueError(f"property {key!r} must be a string, number or boolean")
+    return cleaned
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
+Quantity = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+FeatureName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateCustomerRequest(RequestModel):
+    name: Text
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+
+
+class EventIn(RequestModel):
+    feature: FeatureName
+    quantity: Quantity
+    ts: IsoInstant
+    id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    properties: Annotated[dict[str, str] | None, BeforeValidator(_scalar_properties)] = None
+
+    def to_new_event(self) -> NewEvent:
+        return NewEvent(self.feature, self.quantity, self.ts, self.id, self.properties)
+
+
+class EventBatchRequest(RequestModel):
+    customer_id: Text
+    events: Annotated[list[EventIn], Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)]
+
+
+def decimal_text(value: Decimal) -> str:
+    """A quantity as plain decimal text: 1E+3 -> '1000', 2.50 -> '2.50'."""
+    return format(value, "f")
+
+
+class CustomerOut(BaseModel):
+    id: str
+    name: str
+    email: str
+    timezone: str
+    currency: str
+    plan_id: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerOut:
+        return cls(
+            id=customer.id,
+            name=customer.name,
+            email=customer.email,
+            timezone=customer.timezone,
+            currency=customer.currency,
+            plan_id=customer.plan_id,
+            created_at=iso_utc(customer.created_at),
+        )
+
+
+class EventResultOut(BaseModel):
+    index: int
+    id: str
+    status: str
+
+
+class IngestOut(BaseModel):
+    accepted: int
+    duplicates: int
+    results: list[EventResultOut]
+
+    @classmethod
+    def of(cls, result: IngestResult) -> IngestOut:
+        return cls(
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            results=[
+                EventResultOut(index=o.index, id=o.id, status="duplicate" if o.duplicate else "accepted")
+                for o in result.outcomes
+            ],
+        )
+
+
+class UsageOut(BaseModel):
+    feature: str
+    quantity: str
+
+    @classmethod
+    def of(cls, usage: FeatureUsage) -> UsageOut:
+        return cls(feature=usage.feature, quantity=decimal_text(usage.quantity))
+
+
+class UsagePointOut(BaseModel):
+    feature: str
+    window_start: str
+    quantity: str
+
+    @classmethod
+    def of(cls, point: UsagePoint) -> UsagePointOut:
+        return cls(
+            feature=point.feature, window_start=point.window_start.isoformat(), quantity=decimal_text(point.quantity)
+        )
+
+
+class LineItemOut(BaseModel):
+    type: str
+    description: str
+    amount: str
+    feature: str | None = None
+    quantity: str | None = None
+    unit_price: str | None = None
+    breakdown: list[dict[str, Any]] = []
+
+    @classmethod
+    def of(cls, line: LineItem, currency: str) -> LineItemOut:
+        return cls(
+            type=line.type.value,
+            description=line.description,
+            amount=format_money(line.amount, currency),
+            feature=line.feature,
+            quantity=None if line.quantity is None else decimal_text(line.quantity),
+            unit_price=None if line.unit_price is None else decimal_text(line.unit_price),
+            breakdown=list(line.breakdown),
+        )
+
+
+class InvoiceOut(BaseModel):
+    id: str
+    customer_id: str
+    period: str
+    period_start: str
+    period_end: str
+    status: str
+    currency: str
+    subtotal: str
+    credits_applied: str
+    total: str
+    line_items: list[LineItemOut]
+    created_at: str
+    updated_at: str
+    finalized_at: str | None
+    voided_at: str | None
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> InvoiceOut:
+        money = invoice.currency
+        return cls(
+            id=invoice.id,
+            customer_id=invoice.customer_id,
+            period=invoice.period,
+            period_start=iso_utc(invoice.period_start),
+            period_end=iso_utc(invoice.period_end),
+            status=invoice.status.value,
+            currency=money,
+            subtotal=format_money(invoice.subtotal, money),
+            credits_applied=format_money(invoice.credits_applied, money),
+            total=format_money(invoice.total, money),
+            line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
+            created_at=iso_utc(invoice.created_at),
+            updated_at=iso_utc(invoice.updated_at),
+            finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
+            voided_at=None if invoice.voided_at is None else iso_utc(invoice.voided_at),
+        )
+
+
+class BillingRunOut(BaseModel):
+    period: str
+    invoices_generated: int
+    invoice_ids: list[str]
+
+
+class HealthOut(BaseModel):
+    status: str

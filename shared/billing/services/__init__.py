@@ -1,0 +1,18 @@
+"""Use cases. Each service receives the storage port (billing.ports) and a clock; none imports an adapter."""
+
+from billing.services.billing import BillingRun, BillingService
+from billing.services.customers import CustomerService
+from billing.services.ingest import IngestService, NewEvent
+from billing.services.invoices import InvoiceService
+from billing.services.usage import UsageService, Window
+
+__all__ = [
+    "BillingRun",
+    "BillingService",
+    "CustomerService",
+    "IngestService",
+    "InvoiceService",
+    "NewEvent",
+    "UsageService",
+    "Window",
+]
