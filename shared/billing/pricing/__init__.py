@@ -1,0 +1,26 @@
+"""Pricing models as strategies (per_unit, graduated, volume, package) behind a factory keyed by name.
+
+Pure domain code: Decimal in, unrounded Decimal out. The invoice rounds each line once (billing.domain.money).
+"""
+
+from billing.pricing.aggregation import Aggregation, aggregate, aggregation_named
+from billing.pricing.factory import MODELS, Price, price_from_spec
+from billing.pricing.models import Graduated, Package, PerUnit, PriceModel, Tier, Volume
+from billing.pricing.rating import Rating, TierCharge
+
+__all__ = [
+    "MODELS",
+    "Aggregation",
+    "Graduated",
+    "Package",
+    "PerUnit",
+    "Price",
+    "PriceModel",
+    "Rating",
+    "Tier",
+    "TierCharge",
+    "Volume",
+    "aggregate",
+    "aggregation_named",
+    "price_from_spec",
+]

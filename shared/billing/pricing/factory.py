@@ -1,0 +1,92 @@
+"""A plan's price for one feature, built from the API's JSON spec by model name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from billing.domain.errors import InvalidPrice
+from billing.pricing._fields import mapping, refuse_unknown_keys, require
+from billing.pricing.aggregation import Aggregation, aggregation_named
+from billing.pricing.models import Graduated, Package, PerUnit, PriceModel, Volume
+from billing.pricing.rating import Rating
+
+# Adding a pricing model: write its strategy class (billing.pricing.models) and list it here.
+MODELS: Mapping[str, type[PriceModel]] = {model.name: model for model in (PerUnit, Graduated, Volume, Package)}
+
+_PRICE_KEYS = frozenset({"feature", "model", "aggregation", "property"})
+
+
+@dataclass(frozen=True)
+class Price:
+    """How one feature is aggregated over a period and what that quantity costs."""
+
+    feature: str
+    model: PriceModel
+    aggregation: Aggregation = Aggregation.SUM
+    property: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_feature(self.feature, field="feature")
+        object.__setattr__(self, "aggregation", aggregation_named(self.aggregation))
+        _check_property(self.aggregation, self.property, field="property")
+
+    def rate(self, quantity: Decimal) -> Rating:
+        return self.model.rate(quantity)
+
+    def to_spec(self) -> dict[str, Any]:
+        """The canonical JSON-able spec (decimals as strings); `price_from_spec` reads it back equal."""
+        spec: dict[str, Any] = {
+            "feature": self.feature,
+            "model": self.model.name,
+            "aggregation": self.aggregation.value,
+        }
+        if self.property is not None:
+            spec["property"] = self.property
+        spec.update(self.model.to_spec())
+        return spec
+
+
+def price_from_spec(spec: Mapping[str, Any], *, field: str = "prices[0]") -> Price:
+    """Validate one price spec; every InvalidPrice names the exact path, e.g. `prices[1].tiers[2].up_to`."""
+    spec = mapping(spec, field=field)
+    model = _model_named(spec.get("model"), field=f"{field}.model")
+    feature = _check_feature(require(spec, "feature", field=field), field=f"{field}.feature")
+    raw_aggregation = spec.get("aggregation")
+    aggregation = (
+        Aggregation.SUM if raw_aggregation is None else aggregation_named(raw_aggregation, field=f"{field}.aggregation")
+    )
+    property_ = _check_property(aggregation, spec.get("property"), field=f"{field}.property")
+    refuse_unknown_keys(spec, _PRICE_KEYS | model.spec_keys, field=field, what=f"a {model.name} price")
+    return Price(feature, model.from_spec(spec, field=field), aggregation, property_)
+
+
+def _model_named(raw: object, *, field: str) -> type[PriceModel]:
+    if isinstance(raw, str) and raw in MODELS:
+        return MODELS[raw]
+    known = ", ".join(sorted(MODELS))
+    if raw is None:
+        raise InvalidPrice(f"{field} is required (one of {known})", field=field)
+    raise InvalidPrice(f"{field}: unknown pricing model {raw!r} (known: {known})", field=field)
+
+
+def _check_feature(raw: object, *, field: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidPrice(f"{field} must be a non-empty string", field=field)
+    return raw
+
+
+def _check_property(aggregation: Aggregation, raw: object, *, field: str) -> str | None:
+    if aggregation is Aggregation.UNIQUE_COUNT:
+        if not isinstance(raw, str) or not raw.strip():
+            raise InvalidPrice(
+                f"{field} is required with aggregation unique_count (the event property to count)", field=field
+            )
+        return raw
+    if raw is not None:
+        raise InvalidPrice(
+            f"{field} is only allowed with aggregation unique_count, not {aggregation.value}", field=field
+        )
+    return None
