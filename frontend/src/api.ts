@@ -1,0 +1,264 @@
+// Typed fetch client for the billing API (/v1/*).
+//
+// Money and quantities are decimal STRINGS on the wire and stay strings here:
+// nothing in this module turns them into JS numbers.
+
+export type Decimal = string;
+
+export interface Customer {
+  id: string;
+  name: string;
+  email: string;
+  timezone: string;
+  plan_id: string | null;
+  created_at: string;
+}
+
+export interface NewCustomer {
+  name: string;
+  email: string;
+  timezone?: string;
+}
+
+export interface EventInput {
+  feature: string;
+  /** A number or a decimal string; the dashboard sends what the user typed, as a string. */
+  quantity: Decimal | number;
+  /** ISO 8601 with a timezone designator. */
+  ts: string;
+  id?: string;
+  properties?: Record<string, unknown>;
+}
+
+export interface EventBatch {
+  customer_id: string;
+  events: EventInput[];
+}
+
+export interface EventResult {
+  index: number;
+  id: string;
+  status: "accepted" | "duplicate" | string;
+}
+
+export interface BatchResult {
+  accepted: number;
+  duplicates: number;
+  results: EventResult[];
+}
+
+export type UsageWindow = "hour" | "day";
+
+export interface UsageTotal {
+  feature: string;
+  quantity: Decimal;
+}
+
+export interface UsageBucket {
+  feature: string;
+  /** ISO 8601 with the customer's UTC offset. */
+  window_start: string;
+  quantity: Decimal;
+}
+
+export interface BillingRunResult {
+  invoices_generated: number;
+  period: string;
+  invoice_ids: string[];
+}
+
+export type LineItemType = "usage" | "minimum" | "adjustment" | "credit";
+
+export interface LineItem {
+  type: LineItemType | string;
+  feature?: string | null;
+  quantity?: Decimal | null;
+  unit_price?: Decimal | null;
+  amount: Decimal;
+  description: string;
+}
+
+export interface Invoice {
+  id: string;
+  customer_id: string;
+  period: string;
+  period_start: string;
+  period_end: string;
+  status: string;
+  currency: string;
+  subtotal: Decimal;
+  credits_applied: Decimal;
+  total: Decimal;
+  line_items: LineItem[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ApiErrorKind = "http" | "network" | "invalid-response";
+
+/** Every failure of the client: an HTTP error status, an unreachable API, or an unreadable body. */
+export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  /** HTTP status; 0 when the request never got a response. */
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly fields: FieldError[];
+
+  constructor(
+    kind: ApiErrorKind,
+    message: string,
+    options: { status?: number; code?: string | undefined; fields?: FieldError[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ApiError";
+    this.kind = kind;
+    this.status = options.status ?? 0;
+    this.code = options.code;
+    this.fields = options.fields ?? [];
+  }
+}
+
+export interface ApiConfig {
+  /** "" means same origin (requests go to /v1/...). May include a stage path, e.g. https://x.example/prod */
+  baseUrl: string;
+  apiKey: string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** Send the Authorization header (default true). */
+  auth?: boolean;
+}
+
+export function buildUrl(baseUrl: string, path: string, query?: Query): string {
+  const base = baseUrl.trim().replace(/\/+$/, "");
+  let url = `${base}${path}`;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== "") params.set(key, String(value));
+    }
+    const qs = params.toString();
+    if (qs) url += `?${qs}`;
+  }
+  return url;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Turns an error body (handler shape or gateway shape) into an ApiError. */
+export function errorFromResponse(status: number, statusText: string, body: unknown): ApiError {
+  if (isRecord(body) && isRecord(body["error"])) {
+    const err = body["error"];
+    const fields: FieldError[] = [];
+    if (Array.isArray(err["fields"])) {
+      for (const f of err["fields"]) {
+        if (isRecord(f)) fields.push({ field: String(f["field"] ?? ""), message: String(f["message"] ?? "") });
+      }
+    }
+    const code = typeof err["code"] === "string" ? err["code"] : undefined;
+    const message = typeof err["message"] === "string" && err["message"] ? err["message"] : `HTTP ${status}`;
+    return new ApiError("http", message, { status, code, fields });
+  }
+  if (isRecord(body) && typeof body["message"] === "string") {
+    let message = body["message"];
+    if (status === 401) message += " (check the API key in Settings)";
+    else if (status === 403) message += " (the API key is not allowed to do this)";
+    return new ApiError("http", message, { status });
+  }
+  const text = typeof body === "string" && body.trim() ? `: ${body.trim().slice(0, 200)}` : "";
+  return new ApiError("http", `HTTP ${status} ${statusText}`.trim() + text, { status });
+}
+
+export class ApiClient {
+  constructor(private readonly getConfig: () => ApiConfig) {}
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const config = this.getConfig();
+    const url = buildUrl(config.baseUrl, path, options.query);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (options.auth !== false) headers["Authorization"] = `Bearer ${config.apiKey}`;
+    const init: RequestInit = { method, headers };
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(options.body);
+    }
+
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new ApiError("network", `Network error: could not reach ${url} (${detail})`, { cause });
+    }
+
+    const raw = await response.text();
+    let body: unknown = undefined;
+    if (raw) {
+      try {
+        body = JSON.parse(raw) as unknown;
+      } catch {
+        body = raw;
+      }
+    }
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, body);
+    if (raw && typeof body === "string") {
+      throw new ApiError("invalid-response", `Expected JSON from ${url}, got: ${raw.slice(0, 200)}`, {
+        status: response.status,
+      });
+    }
+    return body as T;
+  }
+
+  health(): Promise<{ status: string }> {
+    return this.request("GET", "/v1/health", { auth: false });
+  }
+
+  createCustomer(input: NewCustomer): Promise<Customer> {
+    return this.request("POST", "/v1/customers", { body: input });
+  }
+
+  listCustomers(): Promise<Customer[]> {
+    return this.request("GET", "/v1/customers");
+  }
+
+  getCustomer(id: string): Promise<Customer> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(id)}`);
+  }
+
+  ingestBatch(batch: EventBatch): Promise<BatchResult> {
+    return this.request("POST", "/v1/events/batch", { body: batch });
+  }
+
+  usageTotals(customerId: string, start: string, end: string): Promise<UsageTotal[]> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, { query: { start, end } });
+  }
+
+  usageWindows(customerId: string, start: string, end: string, window: UsageWindow): Promise<UsageBucket[]> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, {
+      query: { start, end, window },
+    });
+  }
+
+  runBilling(period: string, unitPrice: string): Promise<BillingRunResult> {
+    return this.request("POST", "/v1/invoices/run", { query: { period, unit_price: unitPrice } });
+  }
+
+  listInvoices(customerId: string): Promise<Invoice[]> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/invoices`);
+  }
+
+  getInvoice(id: string): Promise<Invoice> {
+    return this.request("GET", `/v1/invoices/${encodeURIComponent(id)}`);
+  }
+}

@@ -1,0 +1,179 @@
+"""Build checks for the dashboard in frontend/ (TypeScript compiled by tsc, no bundler).
+
+Runs the real npm scripts: `npm ci` when node_modules is missing, `npm run typecheck`,
+`npm run build`, then inspects dist/: the static files are there, every form control
+with an id has a <label for=id>, every button has visible text, and every ES module
+import is a relative ".js" path that exists (the browser loads them unbundled).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
+DIST = FRONTEND / "dist"
+NPM_TIMEOUT = 600
+
+
+def _npm(*args: str) -> subprocess.CompletedProcess[str]:
+    npm = shutil.which("npm")
+    assert npm, "npm is not on PATH (Node 20+ is required to build the dashboard)"
+    env = {
+        **os.environ,
+        "CI": "true",
+        "NO_UPDATE_NOTIFIER": "1",
+        "npm_config_fund": "false",
+        "npm_config_audit": "false",
+    }
+    return subprocess.run(
+        [npm, *args],
+        cwd=FRONTEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=NPM_TIMEOUT,
+        check=False,
+    )
+
+
+def _assert_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
+    assert result.returncode == 0, f"{what} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    tsc = FRONTEND / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        _assert_ok(_npm("ci"), "npm ci")
+    assert tsc.exists(), "npm ci did not install typescript"
+    return FRONTEND / "node_modules"
+
+
+@pytest.fixture(scope="module")
+def dist(node_modules: Path) -> Path:
+    _assert_ok(_npm("run", "build"), "npm run build")
+    return DIST
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[tuple[str, dict[str, str | None]]] = []
+        self.label_for: set[str] = set()
+        self.ids: list[str] = []
+        self.buttons: list[dict[str, object]] = []
+        self.scripts: list[dict[str, str | None]] = []
+        self._button: dict[str, object] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(str(a["id"]))
+        if tag in ("input", "select", "textarea"):
+            self.controls.append((tag, a))
+        elif tag == "label" and a.get("for"):
+            self.label_for.add(str(a["for"]))
+        elif tag == "button":
+            self._button = {"attrs": a, "text": ""}
+        elif tag == "script":
+            self.scripts.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None:
+            self.buttons.append(self._button)
+            self._button = None
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button["text"] = str(self._button["text"]) + data
+
+
+@pytest.fixture(scope="module")
+def page(dist: Path) -> _FormParser:
+    parser = _FormParser()
+    parser.feed((dist / "index.html").read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def test_typescript_pinned_to_exact_5x() -> None:
+    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
+    version = package["devDependencies"]["typescript"]
+    assert re.fullmatch(r"5\.\d+\.\d+", version), f"typescript must be pinned exactly, got {version!r}"
+    lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/typescript"]["version"] == version
+    assert {"build", "typecheck"} <= set(package["scripts"])
+
+
+def test_typecheck_passes(node_modules: Path) -> None:
+    _assert_ok(_npm("run", "typecheck"), "npm run typecheck")
+
+
+def test_build_outputs_static_files_and_modules(dist: Path) -> None:
+    for name in ("index.html", "main.js", "styles.css"):
+        assert (dist / name).is_file(), f"dist/{name} missing after npm run build"
+    for name in ("api.js", "chart.js"):
+        assert (dist / name).is_file(), f"dist/{name} missing after npm run build"
+
+
+def test_index_loads_main_as_module(page: _FormParser) -> None:
+    assert any(s.get("type") == "module" and s.get("src") == "./main.js" for s in page.scripts), page.scripts
+
+
+def test_every_form_control_with_id_has_a_label(page: _FormParser) -> None:
+    with_id = [(tag, a) for tag, a in page.controls if a.get("id")]
+    assert len(with_id) >= 15, f"expected the dashboard's form controls, found {len(with_id)}"
+    missing = [f"<{tag} id={a['id']}>" for tag, a in with_id if a["id"] not in page.label_for]
+    assert not missing, f"controls without <label for=...>: {missing}"
+    unlabelled = [f"<{tag} {a}>" for tag, a in page.controls if not a.get("id") and a.get("type") != "hidden"]
+    assert not unlabelled, f"form controls without an id (so no label can point at them): {unlabelled}"
+
+
+def test_ids_are_unique_and_buttons_have_visible_text(page: _FormParser) -> None:
+    duplicates = sorted({i for i in page.ids if page.ids.count(i) > 1})
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    nameless = [b["attrs"] for b in page.buttons if not str(b["text"]).strip()]
+    assert not nameless, f"buttons without visible text: {nameless}"
+
+
+def test_main_controls_exist(page: _FormParser) -> None:
+    expected = {
+        "api-base-url", "api-key",
+        "customer-name", "customer-email", "customer-timezone",
+        "events-customer-select", "events-customer-id", "events-raw",
+        "usage-customer-select", "usage-customer-id", "usage-start", "usage-end", "usage-window",
+        "billing-period", "billing-unit-price",
+        "invoices-customer-select", "invoices-customer-id", "invoice-id",
+        "settings-error", "customers-error", "events-error", "usage-error", "billing-error", "invoices-error",
+        "customers-list", "events-result", "usage-result", "billing-result", "invoices-result",
+    }  # fmt: skip
+    missing = expected - set(page.ids)
+    assert not missing, f"missing element ids: {sorted(missing)}"
+
+
+_IMPORT = re.compile(
+    r"""(?:^|;|\s)(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']"""  # import/export ... from "x"
+    r"""|import\(\s*["']([^"']+)["']\s*\)"""  # dynamic import("x")
+)
+
+
+def test_module_imports_resolve_in_the_browser(dist: Path) -> None:
+    js_files = sorted(dist.rglob("*.js"))
+    assert js_files
+    problems = []
+    for js in js_files:
+        for match in _IMPORT.finditer(js.read_text(encoding="utf-8")):
+            spec = match.group(1) or match.group(2)
+            if not (spec.startswith("./") or spec.startswith("../")) or not spec.endswith(".js"):
+                problems.append(f"{js.relative_to(dist)}: {spec!r} is not a relative .js path")
+            elif not (js.parent / spec).resolve().is_file():
+                problems.append(f"{js.relative_to(dist)}: {spec!r} does not exist in dist/")
+    assert not problems, "\n".join(problems)
