@@ -8,10 +8,14 @@ write. Adapters translate backend errors into domain errors (billing.domain.erro
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
-from billing.domain.invoices import Invoice
+from billing.domain.credits import CreditEntry
+from billing.domain.invoices import Invoice, InvoiceStatus
 from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
+from billing.pricing.plans import Plan
 
 
 class CustomerRepository(Protocol):
@@ -22,6 +26,34 @@ class CustomerRepository(Protocol):
 
     def list(self, *, limit: int, after: str | None = None) -> list[Customer]:
         """Customers ordered by id, starting after the given id (keyset paging)."""
+
+    def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
+        """Put the customer on a plan (and its currency) if their stored version is still
+        `expected_version`; return the customer with the next version. Raises ConcurrentUpdate otherwise,
+        CustomerNotFound when there is no such customer."""
+
+
+class PlanRepository(Protocol):
+    def add(self, plan: Plan) -> None:
+        """Store a new plan. Plans are immutable: there is no update."""
+
+    def get(self, plan_id: str) -> Plan | None: ...
+
+    def list(self, *, limit: int, after: str | None = None) -> list[Plan]:
+        """Plans ordered by id, starting after the given id (keyset paging)."""
+
+
+class CreditRepository(Protocol):
+    """A customer's prepaid-credit ledger: append-only entries, the balance is their sum."""
+
+    def add(self, entry: CreditEntry) -> None:
+        """Append a grant. Raises Conflict when an entry with that id exists."""
+
+    def entries(self, customer_id: str) -> list[CreditEntry]:
+        """The customer's entries, oldest first."""
+
+    def balance(self, customer_id: str, currency: str) -> Decimal:
+        """The sum of the customer's entries in that currency."""
 
 
 class UsageRepository(Protocol):
@@ -43,6 +75,10 @@ class UsageRepository(Protocol):
     def all_period_usage(self, period: str) -> Iterator[CustomerPeriodUsage]:
         """Every customer's usage for a period, ordered by customer id, streamed."""
 
+    def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
+        """One customer's rolled-up usage for every period they have usage in, oldest first
+        (one query on the customer's partition; used to spot late usage of finalized periods)."""
+
 
 class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None: ...
@@ -55,8 +91,34 @@ class InvoiceRepository(Protocol):
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
         runs can never both write, and never two invoices for one customer and period."""
 
+    def list_by_status(self, status: InvoiceStatus, *, period_end_before: datetime) -> list[Invoice]:
+        """Invoices in that status whose period ended at or before the instant, oldest period end first
+        (a DynamoDB GSI keyed by status and sorted by period end serves it)."""
+
+    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
+        """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`,
+        append the credit `consumption` it applied (refused if it would take the balance below zero),
+        and move the customer's version on from `customer_version`. Raises ConcurrentUpdate if the
+        invoice or the customer changed since they were read, or the credit is no longer there."""
+
+    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+        """One atomic write, like `finalize`: store the voided `invoice`, append the `restoration` of
+        the credit it had consumed, move the customer's version on. Raises ConcurrentUpdate when stale."""
+
 
 class Storage(Protocol):
-    customers: CustomerRepository
-    usage: UsageRepository
-    invoices: InvoiceRepository
+    # Read-only members, so an adapter may expose its own repository classes.
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+
+    @property
+    def plans(self) -> PlanRepository: ...
+
+    @property
+    def credits(self) -> CreditRepository: ...

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, LineType
+from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -38,6 +39,7 @@ def line_to_record(line: LineItem) -> dict[str, Any]:
         "quantity": _dec(line.quantity),
         "unit_price": _dec(line.unit_price),
         "breakdown": list(line.breakdown),
+        "adjusts_period": line.adjusts_period,
     }
 
 
@@ -50,6 +52,7 @@ def line_from_record(record: dict[str, Any]) -> LineItem:
         quantity=_undec(record.get("quantity")),
         unit_price=_undec(record.get("unit_price")),
         breakdown=tuple(record.get("breakdown") or ()),
+        adjusts_period=record.get("adjusts_period"),
     )
 
 
@@ -68,6 +71,9 @@ def invoice_to_record(invoice: Invoice) -> dict[str, Any]:
         "voided_at": _when(invoice.voided_at),
         "line_items": [line_to_record(line) for line in invoice.line_items],
         "metadata": invoice.metadata,
+        "plan_id": invoice.plan_id,
+        "unit_price": _dec(invoice.unit_price),
+        "rated_events": invoice.rated_events,
     }
 
 
@@ -86,5 +92,24 @@ def invoice_from_record(record: dict[str, Any], *, version: int) -> Invoice:
         voided_at=_unwhen(record.get("voided_at")),
         line_items=tuple(line_from_record(line) for line in record["line_items"]),
         metadata=record.get("metadata") or {},
+        plan_id=record.get("plan_id"),
+        unit_price=_undec(record.get("unit_price")),
+        rated_events=record.get("rated_events"),
         version=version,
+    )
+
+
+def plan_to_record(plan: Plan) -> dict[str, Any]:
+    return {"id": plan.id, "created_at": _when(plan.created_at), **plan_to_spec(plan)}
+
+
+def plan_from_record(record: dict[str, Any]) -> Plan:
+    return plan_from_spec(
+        plan_id=record["id"],
+        name=record["name"],
+        currency=record["currency"],
+        minimum_amount=record["minimum_amount"],
+        grace_period_days=record["grace_period_days"],
+        prices=record["prices"],
+        created_at=datetime.fromisoformat(record["created_at"]),
     )

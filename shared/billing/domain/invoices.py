@@ -40,11 +40,26 @@ class LineItem:
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
     breakdown: tuple[dict[str, Any], ...] = ()
+    adjusts_period: str | None = None  # adjustment lines: the finalized period whose late usage they bill
+
+
+_RATED_LINES = frozenset({LineType.USAGE, LineType.MINIMUM})
 
 
 def invoice_id_for(customer_id: str, period: str) -> str:
     digest = hashlib.sha256(f"{customer_id}|{period}".encode()).hexdigest()[:20]
     return f"inv_{digest}"
+
+
+@dataclass(frozen=True)
+class InvoiceContent:
+    """What rating a period produces: everything on an invoice that a recomputation may change."""
+
+    currency: str
+    line_items: tuple[LineItem, ...]
+    plan_id: str | None = None
+    unit_price: Decimal | None = None
+    rated_events: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,9 @@ class Invoice:
     finalized_at: datetime | None = None
     voided_at: datetime | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    plan_id: str | None = None  # the plan the lines were rated with (plans never change once created)
+    unit_price: Decimal | None = None  # the run's price for features no plan prices
+    rated_events: int | None = None  # events of the period counted into the usage lines (late-usage check)
 
     @property
     def subtotal(self) -> Decimal:
@@ -78,12 +96,47 @@ class Invoice:
         return max(sum((line.amount for line in self.line_items), ZERO), ZERO)
 
     @property
+    def rated_amount(self) -> Decimal:
+        """What the invoice billed for its own period: usage and minimum lines."""
+        return sum((line.amount for line in self.line_items if line.type in _RATED_LINES), ZERO)
+
+    def adjusted_amount(self, period: str) -> Decimal:
+        """What this invoice billed as late-usage adjustment of another period."""
+        return sum(
+            (
+                line.amount
+                for line in self.line_items
+                if line.type == LineType.ADJUSTMENT and line.adjusts_period == period
+            ),
+            ZERO,
+        )
+
+    @property
     def is_editable(self) -> bool:
         return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def content(self) -> InvoiceContent:
+        return InvoiceContent(self.currency, self.line_items, self.plan_id, self.unit_price, self.rated_events)
 
     def with_lines(self, lines: tuple[LineItem, ...], *, now: datetime) -> Invoice:
         self._require_draft()
         return replace(self, line_items=lines, updated_at=now)
+
+    def with_content(self, content: InvoiceContent, *, now: datetime) -> Invoice:
+        """The draft recomputed; unchanged (same object) when nothing differs."""
+        self._require_draft()
+        if content == self.content:
+            return self
+        return replace(
+            self,
+            currency=content.currency,
+            line_items=content.line_items,
+            plan_id=content.plan_id,
+            unit_price=content.unit_price,
+            rated_events=content.rated_events,
+            updated_at=now,
+        )
 
     def finalized(self, *, now: datetime) -> Invoice:
         self._require_draft()

@@ -16,7 +16,10 @@ class Customer:
     timezone: str
     created_at: datetime
     plan_id: str | None = None
-    currency: str = "USD"
+    currency: str = "USD"  # the plan's currency once a plan is assigned
+    # Storage's optimistic-concurrency counter: it moves when the plan changes or an invoice of the
+    # customer is finalized or voided, the facts a finalization depends on.
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,11 +43,38 @@ _MINOR_UNIT_EXCEPTIONS = {
     "UYW": 4,
 }
 
+# ISO 4217 active codes (funds codes included), so a typo such as "UDS" is refused instead of billed.
+_ISO_4217_CODES = """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
+    CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
+    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+    KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN
+    NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL
+    SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES
+    VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+"""
+_ISO_4217 = frozenset(_ISO_4217_CODES.split())
+
 ZERO = Decimal(0)
 
 
 def minor_unit_exponent(currency: str) -> int:
     return _MINOR_UNIT_EXCEPTIONS.get(currency.upper(), 2)
+
+
+def check_currency(code: object, *, field: str = "currency") -> str:
+    """An ISO 4217 code in upper case, or InvalidInput naming the field."""
+    if not isinstance(code, str) or code not in _ISO_4217:
+        raise InvalidInput(f"{field} must be an ISO 4217 currency code such as USD, not {code!r}", field=field)
+    return code
+
+
+def check_minor_units(amount: Decimal, currency: str, *, field: str) -> Decimal:
+    """Refuse an amount finer than the currency's minor unit (25.001 USD, 10.5 JPY): it could not be paid."""
+    if round_money(amount, currency) != amount:
+        places = minor_unit_exponent(currency)
+        raise InvalidInput(f"{field} has more than {places} decimal places for {currency}", field=field)
+    return amount
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

@@ -6,6 +6,7 @@ Pure domain code: Decimal in, unrounded Decimal out. The invoice rounds each lin
 from billing.pricing.aggregation import Aggregation, aggregate, aggregation_named
 from billing.pricing.factory import MODELS, Price, price_from_spec
 from billing.pricing.models import Graduated, Package, PerUnit, PriceModel, Tier, Volume
+from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 from billing.pricing.rating import Rating, TierCharge
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Graduated",
     "Package",
     "PerUnit",
+    "Plan",
     "Price",
     "PriceModel",
     "Rating",
@@ -22,5 +24,7 @@ __all__ = [
     "Volume",
     "aggregate",
     "aggregation_named",
+    "plan_from_spec",
+    "plan_to_spec",
     "price_from_spec",
 ]

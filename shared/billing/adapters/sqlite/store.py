@@ -12,18 +12,21 @@ from decimal import Decimal
 from pathlib import Path
 
 from billing.adapters.records import invoice_from_record, invoice_to_record
+from billing.adapters.sqlite import credits as ledger
 from billing.adapters.sqlite.connection import Database
-from billing.domain.errors import ConcurrentUpdate, DuplicateEmail
-from billing.domain.invoices import Invoice
+from billing.adapters.sqlite.plans import SqlitePlans
+from billing.domain.credits import CreditEntry
+from billing.domain.errors import ConcurrentUpdate, CustomerNotFound, DuplicateEmail
+from billing.domain.invoices import Invoice, InvoiceStatus
 from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
-from billing.domain.time import bucket_start
+from billing.domain.time import bucket_start, to_micros
 
 _ID_CHUNK = 500  # ids per `IN (...)` lookup, well under SQLite's variable limit
 _FETCH_CHUNK = 2_000
 
 
 class SqliteCustomers:
-    _COLUMNS = "id, name, email, timezone, currency, plan_id, created_at"
+    _COLUMNS = "id, name, email, timezone, currency, plan_id, created_at, version"
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -66,9 +69,22 @@ class SqliteCustomers:
         )
         return [self._from_row(row) for row in rows]
 
+    def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
+        with self._db.transaction() as conn:
+            updated = conn.execute(
+                "UPDATE customers SET plan_id = ?, currency = ?, version = version + 1 WHERE id = ? AND version = ?",
+                (plan_id, currency, customer_id, expected_version),
+            ).rowcount
+            row = conn.execute(f"SELECT {self._COLUMNS} FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        if row is None:
+            raise CustomerNotFound(customer_id)
+        if updated != 1:
+            raise ConcurrentUpdate(f"customer {customer_id} changed since version {expected_version}")
+        return self._from_row(row)
+
     @staticmethod
     def _from_row(row: tuple) -> Customer:
-        customer_id, name, email, timezone, currency, plan_id, created_at = row
+        customer_id, name, email, timezone, currency, plan_id, created_at, version = row
         return Customer(
             id=customer_id,
             name=name,
@@ -77,6 +93,7 @@ class SqliteCustomers:
             currency=currency,
             plan_id=plan_id,
             created_at=datetime.fromisoformat(created_at),
+            version=version,
         )
 
 
@@ -226,6 +243,17 @@ class SqliteUsage:
             features = {row[1]: _aggregate_from(*row[2:]) for row in group}
             yield CustomerPeriodUsage(customer_id, period, features)
 
+    def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
+        rows = self._db.connection().execute(
+            "SELECT period, feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
+            " WHERE customer_id = ? ORDER BY period",
+            (customer_id,),
+        )
+        return [
+            CustomerPeriodUsage(customer_id, period, {row[1]: _aggregate_from(*row[2:]) for row in group})
+            for period, group in itertools.groupby(rows, key=lambda row: row[0])
+        ]
+
 
 class SqliteInvoices:
     def __init__(self, db: Database) -> None:
@@ -246,26 +274,77 @@ class SqliteInvoices:
         return [invoice_from_record(json.loads(document), version=version) for document, version in rows]
 
     def save(self, invoice: Invoice) -> Invoice:
+        with self._db.transaction() as conn:
+            return self._write(conn, invoice)
+
+    def list_by_status(self, status: InvoiceStatus, *, period_end_before: datetime) -> list[Invoice]:
+        rows = self._db.connection().execute(
+            "SELECT document, version FROM invoices WHERE status = ? AND period_end <= ? ORDER BY period_end, id",
+            (status.value, to_micros(period_end_before)),
+        )
+        return [invoice_from_record(json.loads(document), version=version) for document, version in rows]
+
+    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
+        with self._db.transaction() as conn:
+            self._advance_customer(conn, invoice.customer_id, customer_version)
+            if consumption is not None:
+                available = ledger.balance(conn, consumption.customer_id, consumption.currency)
+                if available + consumption.amount < 0:
+                    raise ConcurrentUpdate(f"customer {consumption.customer_id} no longer has that credit")
+                ledger.insert_entry(conn, consumption)
+            return self._write(conn, invoice)
+
+    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+        with self._db.transaction() as conn:
+            self._advance_customer(conn, invoice.customer_id, customer_version)
+            if restoration is not None:
+                ledger.insert_entry(conn, restoration)
+            return self._write(conn, invoice)
+
+    @staticmethod
+    def _advance_customer(conn: sqlite3.Connection, customer_id: str, expected_version: int) -> None:
+        updated = conn.execute(
+            "UPDATE customers SET version = version + 1 WHERE id = ? AND version = ?", (customer_id, expected_version)
+        ).rowcount
+        if updated != 1:
+            raise ConcurrentUpdate(f"customer {customer_id} changed since version {expected_version}")
+
+    def _write(self, conn: sqlite3.Connection, invoice: Invoice) -> Invoice:
         document = json.dumps(invoice_to_record(invoice), separators=(",", ":"))
         new_version = invoice.version + 1
-        with self._db.transaction() as conn:
-            if invoice.version == 0:
-                self._insert(conn, invoice, document)
-            else:
-                updated = conn.execute(
-                    "UPDATE invoices SET status = ?, version = ?, document = ? WHERE id = ? AND version = ?",
-                    (invoice.status.value, new_version, document, invoice.id, invoice.version),
-                ).rowcount
-                if updated != 1:
-                    raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}")
+        if invoice.version == 0:
+            self._insert(conn, invoice, document)
+        else:
+            updated = conn.execute(
+                "UPDATE invoices SET status = ?, version = ?, document = ?, period_end = ?"
+                " WHERE id = ? AND version = ?",
+                (
+                    invoice.status.value,
+                    new_version,
+                    document,
+                    to_micros(invoice.period_end),
+                    invoice.id,
+                    invoice.version,
+                ),
+            ).rowcount
+            if updated != 1:
+                raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}")
         return replace(invoice, version=new_version)
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, invoice: Invoice, document: str) -> None:
         try:
             conn.execute(
-                "INSERT INTO invoices (id, customer_id, period, status, version, document) VALUES (?, ?, ?, ?, 1, ?)",
-                (invoice.id, invoice.customer_id, invoice.period, invoice.status.value, document),
+                "INSERT INTO invoices (id, customer_id, period, status, version, document, period_end)"
+                " VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (
+                    invoice.id,
+                    invoice.customer_id,
+                    invoice.period,
+                    invoice.status.value,
+                    document,
+                    to_micros(invoice.period_end),
+                ),
             )
         except sqlite3.IntegrityError:
             raise ConcurrentUpdate(
@@ -281,6 +360,8 @@ class SqliteStorage:
         self.customers = SqliteCustomers(self.db)
         self.usage = SqliteUsage(self.db)
         self.invoices = SqliteInvoices(self.db)
+        self.plans = SqlitePlans(self.db)
+        self.credits = ledger.SqliteCredits(self.db)
 
     def close(self) -> None:
         self.db.close()
