@@ -16,7 +16,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from billing.ports import Storage
-from billing.services import BillingService, CustomerService, IngestService, InvoiceService, UsageService
+from billing.services import (
+    BillingService,
+    CreditService,
+    CustomerService,
+    IngestService,
+    InvoiceService,
+    PlanService,
+    UsageService,
+)
 from billing.services.clock import Clock, system_clock
 
 
@@ -56,6 +64,8 @@ class Services:
     usage: UsageService
     billing: BillingService
     invoices: InvoiceService
+    plans: PlanService
+    credits: CreditService
 
 
 def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
@@ -66,7 +76,9 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
         ingest=IngestService(storage),
         usage=UsageService(storage, customers),
         billing=BillingService(storage, clock),
-        invoices=InvoiceService(storage, customers),
+        invoices=InvoiceService(storage, customers, clock),
+        plans=PlanService(storage, clock),
+        credits=CreditService(storage, customers, clock),
     )
 
 

@@ -1,18 +1,24 @@
 """Use cases. Each service receives the storage port (billing.ports) and a clock; none imports an adapter."""
 
-from billing.services.billing import BillingRun, BillingService
+from billing.services.billing import BillingRun, BillingService, FinalizeRun
+from billing.services.credits import CreditLedger, CreditService
 from billing.services.customers import CustomerService
 from billing.services.ingest import IngestService, NewEvent
 from billing.services.invoices import InvoiceService
+from billing.services.plans import PlanService
 from billing.services.usage import UsageService, Window
 
 __all__ = [
     "BillingRun",
     "BillingService",
+    "CreditLedger",
+    "CreditService",
     "CustomerService",
+    "FinalizeRun",
     "IngestService",
     "InvoiceService",
     "NewEvent",
+    "PlanService",
     "UsageService",
     "Window",
 ]

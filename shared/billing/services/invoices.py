@@ -1,17 +1,23 @@
-"""Reading invoices."""
+"""Reading invoices, and moving them through their lifecycle (finalize, void)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from billing.domain.errors import InvoiceNotFound
 from billing.domain.invoices import Invoice
 from billing.ports import Storage
+from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
+from billing.services.drafting import InvoiceComposer
+from billing.services.lifecycle import InvoiceLifecycle
 
 
 class InvoiceService:
-    def __init__(self, storage: Storage, customers: CustomerService) -> None:
+    def __init__(self, storage: Storage, customers: CustomerService, clock: Clock = system_clock) -> None:
         self._storage = storage
         self._customers = customers
+        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage), clock)
 
     def get(self, invoice_id: str) -> Invoice:
         invoice = self._storage.invoices.get(invoice_id)
@@ -22,3 +28,11 @@ class InvoiceService:
     def for_customer(self, customer_id: str) -> list[Invoice]:
         self._customers.get(customer_id)  # 404 for an unknown customer, not an empty list
         return self._storage.invoices.list_for_customer(customer_id)
+
+    def finalize(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
+        """Recompute the draft one last time, freeze it and consume the credit it applies."""
+        return self._lifecycle.finalize(invoice_id, now=now)
+
+    def void(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
+        """Void a finalized invoice; the credit it consumed goes back to the customer's balance."""
+        return self._lifecycle.void(invoice_id, now=now)

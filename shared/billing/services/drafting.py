@@ -1,0 +1,150 @@
+"""What a customer's invoice for a period says right now.
+
+The lines, in order: usage (rated with the customer's plan), the minimum top-up, adjustments for late
+usage of earlier finalized periods, and the prepaid credit the invoice would apply. Billing runs use it
+to create and recompute drafts; finalization uses it once more, so a frozen invoice reflects the usage,
+plan and credit balance of the moment it was frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType
+from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
+from billing.domain.money import ZERO, format_money
+from billing.domain.time import BillingPeriod, timezone, to_micros
+from billing.ports import Storage
+from billing.pricing import Plan, Price
+from billing.services.rating import minimum_line, usage_lines
+
+
+def events_counted(usage: CustomerPeriodUsage) -> int:
+    return sum(aggregate.count for aggregate in usage.features.values())
+
+
+class InvoiceComposer:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._plans: dict[str, Plan | None] = {}  # plans never change, so caching them is always right
+
+    def plan(self, plan_id: str | None) -> Plan | None:
+        if plan_id is None:
+            return None
+        if plan_id not in self._plans:
+            self._plans[plan_id] = self._storage.plans.get(plan_id)
+        return self._plans[plan_id]
+
+    def compose(
+        self,
+        customer: Customer,
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        usage: CustomerPeriodUsage | None = None,
+        invoices: Sequence[Invoice] | None = None,
+    ) -> InvoiceContent:
+        """The customer's invoice for the period. `usage` and `invoices` (all of the customer's) may be
+        passed when the caller has read them already."""
+        plan = self.plan(customer.plan_id)
+        currency = plan.currency if plan is not None else customer.currency
+        start, end = period.bounds(timezone(customer.timezone))
+        if usage is None:
+            usage = self._storage.usage.period_usage(customer.id, period.key)
+        if invoices is None:
+            invoices = self._storage.invoices.list_for_customer(customer.id)
+        lines = [*self._rated(customer, usage, plan, unit_price, (start, end))]
+        lines += self._adjustments(customer, period.key, currency, invoices)
+        credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO))
+        if credit is not None:
+            lines.append(credit)
+        return InvoiceContent(
+            currency=currency,
+            line_items=tuple(lines),
+            plan_id=customer.plan_id if plan is not None else None,
+            unit_price=unit_price,
+            rated_events=events_counted(usage),
+        )
+
+    def _rated(
+        self,
+        customer: Customer,
+        usage: CustomerPeriodUsage,
+        plan: Plan | None,
+        unit_price: Decimal | None,
+        bounds: tuple[datetime, datetime],
+    ) -> tuple[LineItem, ...]:
+        """Usage lines and the minimum line: what the period [start, end) itself costs."""
+        start, end = bounds
+
+        events: list[UsageEvent] = []
+
+        def unique_count(price: Price) -> Decimal:
+            if not events:  # read the period's events once, and only when a price counts unique values
+                events.extend(self._storage.usage.events(customer.id, to_micros(start), to_micros(end)))
+            values = {
+                (event.properties or {}).get(price.property or "") for event in events if event.feature == price.feature
+            }
+            values.discard(None)
+            return Decimal(len(values))
+
+        lines = usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count)
+        minimum = minimum_line(lines, plan)
+        return lines if minimum is None else (*lines, minimum)
+
+    def _adjustments(
+        self, customer: Customer, period: str, currency: str, invoices: Sequence[Invoice]
+    ) -> list[LineItem]:
+        """For each earlier finalized period with usage that arrived after it was rated: that period
+        re-rated with all its usage, minus what its invoice billed and what adjustments billed since."""
+        finalized = [invoice for invoice in invoices if invoice.status == InvoiceStatus.FINALIZED]
+        earlier = sorted((invoice for invoice in finalized if invoice.period < period), key=lambda i: i.period)
+        if not earlier:
+            return []
+        history = {usage.period: usage for usage in self._storage.usage.customer_period_usage(customer.id)}
+        lines = []
+        for source in earlier:
+            usage = history.get(source.period, CustomerPeriodUsage(customer.id, source.period))
+            if events_counted(usage) == source.rated_events or source.currency != currency:
+                continue  # nothing arrived late (event counts only grow), or another currency's ledger
+            bounds = (source.period_start, source.period_end)
+            rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price, bounds)
+            rerated = sum((line.amount for line in rated), ZERO)
+            adjusted = sum((invoice.adjusted_amount(source.period) for invoice in finalized), ZERO)
+            delta = rerated - source.rated_amount - adjusted
+            if delta != ZERO:
+                lines.append(_adjustment_line(source, rerated, adjusted, delta))
+        return lines
+
+    def _credit(self, customer_id: str, currency: str, subtotal: Decimal) -> LineItem | None:
+        if subtotal <= ZERO:
+            return None
+        applied = min(self._storage.credits.balance(customer_id, currency), subtotal)
+        if applied <= ZERO:
+            return None
+        return LineItem(LineType.CREDIT, -applied, "Prepaid credit")
+
+
+def _adjustment_line(source: Invoice, rerated: Decimal, adjusted: Decimal, delta: Decimal) -> LineItem:
+    money = source.currency
+    return LineItem(
+        type=LineType.ADJUSTMENT,
+        amount=delta,
+        description=(
+            f"Late usage for {source.period}: re-rated at {format_money(rerated, money)} {money}, "
+            f"invoice {source.id} billed {format_money(source.rated_amount, money)}"
+            + (f", earlier adjustments {format_money(adjusted, money)}" if adjusted else "")
+        ),
+        breakdown=(
+            {
+                "period": source.period,
+                "invoice_id": source.id,
+                "rerated": format_money(rerated, money),
+                "billed": format_money(source.rated_amount, money),
+                "previously_adjusted": format_money(adjusted, money),
+            },
+        ),
+        adjusts_period=source.period,
+    )

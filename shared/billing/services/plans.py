@@ -1,0 +1,53 @@
+"""Plans: created once, never changed (a customer moves to another plan instead)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from billing.domain.errors import PlanNotFound
+from billing.domain.money import ZERO
+from billing.ports import Storage
+from billing.pricing import Plan, plan_from_spec
+from billing.services.clock import Clock, system_clock
+
+MAX_PAGE = 500
+
+
+class PlanService:
+    def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    def create(
+        self,
+        *,
+        name: str,
+        currency: str,
+        prices: Sequence[Any],
+        minimum_amount: Decimal = ZERO,
+        grace_period_days: int = 0,
+    ) -> Plan:
+        """Validate and store a plan; every InvalidInput names its field (`prices[1].tiers[2].up_to`)."""
+        plan = plan_from_spec(
+            plan_id=f"plan_{uuid.uuid4().hex}",
+            name=name,
+            currency=currency,
+            minimum_amount=minimum_amount,
+            grace_period_days=grace_period_days,
+            prices=prices,
+            created_at=self._clock(),
+        )
+        self._storage.plans.add(plan)
+        return plan
+
+    def get(self, plan_id: str) -> Plan:
+        plan = self._storage.plans.get(plan_id)
+        if plan is None:
+            raise PlanNotFound(plan_id)
+        return plan
+
+    def list(self, *, limit: int = 100, after: str | None = None) -> list[Plan]:
+        return self._storage.plans.list(limit=min(limit, MAX_PAGE), after=after)
