@@ -1,4 +1,4 @@
-"""POST /v1/customers — create a customer (409 when the email is taken)."""
+"""POST /v1/customers — create a customer, optionally on a plan (409 when the email is taken)."""
 
 from billing import bootstrap
 from billing.http.app import create_resolver, entrypoint, metrics
@@ -9,7 +9,9 @@ app = create_resolver()
 
 @app.post("/v1/customers")
 def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]:
-    customer = bootstrap.services().customers.create(name=body.name, email=body.email, timezone_name=body.timezone)
+    customer = bootstrap.services().customers.create(
+        name=body.name, email=body.email, timezone_name=body.timezone, plan_id=body.plan_id
+    )
     metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
     return CustomerOut.of(customer), 201
 

@@ -1,22 +1,27 @@
-"""Scheduled monthly billing (EventBridge Scheduler): bill the previous month for every customer.
+"""Scheduled billing (EventBridge Scheduler), two schedules on one function, told apart by "action":
 
-The schedule's input may carry {"unit_price": "0.01"} for customers without a plan, and "now"
-(ISO 8601) to re-run the job as of another date. Safe to run twice: invoices are recomputed, never duplicated.
+- "bill" (default, monthly): create or recompute the previous month's draft invoices. The input may
+  carry {"unit_price": "0.01"} for customers without a plan.
+- "finalize" (daily): finalize the drafts whose plan's grace period is over.
+
+Both take "now" (ISO 8601) to re-run the job as of another date. Safe to run twice: invoices are
+recomputed, never duplicated, and a finalized invoice never changes.
 """
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
 from billing.http.app import logger, metrics
-from billing.http.schemas import IsoInstant
+from billing.http.schemas import FinalizeRunOut, IsoInstant
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class ScheduledRun(BaseModel):
     model_config = ConfigDict(extra="ignore")  # EventBridge may add its own fields
 
+    action: Literal["bill", "finalize"] = "bill"
     unit_price: Decimal | None = Field(default=None, ge=0)
     now: IsoInstant | None = None
 
@@ -25,7 +30,18 @@ class ScheduledRun(BaseModel):
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ScheduledRun.model_validate(event or {})
+    if request.action == "finalize":
+        return _finalize(request)
     run = bootstrap.services().billing.run_scheduled(now=request.now, unit_price=request.unit_price)
     logger.info("billing run done", extra={"period": run.period, "invoices": run.invoices_generated})
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
     return {"period": run.period, "invoices_generated": run.invoices_generated}
+
+
+def _finalize(request: ScheduledRun) -> dict[str, Any]:
+    run = bootstrap.services().billing.finalize_due(now=request.now)
+    if run.conflicts:
+        logger.warning("invoices kept changing; the next sweep retries", extra={"invoice_ids": run.conflicts})
+    logger.info("finalize sweep done", extra={"invoices": run.invoices_finalized})
+    metrics.add_metric(name="InvoicesFinalized", unit="Count", value=run.invoices_finalized)
+    return {"action": "finalize", **FinalizeRunOut.of(run).model_dump()}

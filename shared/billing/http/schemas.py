@@ -11,13 +11,19 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.money import format_money
 from billing.domain.time import iso_utc
+from billing.pricing import Plan
+from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
+from billing.services.billing import FinalizeRun
+from billing.services.credits import CreditGrant, CreditLedger
 from billing.services.ingest import IngestResult, NewEvent
 
 MAX_EVENTS_PER_BATCH = 1000
+MAX_PRICES_PER_PLAN = 100
 
 
 def _iso_instant(value: Any) -> datetime:
@@ -58,6 +64,8 @@ IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
 Quantity = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 FeatureName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+ResourceId = Annotated[str, Field(min_length=1, max_length=100)]
+Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
 
 
 class RequestModel(BaseModel):
@@ -68,6 +76,27 @@ class CreateCustomerRequest(RequestModel):
     name: Text
     email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+    plan_id: ResourceId | None = None
+
+
+class AssignPlanRequest(RequestModel):
+    plan_id: ResourceId
+
+
+class CreatePlanRequest(RequestModel):
+    """Prices are checked by the pricing factory (billing.pricing), which names the exact field
+    of any mistake, e.g. `prices[1].tiers[2].up_to`."""
+
+    name: Text
+    currency: Annotated[str, Field(min_length=1, max_length=8)] = "USD"
+    minimum_amount: Amount = Decimal(0)
+    grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
+    prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
+
+
+class GrantCreditRequest(RequestModel):
+    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    description: Text | None = None
 
 
 class EventIn(RequestModel):
@@ -165,6 +194,7 @@ class LineItemOut(BaseModel):
     quantity: str | None = None
     unit_price: str | None = None
     breakdown: list[dict[str, Any]] = []
+    adjusts_period: str | None = None
 
     @classmethod
     def of(cls, line: LineItem, currency: str) -> LineItemOut:
@@ -176,6 +206,7 @@ class LineItemOut(BaseModel):
             quantity=None if line.quantity is None else decimal_text(line.quantity),
             unit_price=None if line.unit_price is None else decimal_text(line.unit_price),
             breakdown=list(line.breakdown),
+            adjusts_period=line.adjusts_period,
         )
 
 
@@ -191,6 +222,7 @@ class InvoiceOut(BaseModel):
     credits_applied: str
     total: str
     line_items: list[LineItemOut]
+    plan_id: str | None
     created_at: str
     updated_at: str
     finalized_at: str | None
@@ -211,10 +243,94 @@ class InvoiceOut(BaseModel):
             credits_applied=format_money(invoice.credits_applied, money),
             total=format_money(invoice.total, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
+            plan_id=invoice.plan_id,
             created_at=iso_utc(invoice.created_at),
             updated_at=iso_utc(invoice.updated_at),
             finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
             voided_at=None if invoice.voided_at is None else iso_utc(invoice.voided_at),
+        )
+
+
+class PlanOut(BaseModel):
+    id: str
+    name: str
+    currency: str
+    minimum_amount: str
+    grace_period_days: int
+    prices: list[dict[str, Any]]
+    created_at: str
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanOut:
+        return cls(
+            id=plan.id,
+            name=plan.name,
+            currency=plan.currency,
+            minimum_amount=format_money(plan.minimum_amount, plan.currency),
+            grace_period_days=plan.grace_period_days,
+            prices=[price.to_spec() for price in plan.prices],
+            created_at=iso_utc(plan.created_at),
+        )
+
+
+class CreditEntryOut(BaseModel):
+    id: str
+    type: str
+    amount: str
+    currency: str
+    description: str | None
+    invoice_id: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, entry: CreditEntry) -> CreditEntryOut:
+        return cls(
+            id=entry.id,
+            type=entry.kind.value,
+            amount=format_money(entry.amount, entry.currency),
+            currency=entry.currency,
+            description=entry.description,
+            invoice_id=entry.invoice_id,
+            created_at=iso_utc(entry.created_at),
+        )
+
+
+class CreditGrantOut(CreditEntryOut):
+    balance: str  # the customer's balance after the grant
+
+    @classmethod
+    def of_grant(cls, grant: CreditGrant) -> CreditGrantOut:
+        entry = CreditEntryOut.of(grant.entry)
+        return cls(**entry.model_dump(), balance=format_money(grant.balance, grant.entry.currency))
+
+
+class CreditsOut(BaseModel):
+    customer_id: str
+    currency: str
+    balance: str
+    entries: list[CreditEntryOut]
+
+    @classmethod
+    def of(cls, ledger: CreditLedger) -> CreditsOut:
+        return cls(
+            customer_id=ledger.customer_id,
+            currency=ledger.currency,
+            balance=format_money(ledger.balance, ledger.currency),
+            entries=[CreditEntryOut.of(entry) for entry in ledger.entries],
+        )
+
+
+class FinalizeRunOut(BaseModel):
+    invoices_finalized: int
+    invoice_ids: list[str]
+    conflicts: list[str]
+
+    @classmethod
+    def of(cls, run: FinalizeRun) -> FinalizeRunOut:
+        return cls(
+            invoices_finalized=run.invoices_finalized,
+            invoice_ids=list(run.invoice_ids),
+            conflicts=list(run.conflicts),
         )
 
 

@@ -1,7 +1,7 @@
 """Use cases. Each service receives the storage port (billing.ports) and a clock; none imports an adapter."""
 
 from billing.services.billing import BillingRun, BillingService, FinalizeRun
-from billing.services.credits import CreditLedger, CreditService
+from billing.services.credits import CreditGrant, CreditLedger, CreditService
 from billing.services.customers import CustomerService
 from billing.services.ingest import IngestService, NewEvent
 from billing.services.invoices import InvoiceService
@@ -11,6 +11,7 @@ from billing.services.usage import UsageService, Window
 __all__ = [
     "BillingRun",
     "BillingService",
+    "CreditGrant",
     "CreditLedger",
     "CreditService",
     "CustomerService",

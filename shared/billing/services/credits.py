@@ -15,6 +15,12 @@ from billing.services.customers import CustomerService
 
 
 @dataclass(frozen=True)
+class CreditGrant:
+    entry: CreditEntry
+    balance: Decimal  # after the grant
+
+
+@dataclass(frozen=True)
 class CreditLedger:
     customer_id: str
     currency: str
@@ -28,7 +34,7 @@ class CreditService:
         self._customers = customers
         self._clock = clock
 
-    def grant(self, customer_id: str, amount: Decimal, *, description: str | None = None) -> CreditEntry:
+    def grant(self, customer_id: str, amount: Decimal, *, description: str | None = None) -> CreditGrant:
         """Add prepaid credit in the customer's currency (their plan's, else USD)."""
         customer = self._customers.get(customer_id)
         if not amount.is_finite() or amount <= ZERO:
@@ -44,7 +50,7 @@ class CreditService:
             description=description,
         )
         self._storage.credits.add(entry)
-        return entry
+        return CreditGrant(entry, self._storage.credits.balance(customer.id, customer.currency))
 
     def ledger(self, customer_id: str) -> CreditLedger:
         """The balance in the customer's currency and every entry, oldest first."""

@@ -1,0 +1,15 @@
+"""GET /v1/plans/{plan_id} — one plan, 404 when unknown."""
+
+from billing import bootstrap
+from billing.http.app import create_resolver, entrypoint
+from billing.http.schemas import PlanOut
+
+app = create_resolver()
+
+
+@app.get("/v1/plans/<plan_id>")
+def get_plan(plan_id: str) -> PlanOut:
+    return PlanOut.of(bootstrap.services().plans.get(plan_id))
+
+
+lambda_handler = entrypoint(app)
