@@ -1,0 +1,55 @@
+"""Serve a built front end (the dashboard) from a folder, for requests no route takes."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote
+
+from local_gateway.responses import GatewayResponse, not_found
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".woff2": "font/woff2",
+}
+
+
+class StaticFiles:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+
+    def serve(self, raw_path: str) -> GatewayResponse:
+        """The file at `raw_path` (a folder means its index.html), or 404 as the API would say it."""
+        file = self.resolve(raw_path)
+        if file is None:
+            return not_found()
+        # no-cache: a rebuilt dashboard shows up on the next reload.
+        headers = [("content-type", content_type(file)), ("cache-control", "no-cache")]
+        return GatewayResponse(200, headers, file.read_bytes())
+
+    def resolve(self, raw_path: str) -> Path | None:
+        """The file inside the root that `raw_path` names, or None (missing, or outside the root)."""
+        relative = unquote(raw_path).lstrip("/")
+        if "\0" in relative:
+            return None
+        candidate = (self.root / relative).resolve()
+        if candidate.is_dir():
+            candidate = (candidate / "index.html").resolve()
+        # After resolve(): "..", encoded dots and symlinks cannot lead outside the root.
+        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+            return None
+        return candidate
+
+
+def content_type(file: Path) -> str:
+    known = CONTENT_TYPES.get(file.suffix.lower())
+    return known or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
