@@ -112,3 +112,30 @@ def test_a_new_plan_applies_to_drafts_and_never_to_finalized_invoices(billing):
     assert (august.plan_id, august.total) == (cheap.id, D("1.00"))
     september = billing.invoice(customer, "2025-09")
     assert (september.plan_id, september.total) == (dear.id, D("10.00"))
+
+
+def test_two_finalizations_racing_for_the_same_credit_never_spend_it_twice(billing, monkeypatch):
+    # Given 10.00 of credit and two drafts that each expect to use all of it
+    customer = billing.customer(billing.plan(API_CALLS))
+    billing.credit(customer, "10.00")
+    billing.usage(customer, "api_calls", 1000, "2025-09-15T12:00:00Z")
+    billing.usage(customer, "api_calls", 1000, "2025-10-15T12:00:00Z")
+    billing.run("2025-09")
+    billing.run("2025-10")
+    invoices = billing.services.storage.invoices
+    write = invoices.finalize
+    september = []
+
+    def september_wins_the_race(invoice, **kwargs):
+        if invoice.period == "2025-10" and not september:  # October has read the balance: September goes first
+            september.append(billing.finalize(customer, "2025-09"))
+        return write(invoice, **kwargs)
+
+    # When October is finalized while September is being finalized too
+    monkeypatch.setattr(invoices, "finalize", september_wins_the_race)
+    october = billing.finalize(customer, "2025-10")
+
+    # Then October's stale write was refused, and recomputed it found the credit gone
+    assert september[0].credits_applied == D("10.00")
+    assert (october.credits_applied, october.total) == (D("0"), D("10.00"))
+    assert billing.balance(customer) == D("0.00")

@@ -6,13 +6,10 @@ Consumption and restoration ids derive from the invoice id, so each happens at m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-
-from billing.domain.money import ZERO
 
 
 class CreditKind(StrEnum):
@@ -61,7 +58,3 @@ class CreditEntry:
             description=f"invoice {invoice_id} voided",
             invoice_id=invoice_id,
         )
-
-
-def balance_of(entries: Iterable[CreditEntry], currency: str) -> Decimal:
-    return sum((entry.amount for entry in entries if entry.currency == currency), ZERO)
