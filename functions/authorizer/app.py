@@ -4,8 +4,11 @@ import os
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayAuthorizerEventV2, event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerResponseV2
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+    APIGatewayAuthorizerResponseV2,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.auth import ApiKeyVerifier
 from billing.http.app import logger
