@@ -1,0 +1,216 @@
+"""Customers with a timezone and a plan, PUT /v1/customers/{id}/plan, credits, and finalize/void."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from billing.domain.invoices import invoice_id_for
+from billing.domain.time import BillingPeriod
+from billing.services import NewEvent
+
+PER_CALL = {"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}
+
+
+def plan(api, currency: str = "USD", **extra: Any) -> dict[str, Any]:
+    body = {"name": "Plan", "currency": currency, "prices": [PER_CALL], **extra}
+    return api("create_plan", "POST /v1/plans", "/v1/plans", body).body
+
+
+def customer(api, email: str = "ada@example.com", **extra: Any):
+    body = {"name": "Ada", "email": email, **extra}
+    return api("create_customer", "POST /v1/customers", "/v1/customers", body)
+
+
+def assign(api, customer_id: str, body: Any):
+    return api(
+        "assign_customer_plan", "PUT /v1/customers/{customer_id}/plan", f"/v1/customers/{customer_id}/plan", body
+    )
+
+
+def grant(api, customer_id: str, body: Any):
+    return api(
+        "grant_credits", "POST /v1/customers/{customer_id}/credits", f"/v1/customers/{customer_id}/credits", body
+    )
+
+
+def ledger(api, customer_id: str):
+    return api("get_credits", "GET /v1/customers/{customer_id}/credits", f"/v1/customers/{customer_id}/credits")
+
+
+def finalize(api, invoice_id: str):
+    return api("finalize_invoice", "POST /v1/invoices/{invoice_id}/finalize", f"/v1/invoices/{invoice_id}/finalize")
+
+
+def void(api, invoice_id: str):
+    return api("void_invoice", "POST /v1/invoices/{invoice_id}/void", f"/v1/invoices/{invoice_id}/void")
+
+
+def billed_september(api, customer_id: str, calls: int = 1000) -> str:
+    api.services.ingest.ingest(
+        customer_id, [NewEvent("api_calls", Decimal(calls), datetime(2025, 9, 15, 12, tzinfo=UTC), "evt_1")]
+    )
+    api.services.billing.run(BillingPeriod.parse("2025-09"))
+    return invoice_id_for(customer_id, "2025-09")
+
+
+def test_a_customer_created_on_a_plan_takes_its_currency_and_keeps_its_timezone(api):
+    yen = plan(api, currency="JPY")
+
+    reply = customer(api, timezone="Asia/Kolkata", plan_id=yen["id"])
+
+    assert reply.status == 201
+    assert (reply.body["plan_id"], reply.body["currency"], reply.body["timezone"]) == (yen["id"], "JPY", "Asia/Kolkata")
+
+
+def test_a_customer_without_a_timezone_or_plan_is_utc_and_usd(api):
+    reply = customer(api)
+
+    assert (reply.body["timezone"], reply.body["plan_id"], reply.body["currency"]) == ("UTC", None, "USD")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [({"timezone": "Mars/Olympus_Mons"}, "timezone"), ({"plan_id": "plan_missing"}, "plan_id")],
+)
+def test_an_unknown_timezone_or_plan_is_400_naming_the_field(api, extra, field):
+    reply = customer(api, **extra)
+
+    assert reply.status == 400
+    assert reply.error_fields() == [field]
+
+
+def test_putting_a_customer_on_a_plan_returns_the_customer_on_it(api):
+    created = customer(api).body
+    euro = plan(api, currency="EUR")
+
+    reply = assign(api, created["id"], {"plan_id": euro["id"]})
+
+    assert reply.status == 200
+    assert (reply.body["plan_id"], reply.body["currency"]) == (euro["id"], "EUR")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [({"plan_id": "plan_missing"}, 400, "plan_id"), ({}, 400, "plan_id"), ({"plan_id": ""}, 400, "plan_id")],
+)
+def test_putting_a_bad_plan_is_400_naming_plan_id(api, body, status, field):
+    created = customer(api).body
+
+    reply = assign(api, created["id"], body)
+
+    assert (reply.status, reply.error_fields()) == (status, [field])
+
+
+def test_putting_a_plan_on_an_unknown_customer_is_404(api):
+    reply = assign(api, "cus_missing", {"plan_id": plan(api)["id"]})
+
+    assert reply.status == 404
+
+
+def test_a_plan_in_another_currency_is_409_once_the_customer_has_a_finalized_invoice(api):
+    created = customer(api, plan_id=plan(api)["id"]).body
+    finalize(api, billed_september(api, created["id"]))
+
+    reply = assign(api, created["id"], {"plan_id": plan(api, currency="EUR")["id"]})
+
+    assert (reply.status, reply.body["error"]["code"], reply.error_fields()) == (409, "conflict", ["plan_id"])
+
+
+def test_granting_credit_returns_201_with_the_entry_and_the_new_balance(api):
+    created = customer(api).body
+
+    first = grant(api, created["id"], {"amount": "10.00", "description": "welcome"})
+    second = grant(api, created["id"], {"amount": "2.5"})
+    account = ledger(api, created["id"])
+
+    assert first.status == 201
+    assert {k: first.body[k] for k in ("type", "amount", "currency", "description", "balance")} == {
+        "type": "grant",
+        "amount": "10.00",
+        "currency": "USD",
+        "description": "welcome",
+        "balance": "10.00",
+    }
+    assert second.body["balance"] == "12.50"
+    assert account.status == 200
+    assert (account.body["balance"], account.body["currency"]) == ("12.50", "USD")
+    assert [(e["type"], e["amount"]) for e in account.body["entries"]] == [("grant", "10.00"), ("grant", "2.50")]
+
+
+@pytest.mark.parametrize("amount", ["0", "-5.00", "10.001", "abc", None])
+def test_a_bad_credit_amount_is_400_naming_amount(api, amount):
+    created = customer(api).body
+
+    reply = grant(api, created["id"], {"amount": amount})
+
+    assert (reply.status, reply.error_fields()) == (400, ["amount"])
+
+
+def test_credits_of_an_unknown_customer_are_404(api):
+    assert grant(api, "cus_missing", {"amount": "1.00"}).status == 404
+    assert ledger(api, "cus_missing").status == 404
+
+
+def test_finalizing_returns_the_frozen_invoice_with_its_credit_and_lines(api):
+    created = customer(api, timezone="America/New_York", plan_id=plan(api, minimum_amount="25.00")["id"]).body
+    grant(api, created["id"], {"amount": "5.00"})
+    invoice_id = billed_september(api, created["id"], calls=1800)  # 18.00
+
+    reply = finalize(api, invoice_id)
+
+    assert reply.status == 200
+    invoice = reply.body
+    assert {k: invoice[k] for k in ("id", "customer_id", "period", "period_start", "period_end", "status")} == {
+        "id": invoice_id,
+        "customer_id": created["id"],
+        "period": "2025-09",
+        "period_start": "2025-09-01T04:00:00Z",
+        "period_end": "2025-10-01T04:00:00Z",
+        "status": "finalized",
+    }
+    assert (invoice["currency"], invoice["subtotal"], invoice["credits_applied"], invoice["total"]) == (
+        "USD",
+        "25.00",
+        "5.00",
+        "20.00",
+    )
+    usage, minimum, credit = invoice["line_items"]
+    assert (usage["type"], usage["feature"], usage["quantity"], usage["amount"]) == (
+        "usage",
+        "api_calls",
+        "1800",
+        "18.00",
+    )
+    assert usage["breakdown"][0]["units"] == "1800"
+    assert (minimum["type"], minimum["amount"]) == ("minimum", "7.00")
+    assert (credit["type"], credit["amount"]) == ("credit", "-5.00")
+    assert ledger(api, created["id"]).body["balance"] == "0.00"
+
+
+def test_voiding_a_finalized_invoice_returns_it_void_and_restores_credit(api):
+    created = customer(api, plan_id=plan(api)["id"]).body
+    grant(api, created["id"], {"amount": "5.00"})
+    invoice_id = billed_september(api, created["id"])
+    finalize(api, invoice_id)
+
+    reply = void(api, invoice_id)
+
+    assert (reply.status, reply.body["status"]) == (200, "void")
+    assert ledger(api, created["id"]).body["balance"] == "5.00"
+    assert void(api, invoice_id).status == 200
+
+
+def test_voiding_a_draft_or_finalizing_a_void_invoice_is_409(api):
+    created = customer(api, plan_id=plan(api)["id"]).body
+    invoice_id = billed_september(api, created["id"])
+
+    assert void(api, invoice_id).status == 409
+    finalize(api, invoice_id)
+    void(api, invoice_id)
+    assert finalize(api, invoice_id).status == 409
+
+
+def test_finalizing_or_voiding_an_unknown_invoice_is_404(api):
+    assert finalize(api, "inv_missing").status == 404
+    assert void(api, "inv_missing").status == 404
