@@ -75,7 +75,7 @@ class BillingService:
         (the last zone, UTC-12, reaches the 1st at 12:00 UTC).
         """
         now = now or self._clock()
-        return self.run(BillingPeriod.containing(now, UTC).previous(), unit_price=unit_price, now=now)
+        return self.run(BillingPeriod.containing(now, timezone("UTC")).previous(), unit_price=unit_price, now=now)
 
     def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
         """The daily sweep: finalize every draft whose grace period (the customer's plan's
