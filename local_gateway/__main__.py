@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TemplateError, OSError) as error:
         print(f"Cannot load {args.template}: {error}", file=sys.stderr)
         return 2
+    os.environ.setdefault(DB_PATH_ENV, DEFAULT_DB_PATH)  # the handlers' SQLite file
     print(ensure_admin_api_key(os.environ).announcement(), flush=True)
+    print(f"SQLite database: {os.environ[DB_PATH_ENV]}", flush=True)
     try:
         gateway.start()
     except OSError as error:

@@ -1,0 +1,85 @@
+"""A real local gateway process on a free loopback port, stopped after the module."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "e2e-admin-key-0123456789abcdefghijklmnop"
+
+
+@dataclass
+class HttpClient:
+    base_url: str
+    key: str | None = ADMIN_KEY
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, key: str | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("content-type", "application/json")
+        token = key if key is not None else self.key
+        if token:
+            request.add_header("authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, _decode(response.read(), response.headers.get_content_type())
+        except urllib.error.HTTPError as error:
+            return error.code, _decode(error.read(), error.headers.get_content_type())
+
+
+def _decode(payload: bytes, content_type: str) -> Any:
+    return json.loads(payload) if content_type == "application/json" else payload.decode()
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory) -> Iterator[HttpClient]:
+    data = tmp_path_factory.mktemp("e2e-data")
+    assert (ROOT / "frontend" / "dist" / "index.html").exists(), "build the dashboard first: `make test` does"
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+        "BILLING_DB_PATH": str(data / "billing.db"),
+        "BILLING_ADMIN_API_KEY": ADMIN_KEY,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", "frontend/dist"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield HttpClient(_wait_for_url(process))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+
+
+def _wait_for_url(process: subprocess.Popen) -> str:
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"the gateway exited before listening (code {process.wait()})")
