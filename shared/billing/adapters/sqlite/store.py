@@ -97,17 +97,32 @@ class SqliteCustomers:
         )
 
 
-def _rollup(events: Iterable[UsageEvent], key) -> dict[tuple, UsageAggregate]:
-    """Aggregate events in memory per key, so each rollup row is written once per batch."""
-    rollups: dict[tuple, UsageAggregate] = {}
+def _rollups(events: Iterable[UsageEvent]) -> tuple[dict[tuple, UsageAggregate], dict[tuple, UsageAggregate]]:
+    """A batch's aggregates per (bucket, feature) and per (period, feature), so that each rollup row is
+    written once per batch. One pass over the events; both are then merged from the few aggregates per
+    (bucket, period, feature)."""
+    fine: dict[tuple, UsageAggregate] = {}
     for event in events:
-        k = key(event)
-        aggregate = rollups.get(k)
+        key = (bucket_start(event.ts), event.period, event.feature)
+        aggregate = fine.get(key)
         if aggregate is None:
-            rollups[k] = UsageAggregate.of(event.quantity, event.ts)
+            fine[key] = UsageAggregate.of(event.quantity, event.ts)
         else:
             aggregate.add(event.quantity, event.ts)
-    return rollups
+    buckets: dict[tuple, UsageAggregate] = {}
+    periods: dict[tuple, UsageAggregate] = {}
+    for (bucket, period, feature), aggregate in fine.items():
+        _merge_into(buckets, (bucket, feature), aggregate)
+        _merge_into(periods, (period, feature), aggregate)
+    return buckets, periods
+
+
+def _merge_into(rollups: dict[tuple, UsageAggregate], key: tuple, aggregate: UsageAggregate) -> None:
+    existing = rollups.get(key)
+    if existing is None:
+        rollups[key] = replace(aggregate)  # a copy: the same aggregate goes into both rollups
+    else:
+        existing.merge(aggregate)
 
 
 def _aggregate_row(aggregate: UsageAggregate) -> tuple:
@@ -185,13 +200,12 @@ class SqliteUsage:
 
     @staticmethod
     def _add_to_rollups(conn: sqlite3.Connection, customer_id: str, events: list[UsageEvent]) -> None:
-        buckets = _rollup(events, lambda e: (bucket_start(e.ts), e.feature))
+        buckets, periods = _rollups(events)
         conn.executemany(
             "INSERT INTO usage_15m (customer_id, bucket_start, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
             [(customer_id, bucket, feature, *_aggregate_row(agg)) for (bucket, feature), agg in buckets.items()],
         )
-        periods = _rollup(events, lambda e: (e.period, e.feature))
         conn.executemany(
             "INSERT INTO usage_period (period, customer_id, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
