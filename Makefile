@@ -67,7 +67,7 @@ bench-quick: setup ## Benchmarks in about a minute
 	$(PY) -m bench --quick
 
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
-	$(PY) -m local_gateway.samples --template template.yaml --out events
+	$(PY) -m events.generate --template template.yaml --out events
 
 sam-validate: $(VENV_SAM)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml
