@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-
 from billing import bootstrap
 from billing.adapters.sqlite import SqliteStorage
 from billing.bootstrap import Services, build_services

@@ -51,7 +51,7 @@ class Settings(BaseModel):
         names = ("STORAGE_BACKEND", "BILLING_DB_PATH", "SQLITE_JOURNAL_MODE")
         values = {name.lower(): env[name] for name in names if env.get(name)}
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as error:
             raise SettingsError(f"invalid billing settings: {error}") from error
 

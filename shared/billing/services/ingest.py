@@ -59,7 +59,7 @@ class IngestService:
         if customer is None:
             raise InvalidInput(f"customer {customer_id!r} does not exist", field="customer_id")
         ids = [event.id or f"evt_{uuid.uuid4().hex}" for event in events]
-        first_index = {}
+        first_index: dict[str, int] = {}
         for index, event_id in enumerate(ids):
             first_index.setdefault(event_id, index)
         unique = [
