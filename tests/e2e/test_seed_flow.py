@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+# Shares frontend/dist with tests/frontend_build (which rebuilds it): same xdist worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
 
 SEPTEMBER = "start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z"
 

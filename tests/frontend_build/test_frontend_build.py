@@ -22,6 +22,9 @@ FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 DIST = FRONTEND / "dist"
 NPM_TIMEOUT = 600
 
+# These tests rebuild frontend/dist in place; every test that serves it runs on the same xdist worker.
+pytestmark = pytest.mark.xdist_group("dashboard")
+
 
 def _npm(*args: str) -> subprocess.CompletedProcess[str]:
     npm = shutil.which("npm")
