@@ -6,33 +6,15 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from billing import bootstrap
-from billing.adapters.sqlite import SqliteStorage
-from billing.bootstrap import Services, build_services
+from billing.bootstrap import Services
 
 from local_gateway.events import http_event
-
-NOW = datetime(2025, 10, 2, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class Context:
-    function_name: str = "handler-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:handler-test"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-    log_group_name: str = "/aws/lambda/handler-test"
-    log_stream_name: str = "2025/10/02/[$LATEST]test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+from tests.conftest import FROZEN_NOW as NOW
+from tests.conftest import LambdaContext
 
 
 @dataclass(frozen=True)
@@ -47,8 +29,9 @@ class Reply:
 class Api:
     """Calls `functions.<function>.app.lambda_handler` as API Gateway would for `route` and `path`."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, context: LambdaContext) -> None:
         self.services = services
+        self._context = context
 
     def __call__(self, function: str, route: str, path: str, body: Any = None, query: Any = None) -> Reply:
         method, template = route.split(" ", 1)
@@ -63,7 +46,7 @@ class Api:
             authorizer_context={"principal": "admin"},
             now=NOW,
         )
-        reply = handler(event, Context())
+        reply = handler(event, self._context)
         return Reply(reply["statusCode"], json.loads(reply["body"]) if reply.get("body") else None)
 
 
@@ -75,17 +58,6 @@ def _path_parameters(template: str, path: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def context() -> Context:
-    return Context()
-
-
-@pytest.fixture
-def api(tmp_path, monkeypatch) -> Iterator[Api]:
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-    storage = SqliteStorage(tmp_path / "billing.db")
-    services = build_services(storage, clock=lambda: NOW)
-    bootstrap.use(services)
-    yield Api(services)
-    bootstrap.use(None)
-    storage.close()
+def api(injected_services: Services, lambda_context: LambdaContext) -> Api:
+    """Handlers run against the root conftest's services: a temporary SQLite file and a clock frozen at NOW."""
+    return Api(injected_services, lambda_context)

@@ -9,17 +9,17 @@ from billing.services import NewEvent
 from functions.monthly_billing.app import lambda_handler
 
 
-def test_the_monthly_bill_action_drafts_last_month_and_the_daily_finalize_action_freezes_it(api, context):
+def test_the_monthly_bill_action_drafts_last_month_and_the_daily_finalize_action_freezes_it(api, lambda_context):
     customer = api.services.customers.create(name="Ada", email="ada@example.com")
     api.services.ingest.ingest(
         customer.id, [NewEvent("api_calls", Decimal(100), datetime(2025, 9, 15, tzinfo=UTC), "evt_1")]
     )
     invoice_id = invoice_id_for(customer.id, "2025-09")
 
-    billed = lambda_handler({"unit_price": "0.05", "now": "2025-10-01T14:00:00Z"}, context)
+    billed = lambda_handler({"unit_price": "0.05", "now": "2025-10-01T14:00:00Z"}, lambda_context)
     draft = api.services.invoices.get(invoice_id)
-    finalized = lambda_handler({"action": "finalize", "now": "2025-10-01T15:00:00Z"}, context)
-    again = lambda_handler({"action": "finalize", "now": "2025-10-02T15:00:00Z"}, context)
+    finalized = lambda_handler({"action": "finalize", "now": "2025-10-01T15:00:00Z"}, lambda_context)
+    again = lambda_handler({"action": "finalize", "now": "2025-10-02T15:00:00Z"}, lambda_context)
 
     assert billed == {"period": "2025-09", "invoices_generated": 1}
     assert (draft.status, draft.total) == ("draft", Decimal("5.00"))
