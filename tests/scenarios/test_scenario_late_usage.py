@@ -4,16 +4,9 @@ invoice billed and what earlier adjustments already billed."""
 
 from decimal import Decimal
 
+from tests.sample_plans import API_CALLS_GRADUATED as GRADUATED
+
 D = Decimal
-GRADUATED = {
-    "feature": "api_calls",
-    "model": "graduated",
-    "tiers": [
-        {"up_to": "1000", "unit_amount": "0"},
-        {"up_to": "10000", "unit_amount": "0.002"},
-        {"up_to": None, "unit_amount": "0.001", "flat_amount": "5"},
-    ],
-}
 
 
 def adjustments(billing, invoice):

@@ -8,18 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from tests.sample_plans import API_CALLS_GRADUATED as ISSUE_GRADUATED
+
 D = Decimal
 SEPTEMBER = "2025-09-15T12:00:00Z"
 
-ISSUE_GRADUATED = {
-    "feature": "api_calls",
-    "model": "graduated",
-    "tiers": [
-        {"up_to": "1000", "unit_amount": "0"},
-        {"up_to": "10000", "unit_amount": "0.002"},
-        {"up_to": None, "unit_amount": "0.001", "flat_amount": "5"},
-    ],
-}
 STEEP_GRADUATED = {
     "feature": "api_calls",
     "model": "graduated",

@@ -2,17 +2,9 @@ from decimal import Decimal
 
 from billing.pricing import Package, PerUnit, Rating, price_from_spec
 
-D = Decimal
+from tests.sample_plans import API_CALLS_GRADUATED as API_CALLS
 
-API_CALLS = {
-    "feature": "api_calls",
-    "model": "graduated",
-    "tiers": [
-        {"up_to": "1000", "unit_amount": "0"},
-        {"up_to": "10000", "unit_amount": "0.002"},
-        {"up_to": None, "unit_amount": "0.001", "flat_amount": "5"},
-    ],
-}
+D = Decimal
 
 
 def test_given_graduated_rating_when_described_then_free_tier_units_rates_and_flat() -> None:

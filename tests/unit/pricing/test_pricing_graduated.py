@@ -4,17 +4,9 @@ import pytest
 from billing.domain.money import round_money
 from billing.pricing import Graduated, Tier, TierCharge, price_from_spec
 
-D = Decimal
+from tests.sample_plans import API_CALLS_GRADUATED as API_CALLS
 
-API_CALLS = {
-    "feature": "api_calls",
-    "model": "graduated",
-    "tiers": [
-        {"up_to": "1000", "unit_amount": "0"},
-        {"up_to": "10000", "unit_amount": "0.002"},
-        {"up_to": None, "unit_amount": "0.001", "flat_amount": "5"},
-    ],
-}
+D = Decimal
 
 
 def api_calls(quantity: str) -> Decimal:
