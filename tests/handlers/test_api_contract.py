@@ -68,6 +68,21 @@ def test_a_body_that_is_not_json_is_a_400_naming_the_body_on_every_route(functio
     assert '"field": "body"' in reply["body"] and "not valid JSON" in reply["body"]
 
 
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_is_read_as_json_whatever_its_declared_type(content_type, injected_services, lambda_context):
+    # `curl -d '{...}'` without -H sends application/x-www-form-urlencoded.
+    headers = {"content-type": content_type} if content_type else {}
+    event = http_event(
+        "POST",
+        "/v1/customers",
+        route_key="POST /v1/customers",
+        body='{"name": "Curl", "email": "curl@acme.example"}',
+        headers=headers,
+    )
+    reply = handler("create_customer")(event, lambda_context)
+    assert reply["statusCode"] == 201, reply["body"]
+
+
 def test_creating_a_customer_returns_201_with_its_id_and_defaults(api):
     customer = create_customer(api)
     assert customer["id"].startswith("cus_")

@@ -35,6 +35,18 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        return app.resolve(read_body_as_json(event), context)
 
     return lambda_handler
+
+
+def read_body_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """The API speaks JSON only, so a body is read as JSON whatever its declared type.
+
+    `curl -d '{...}'` labels its body application/x-www-form-urlencoded, and Powertools would then parse
+    it as a form and report every field missing; a malformed body still gets the 400 "not valid JSON".
+    """
+    headers = event.get("headers") or {}
+    if event.get("body") is None or "json" in headers.get("content-type", ""):
+        return event
+    return {**event, "headers": {**headers, "content-type": "application/json"}}
