@@ -10,6 +10,8 @@ export interface Customer {
   name: string;
   email: string;
   timezone: string;
+  /** ISO 4217 code: the currency of the customer's plan (USD without a plan). */
+  currency?: string;
   plan_id: string | null;
   created_at: string;
 }
@@ -69,6 +71,20 @@ export interface BillingRunResult {
 
 export type LineItemType = "usage" | "minimum" | "adjustment" | "credit";
 
+/** One tier (or the package) a usage line's quantity fell in. Amounts are unrounded decimal strings. */
+export interface TierCharge {
+  tier: number;
+  from: Decimal;
+  /** null: the open-ended last tier. */
+  up_to: Decimal | null;
+  units: Decimal;
+  unit_amount: Decimal;
+  flat_amount: Decimal;
+  amount: Decimal;
+  /** Set for the package model; unit_amount is then the price of one package. */
+  package_size?: Decimal;
+}
+
 export interface LineItem {
   type: LineItemType | string;
   feature?: string | null;
@@ -76,6 +92,9 @@ export interface LineItem {
   unit_price?: Decimal | null;
   amount: Decimal;
   description: string;
+  breakdown?: TierCharge[];
+  /** For adjustment lines: the earlier period they correct (YYYY-MM). */
+  adjusts_period?: string | null;
 }
 
 export interface Invoice {
@@ -90,8 +109,81 @@ export interface Invoice {
   credits_applied: Decimal;
   total: Decimal;
   line_items: LineItem[];
+  plan_id?: string | null;
   created_at: string;
   updated_at: string;
+  finalized_at?: string | null;
+  voided_at?: string | null;
+}
+
+export const PRICE_MODELS = ["per_unit", "graduated", "volume", "package"] as const;
+export type PriceModel = (typeof PRICE_MODELS)[number];
+
+export const AGGREGATIONS = ["sum", "count", "max", "latest", "unique_count"] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export interface Tier {
+  /** null (or omitted in the editor) = the open-ended last tier. */
+  up_to: Decimal | null;
+  unit_amount: Decimal;
+  flat_amount?: Decimal;
+}
+
+/** A price as sent to POST /v1/plans: only the keys of its model (the API refuses others). */
+export interface PriceSpec {
+  feature: string;
+  model: PriceModel | string;
+  aggregation?: Aggregation | string;
+  /** The event property counted by unique_count (required with it, refused otherwise). */
+  property?: string;
+  unit_amount?: Decimal;
+  tiers?: Tier[];
+  package_size?: Decimal;
+  package_amount?: Decimal;
+}
+
+export interface NewPlan {
+  name: string;
+  currency?: string;
+  minimum_amount?: Decimal;
+  grace_period_days?: number;
+  prices: PriceSpec[];
+}
+
+export interface Plan {
+  id: string;
+  name: string;
+  currency: string;
+  minimum_amount: Decimal;
+  grace_period_days: number;
+  /** Canonical specs as the API returns them (every decimal a string, tiers with flat_amount). */
+  prices: PriceSpec[];
+  created_at: string;
+}
+
+export type CreditEntryType = "grant" | "consumption" | "restoration";
+
+export interface CreditEntry {
+  id: string;
+  type: CreditEntryType | string;
+  /** Signed: grants and restorations positive, consumptions negative. */
+  amount: Decimal;
+  currency: string;
+  description: string | null;
+  invoice_id: string | null;
+  created_at: string;
+}
+
+/** The reply of a grant: the new entry and the customer's balance after it. */
+export interface CreditGrant extends CreditEntry {
+  balance: Decimal;
+}
+
+export interface CreditLedger {
+  customer_id: string;
+  currency: string;
+  balance: Decimal;
+  entries: CreditEntry[];
 }
 
 export interface FieldError {
@@ -134,6 +226,8 @@ type Query = Record<string, string | number | undefined>;
 interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A JSON body sent verbatim (typed by the user), so its numbers are never read as JS numbers. */
+  bodyText?: string;
   /** Send the Authorization header (default true). */
   auth?: boolean;
 }
@@ -189,7 +283,10 @@ export class ApiClient {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (options.auth !== false) headers["Authorization"] = `Bearer ${config.apiKey}`;
     const init: RequestInit = { method, headers };
-    if (options.body !== undefined) {
+    if (options.bodyText !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = options.bodyText;
+    } else if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
@@ -260,5 +357,44 @@ export class ApiClient {
 
   getInvoice(id: string): Promise<Invoice> {
     return this.request("GET", `/v1/invoices/${encodeURIComponent(id)}`);
+  }
+
+  finalizeInvoice(id: string): Promise<Invoice> {
+    return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/finalize`);
+  }
+
+  voidInvoice(id: string): Promise<Invoice> {
+    return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/void`);
+  }
+
+  createPlan(plan: NewPlan): Promise<Plan> {
+    return this.request("POST", "/v1/plans", { body: plan });
+  }
+
+  /** POST /v1/plans with the user's JSON text as is (the Raw JSON form). */
+  createPlanFromJson(json: string): Promise<Plan> {
+    return this.request("POST", "/v1/plans", { bodyText: json });
+  }
+
+  listPlans(): Promise<Plan[]> {
+    return this.request("GET", "/v1/plans", { query: { limit: 500 } });
+  }
+
+  getPlan(id: string): Promise<Plan> {
+    return this.request("GET", `/v1/plans/${encodeURIComponent(id)}`);
+  }
+
+  assignPlan(customerId: string, planId: string): Promise<Customer> {
+    return this.request("PUT", `/v1/customers/${encodeURIComponent(customerId)}/plan`, { body: { plan_id: planId } });
+  }
+
+  grantCredit(customerId: string, amount: Decimal, description?: string): Promise<CreditGrant> {
+    const body: { amount: Decimal; description?: string } = { amount };
+    if (description) body.description = description;
+    return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/credits`, { body });
+  }
+
+  getCredits(customerId: string): Promise<CreditLedger> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/credits`);
   }
 }
