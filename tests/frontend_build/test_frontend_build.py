@@ -8,6 +8,7 @@ import is a relative ".js" path that exists (the browser loads them unbundled).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -61,9 +62,22 @@ def node_modules() -> Path:
 
 
 @pytest.fixture(scope="module")
-def dist(node_modules: Path) -> Path:
-    _assert_ok(_npm("run", "build"), "npm run build")
-    return DIST
+def dist(node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of frontend/dist right after `npm run build`.
+
+    The build starts by deleting dist/, so two builds at once (this module's tests split over xdist workers,
+    or another test run) would see each other's half-written folder: builds take a lock, and the checks
+    read a copy taken under it.
+    """
+    with (node_modules / ".dist-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _assert_ok(_npm("run", "build"), "npm run build")
+            snapshot = tmp_path_factory.mktemp("frontend-build") / "dist"
+            shutil.copytree(DIST, snapshot)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return snapshot
 
 
 class _FormParser(HTMLParser):
@@ -123,7 +137,7 @@ def test_typecheck_passes(node_modules: Path) -> None:
 def test_build_outputs_static_files_and_modules(dist: Path) -> None:
     for name in ("index.html", "main.js", "styles.css"):
         assert (dist / name).is_file(), f"dist/{name} missing after npm run build"
-    for name in ("api.js", "chart.js"):
+    for name in ("api.js", "chart.js", "sections/plans.js", "sections/credits.js"):
         assert (dist / name).is_file(), f"dist/{name} missing after npm run build"
 
 
@@ -155,8 +169,13 @@ def test_main_controls_exist(page: _FormParser) -> None:
         "usage-customer-select", "usage-customer-id", "usage-start", "usage-end", "usage-window",
         "billing-period", "billing-unit-price",
         "invoices-customer-select", "invoices-customer-id", "invoice-id",
-        "settings-error", "customers-error", "events-error", "usage-error", "billing-error", "invoices-error",
-        "customers-list", "events-result", "usage-result", "billing-result", "invoices-result",
+        "plan-name", "plan-currency", "plan-minimum", "plan-grace-days", "price-rows", "plan-raw",
+        "assign-customer-select", "assign-customer-id", "assign-plan",
+        "credits-customer-select", "credits-customer-id", "credit-amount", "credit-description",
+        "settings-error", "customers-error", "plans-error", "credits-error", "events-error", "usage-error",
+        "billing-error", "invoices-error",
+        "customers-list", "plans-list", "events-result", "usage-result", "billing-result", "invoices-result",
+        "credits-result", "plans-status", "credits-status", "invoices-status",
     }  # fmt: skip
     missing = expected - set(page.ids)
     assert not missing, f"missing element ids: {sorted(missing)}"
