@@ -47,9 +47,13 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(shell find 
 run: setup ## Serve the API (template.yaml's routes) and the dashboard on http://$(HOST):$(PORT), SQLite at $(BILLING_DB_PATH)
 	$(PY) -m local_gateway --template template.yaml --static frontend/dist
 
-test: setup $(VENV_SAM)/.installed ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
+test: setup $(VENV_SAM)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
 	@if [ -z "$(PYTHON312_BIN)" ]; then echo "sam build needs python3.12 (pyenv 3.12.x or python3.12 on PATH)"; exit 1; fi
 	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadgroup
+
+# The browser tests (tests/browser) drive Debian's Chromium through the pip playwright package; no browser download.
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 
 test-fast: $(VENV)/.installed ## Unit tests of the core only
 	$(PY) -m pytest tests/unit -q
