@@ -49,7 +49,7 @@ run: setup ## Serve the API (template.yaml's routes) and the dashboard on http:/
 
 test: setup $(VENV_SAM)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
 	@if [ -z "$(PYTHON312_BIN)" ]; then echo "sam build needs python3.12 (pyenv 3.12.x or python3.12 on PATH)"; exit 1; fi
-	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadgroup
+	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadfile
 
 # The browser tests (tests/browser) drive Debian's Chromium through the pip playwright package; no browser download.
 /usr/bin/chromium:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from billing import bootstrap
@@ -12,6 +15,7 @@ from billing.adapters.sqlite import SqliteStorage
 from billing.bootstrap import Services, build_services
 
 FROZEN_NOW = datetime(2025, 10, 2, 9, 30, tzinfo=UTC)
+FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
 
 class FrozenClock:
@@ -72,3 +76,31 @@ def lambda_context() -> LambdaContext:
 def _quiet_powertools(monkeypatch) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(scope="session")
+def dashboard_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """frontend/src compiled with the project's pinned tsc, plus public/ (what `npm run build` makes), in a
+    folder of this session's own: tests that serve or inspect the dashboard never race on frontend/dist."""
+    tsc = FRONTEND / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.fail(
+            f"{tsc} is missing: run `make test` (or `cd frontend && npm ci`) to install the dashboard's packages",
+            pytrace=False,
+        )
+    out = tmp_path_factory.mktemp("dashboard") / "dist"
+    build = subprocess.run(
+        [str(tsc), "-p", "tsconfig.json", "--outDir", str(out)],
+        cwd=FRONTEND,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if build.returncode != 0:
+        pytest.fail(f"tsc failed ({build.returncode}):\n{build.stdout}\n{build.stderr}", pytrace=False)
+    for source in (FRONTEND / "public").iterdir():
+        if source.is_file():
+            shutil.copy2(source, out / source.name)
+    assert (out / "index.html").is_file() and (out / "main.js").is_file()
+    return out

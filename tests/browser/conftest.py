@@ -4,16 +4,13 @@ Debian's Chromium (/usr/bin/chromium, installed by `make test`) is driven by the
 no browser is ever downloaded. The gateway is the real `python -m local_gateway` on a free loopback port with
 its own SQLite file, as in tests/e2e/conftest.py, and the browser may reach nothing but 127.0.0.1.
 
-The dashboard is compiled by tsc from frontend/src into a temporary folder instead of served from
-frontend/dist: `make test` runs the tests in parallel and tests/frontend_build deletes and rebuilds
-frontend/dist meanwhile, and a fresh build also means the browser always runs the current sources.
+The dashboard served is the session's fresh build of frontend/src (`dashboard_build` in tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -51,30 +48,6 @@ class Gateway:
 
 def _fail(message: str) -> None:
     pytest.fail(message, pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def dashboard_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """frontend/src compiled with the project's pinned tsc, plus public/ (what `npm run build` makes)."""
-    tsc = FRONTEND / "node_modules" / ".bin" / "tsc"
-    if not tsc.exists():
-        _fail(f"{tsc} is missing: run `make test` (or `cd frontend && npm ci`) to install the dashboard's packages")
-    out = tmp_path_factory.mktemp("dashboard") / "dist"
-    build = subprocess.run(
-        [str(tsc), "-p", "tsconfig.json", "--outDir", str(out)],
-        cwd=FRONTEND,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if build.returncode != 0:
-        _fail(f"tsc failed ({build.returncode}):\n{build.stdout}\n{build.stderr}")
-    for source in (FRONTEND / "public").iterdir():
-        if source.is_file():
-            shutil.copy2(source, out / source.name)
-    assert (out / "index.html").is_file() and (out / "main.js").is_file()
-    return out
 
 
 @pytest.fixture(scope="session")

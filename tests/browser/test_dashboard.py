@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import CHROMIUM
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 # Set to a path (e.g. /tmp/dashboard.png) to save a full-page screenshot at the end of the billing cycle.
 SCREENSHOT_ENV = "BROWSER_TEST_SCREENSHOT"

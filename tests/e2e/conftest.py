@@ -48,9 +48,8 @@ def _decode(payload: bytes, content_type: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory) -> Iterator[HttpClient]:
+def gateway(tmp_path_factory, dashboard_build) -> Iterator[HttpClient]:
     data = tmp_path_factory.mktemp("e2e-data")
-    assert (ROOT / "frontend" / "dist" / "index.html").exists(), "build the dashboard first: `make test` does"
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
@@ -62,7 +61,7 @@ def gateway(tmp_path_factory) -> Iterator[HttpClient]:
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", "frontend/dist"],
+        [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(dashboard_build)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# Shares frontend/dist with tests/frontend_build (which rebuilds it): same xdist worker.
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard")]
+pytestmark = pytest.mark.e2e
 
 SEPTEMBER = "start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z"
 

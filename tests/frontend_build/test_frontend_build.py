@@ -1,14 +1,14 @@
 """Build checks for the dashboard in frontend/ (TypeScript compiled by tsc, no bundler).
 
 Runs the real npm scripts: `npm ci` when node_modules is missing, `npm run typecheck`,
-`npm run build`, then inspects dist/: the static files are there, every form control
+then inspects a build of the dashboard laid out as `npm run build` makes it (`make test` runs the
+real script): the static files are there, every form control
 with an id has a <label for=id>, every button has visible text, and every ES module
 import is a relative ".js" path that exists (the browser loads them unbundled).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -20,11 +20,7 @@ from pathlib import Path
 import pytest
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
-DIST = FRONTEND / "dist"
 NPM_TIMEOUT = 600
-
-# These tests rebuild frontend/dist in place; every test that serves it runs on the same xdist worker.
-pytestmark = pytest.mark.xdist_group("dashboard")
 
 
 def _npm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,22 +58,9 @@ def node_modules() -> Path:
 
 
 @pytest.fixture(scope="module")
-def dist(node_modules: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A snapshot of frontend/dist right after `npm run build`.
-
-    The build starts by deleting dist/, so two builds at once (this module's tests split over xdist workers,
-    or another test run) would see each other's half-written folder: builds take a lock, and the checks
-    read a copy taken under it.
-    """
-    with (node_modules / ".dist-build.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _assert_ok(_npm("run", "build"), "npm run build")
-            snapshot = tmp_path_factory.mktemp("frontend-build") / "dist"
-            shutil.copytree(DIST, snapshot)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return snapshot
+def dist(node_modules: Path, dashboard_build: Path) -> Path:
+    """The dashboard as `npm run build` lays it out, built for this session (tests/conftest.py)."""
+    return dashboard_build
 
 
 class _FormParser(HTMLParser):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.sam, pytest.mark.xdist_group("sam")]
+pytestmark = pytest.mark.sam
 
 
 def sam(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
