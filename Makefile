@@ -52,6 +52,7 @@ test: setup $(VENV_SAM)/.installed /usr/bin/chromium ## Run every test: unit, ha
 	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadfile
 
 # The browser tests (tests/browser) drive Debian's Chromium through the pip playwright package; no browser download.
+/usr/bin/chromium: export DEBIAN_FRONTEND := noninteractive
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 
