@@ -1,0 +1,684 @@
+"""docs/benchmarks.md and its plot, from one suite's results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench.billing_run import BillingFigures
+from bench.cold_start import ColdStartFigures
+from bench.dynamodb import DynamoFigures
+from bench.ingest import IngestFigures
+from bench.machine import Machine
+from bench.profiling import ProfileSummary
+from bench.scale import ScaleFigures
+from bench.sizes import Sizes
+from bench.usage_read import UsageFigures
+
+# The issue's targets (one process, SQLite, this 2-core machine).
+INGEST_EVENTS_PER_S = 50_000
+INGEST_RATIO = 1.5
+USAGE_P99_MS = 10.0
+BILLING_RATIO = 1.0
+BILLING_RSS_MB = 200.0
+COLD_START_MS = 250.0
+LINEAR_EXPONENT = 1.05  # a fitted cost ∝ size^k with k up to this counts as linear (noise allowance)
+
+SECTIONS = (
+    "## Summary",
+    "## Machine",
+    "## Commands",
+    "## 1. Ingest",
+    "## 2. Usage read",
+    "## 3. Billing run",
+    "## 4. Cold start",
+    "## 5. Scale curve",
+    "## 6. DynamoDB (moto)",
+    "## Profiling and optimisations",
+)
+
+
+@dataclass(frozen=True)
+class Results:
+    sizes: Sizes
+    machine: Machine
+    load_at_start: tuple[float, float, float]
+    command: str
+    started: datetime
+    duration_s: float
+    ingest: IngestFigures
+    usage: UsageFigures
+    billing: BillingFigures
+    cold_start: ColdStartFigures
+    scale: ScaleFigures
+    dynamodb: DynamoFigures
+
+
+@dataclass(frozen=True)
+class Verdict:
+    number: str
+    figure: str
+    measured: str
+    target: str
+    passed: bool | None  # None: reported, no target
+    miss: str = ""  # by how much, when missed
+
+    @property
+    def result(self) -> str:
+        if self.passed is None:
+            return "—"
+        return "**pass**" if self.passed else f"**miss**: {self.miss}"
+
+
+def _at_least(measured: float, target: float, unit: str) -> str:
+    return f"{(1 - measured / target) * 100:.0f}% short ({target / measured:.2f}× faster needed)"
+
+
+def _at_most(measured: float, target: float) -> str:
+    return f"{measured / target:.2f}× the target"
+
+
+def verdicts(results: Results) -> list[Verdict]:
+    ingest, usage, billing, cold, scale = (
+        results.ingest,
+        results.usage,
+        results.billing,
+        results.cold_start,
+        results.scale,
+    )
+    worst = cold.worst
+    found = [
+        Verdict(
+            "1",
+            f"Ingest, real path (batches of {ingest.batch_size:,})",
+            f"{ingest.events_per_s:,.0f} events/s",
+            f"≥ {INGEST_EVENTS_PER_S:,} events/s",
+            ingest.events_per_s >= INGEST_EVENTS_PER_S,
+            _at_least(ingest.events_per_s, INGEST_EVENTS_PER_S, "events/s"),
+        ),
+        Verdict(
+            "1",
+            "Ingest time ÷ raw executemany time (same rows, same run)",
+            f"{ingest.ratio:.2f}",
+            f"≤ {INGEST_RATIO}",
+            ingest.ratio <= INGEST_RATIO,
+            _at_most(ingest.ratio, INGEST_RATIO),
+        ),
+        Verdict(
+            "1",
+            "Ingest over HTTP (local gateway, loopback)",
+            f"{ingest.http_events_per_s:,.0f} events/s ({ingest.http_ratio:.2f}× the direct call's time)",
+            "reported",
+            None,
+        ),
+    ]
+    for kind, label in (("totals", "totals"), ("daily", "daily series")):
+        p99 = usage.p(kind, 0.99)
+        found.append(
+            Verdict(
+                "2",
+                f"Usage read p99, one customer-month ({label})",
+                f"{p99:.1f} ms (p50 {usage.p(kind, 0.5):.1f} ms)",
+                f"≤ {USAGE_P99_MS:.0f} ms",
+                p99 <= USAGE_P99_MS,
+                _at_most(p99, USAGE_P99_MS),
+            )
+        )
+    found += [
+        Verdict(
+            "3",
+            "Billing run ÷ raw GROUP BY scan (same events, same run)",
+            f"{billing.ratio:.2f} ({billing.billing_s:.2f} s vs {billing.scan_s:.2f} s)",
+            f"≤ {BILLING_RATIO:.1f}",
+            billing.ratio <= BILLING_RATIO,
+            _at_most(billing.ratio, BILLING_RATIO),
+        ),
+        Verdict(
+            "3",
+            "Billing run peak memory (max RSS of its process)",
+            f"{billing.rss_peak_mb:.0f} MB",
+            f"≤ {BILLING_RSS_MB:.0f} MB",
+            billing.rss_peak_mb <= BILLING_RSS_MB,
+            _at_most(billing.rss_peak_mb, BILLING_RSS_MB),
+        ),
+        Verdict(
+            "4",
+            f"Cold start: slowest function's import ({worst.name})",
+            f"{worst.import_ms:.0f} ms",
+            f"≤ {COLD_START_MS:.0f} ms",
+            worst.import_ms <= COLD_START_MS,
+            _at_most(worst.import_ms, COLD_START_MS),
+        ),
+    ]
+    for attribute, label in (("ingest_s", "ingest"), ("billing_s", "billing")):
+        exponent = scale.exponent(attribute)
+        found.append(
+            Verdict(
+                "5",
+                f"Scale: {label} cost ∝ events^k",
+                f"k = {exponent:.2f}",
+                f"linear or better (k ≤ {LINEAR_EXPONENT})",
+                round(exponent, 2) <= LINEAR_EXPONENT,
+                f"k = {exponent:.2f}: superlinear",
+            )
+        )
+    dynamo = results.dynamodb
+    found.append(Verdict("6", "DynamoDB (moto, emulator) relative cost", dynamo.note, "reported", None))
+    return found
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _profile(summary: ProfileSummary | None) -> list[str]:
+    if summary is None:
+        return []
+    lines = [
+        f"Where the time goes (cProfile, {summary.workload}; own time per layer, {summary.total_s:.2f} s profiled):",
+        "",
+    ]
+    lines += _table(
+        ("layer", "share"), ((share.layer, f"{share.share:.0%}") for share in summary.layers if share.share >= 0.01)
+    )
+    lines += [
+        "",
+        "Top functions by own time: " + "; ".join(f"`{name}` {own * 1000:.0f} ms" for name, own in summary.top),
+    ]
+    return [*lines, ""]
+
+
+def _share(summary: ProfileSummary | None, prefix: str) -> float:
+    if summary is None:
+        return 0.0
+    return sum(share.share for share in summary.layers if share.layer.startswith(prefix))
+
+
+def render(results: Results, plot_name: str) -> str:
+    r = results
+    out: list[str] = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{r.command}` ({r.sizes.name} suite) on {r.started:%Y-%m-%d %H:%M} UTC in "
+        f"{r.duration_s / 60:.1f} min, at commit `{r.machine.commit}`. Do not edit: rerun the suite.",
+        "",
+        f"Every figure is the median of {r.sizes.runs} runs (the scale curve: {r.sizes.scale_runs}) and every "
+        "comparison is a ratio of two things measured in the same run, because this machine is shared and noisy: "
+        "absolute figures move by ±20% between runs, ratios much less.",
+        "",
+    ]
+    if r.sizes.name != "full":
+        out += [
+            f"> **{r.sizes.name} suite**: sizes are reduced, so these figures are not the targets' figures. "
+            "Run `make bench` for those.",
+            "",
+        ]
+    out += ["## Summary", ""]
+    out += _table(
+        ("#", "figure", "measured", "target", "result"),
+        ((v.number, v.figure, v.measured, v.target, v.result) for v in verdicts(r)),
+    )
+    missed = [v for v in verdicts(r) if v.passed is False]
+    out += [
+        "",
+        f"{len(missed)} target(s) missed; each section below says by how much and what would close it."
+        if missed
+        else "Every target is met.",
+        "",
+        "## Machine",
+        "",
+        f"- {r.machine.cores} cores ({r.machine.cpu}), {r.machine.memory_gib:.1f} GiB memory",
+        f"- {r.machine.python}, SQLite {r.machine.sqlite}",
+        f"- {r.machine.system}",
+        "- One process, SQLite in WAL mode on the local disk (`synchronous=NORMAL`), as the template configures "
+        "a local disk.",
+        f"- Other work shares this machine: load average {r.load_at_start[0]:.1f} (1 min) when the suite started, "
+        f"{r.machine.load[0]:.1f} / {r.machine.load[1]:.1f} / {r.machine.load[2]:.1f} (1 / 5 / 15 min) when it "
+        f"ended, on {r.machine.cores} cores. Above about 1 the absolute figures are pessimistic; the ratios hold "
+        "better.",
+        "",
+        "## Commands",
+        "",
+        "```sh",
+        "make bench          # .venv/bin/python -m bench: the full suite (this report), "
+        f"{max(1, round(r.duration_s / 60))} min here",
+        "make bench-quick    # .venv/bin/python -m bench --quick: about a minute, writes bench/.data/",
+        ".venv/bin/python -m bench --help",
+        "```",
+        "",
+        "Data is generated (seeded, with progress bars) under `bench/.data/` and deleted afterwards. Handlers are "
+        "imported from `template.yaml` by the local gateway's runtime and called with payload-2.0 events from its "
+        "event builder, after the authorizer would have allowed them; Powertools metrics are on (their EMF lines "
+        "go to /dev/null, as Lambda sends stdout to CloudWatch), logs at WARNING.",
+        "",
+    ]
+
+    out += _ingest_section(results)
+    out += _usage_section(results)
+    out += _billing_section(results)
+    out += _cold_start_section(results)
+    out += _scale_section(results, plot_name)
+    out += _dynamodb_section(results)
+    out += ["## Profiling and optimisations", "", *OPTIMISATIONS, ""]
+    return "\n".join(out)
+
+
+def _ingest_section(results: Results) -> list[str]:
+    ingest, r = results.ingest, results
+    out: list[str] = []
+    runs = ingest.runs
+    out += [
+        "## 1. Ingest",
+        "",
+        f"{ingest.events:,} events per run in batches of {ingest.batch_size:,} ({r.sizes.ingest_customers} customers "
+        "taking turns; each customer's events are live ones, 100 ms apart, so a batch spans about 100 s): a "
+        "payload-2.0 event → the ingest handler (Powertools resolver, pydantic validation) → the ingest service → "
+        "the SQLite adapter (duplicate check, events, both rollups), one transaction per batch, fresh database. "
+        "Against it, in the same run: `BEGIN IMMEDIATE; executemany(INSERT INTO events …); COMMIT` of the very "
+        "rows the real path stores, batch for batch, into the same schema (a migrated, empty file), and the "
+        "adapter's `usage.record` alone with the domain events already built.",
+        "",
+    ]
+    out += _table(
+        ("", "median", "per run"),
+        [
+            (
+                "real path (handler)",
+                f"{ingest.events_per_s:,.0f} events/s",
+                ", ".join(f"{run.events / run.real_s:,.0f}" for run in runs),
+            ),
+            (
+                "raw executemany",
+                f"{ingest.raw_rows_per_s:,.0f} rows/s",
+                ", ".join(f"{run.events / run.raw_s:,.0f}" for run in runs),
+            ),
+            ("real ÷ raw (time)", f"{ingest.ratio:.2f}", ", ".join(f"{run.ratio:.2f}" for run in runs)),
+            (
+                "adapter only ÷ raw (time)",
+                f"{ingest.adapter_ratio:.2f}",
+                ", ".join(f"{run.adapter_ratio:.2f}" for run in runs),
+            ),
+            ("batch latency p50 / p99", f"{ingest.batch_p50_ms:.1f} / {ingest.batch_p99_ms:.1f} ms", ""),
+            (
+                "over HTTP (local gateway, keep-alive, authorizer)",
+                f"{ingest.http_events_per_s:,.0f} events/s",
+                ", ".join(f"{run.events / run.http_s:,.0f}" for run in ingest.http_runs),
+            ),
+            (
+                "HTTP ÷ direct handler call (time)",
+                f"{ingest.http_ratio:.2f}",
+                ", ".join(f"{run.ratio:.2f}" for run in ingest.http_runs),
+            ),
+        ],
+    )
+    out += ["", *_profile(ingest.profile)]
+    if ingest.events_per_s < INGEST_EVENTS_PER_S:
+        out += [
+            f"**Missed: {ingest.events_per_s:,.0f} events/s is "
+            f"{_at_least(ingest.events_per_s, INGEST_EVENTS_PER_S, 'events/s')}.** "
+            "See the ratio below: the time above the adapter is validation and object building.",
+            "",
+        ]
+    if ingest.ratio > INGEST_RATIO:
+        validation = _share(ingest.profile, "pydantic") + _share(ingest.profile, "Powertools")
+        out += [
+            f"**Missed: the real path takes {ingest.ratio:.2f}× the raw insert's time "
+            f"({_at_most(ingest.ratio, INGEST_RATIO)}).** The target is below what the real path's own storage work "
+            f"allows: the adapter alone, with the events already built, takes {ingest.adapter_ratio:.2f}× the raw "
+            "insert, because it also looks up every id (the idempotency guard), maintains the `events_by_time` "
+            "index and upserts both rollups, in the same transaction. Above the adapter, pydantic and Powertools "
+            f"take {validation:.0%} of the profiled time and the service's per-event objects most of the rest. "
+            "What would close it: (1) validate the batch in one pass of compiled code from the raw JSON "
+            "(`TypeAdapter(EventBatchRequest).validate_json(body)` instead of `json.loads` plus a Python "
+            "`BeforeValidator` per timestamp) and build rows, not frozen dataclasses, per event — worth roughly the "
+            "validation share above; (2) bring the adapter closer to the raw insert by skipping the id lookup "
+            "(about 0.9 ms of the adapter's ~7 ms per batch) when the insert itself reports no conflict "
+            "(`INSERT … ON CONFLICT DO NOTHING` and comparing `total_changes`, falling back to the lookup only "
+            "for batches that had duplicates). Even so, a real path that parses and "
+            "validates every event in Python is unlikely to come within 1.5× of a bare `executemany`.",
+            "",
+        ]
+
+    return out
+
+
+def _usage_section(results: Results) -> list[str]:
+    usage, r = results.usage, results
+    out: list[str] = []
+    out += [
+        "## 2. Usage read",
+        "",
+        f"One customer with {usage.events:,} events in September 2025 ({usage.features} features, stored through "
+        f"the adapter: {usage.bucket_rows:,} rows of 15-minute rollups). Each run sends "
+        f"{r.sizes.usage_requests} requests of each kind to the usage handler, interleaved: totals for the month "
+        "(`start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z`) and the daily series (`&window=day`). In the "
+        "same run: the raw scan of the month's events, and a plain fetch of the month's rollup rows into Python.",
+        "",
+    ]
+    out += _table(
+        ("", "p50", "p99"),
+        [
+            ("totals (route)", f"{usage.p('totals', 0.5):.1f} ms", f"{usage.p('totals', 0.99):.1f} ms"),
+            ("daily series (route)", f"{usage.p('daily', 0.5):.1f} ms", f"{usage.p('daily', 0.99):.1f} ms"),
+            ("raw scan: `SUM(quantity) … GROUP BY feature` over the events", f"{usage.scan_ms:.0f} ms", ""),
+            (f"fetch of the {usage.bucket_rows:,} rollup rows, nothing else", f"{usage.fetch_ms:.1f} ms", ""),
+        ],
+    )
+    out += [
+        "",
+        f"The route is {usage.scan_ratio:,.{0 if usage.scan_ratio >= 10 else 1}f}× faster than the scan "
+        "(p50 against p50, same run): rollups, not scans. "
+        "Its cost follows the number of 15-minute buckets in the range, not the number of events.",
+        "",
+        *_profile(usage.profile),
+    ]
+    worst_p99 = max(usage.p("totals", 0.99), usage.p("daily", 0.99))
+    if worst_p99 > USAGE_P99_MS:
+        out += [
+            f"**Missed: p99 {worst_p99:.1f} ms is {_at_most(worst_p99, USAGE_P99_MS)}.** A month is "
+            f"{usage.bucket_rows:,} rollup rows; fetching them into Python alone takes {usage.fetch_ms:.1f} ms, "
+            "and turning each into a domain aggregate (three Decimals) and summing it takes about as much again. "
+            "No tuning of that loop reaches 10 ms at p99. What would close it is a coarser rollup, not a faster "
+            "loop: (1) serve whole billing periods from `usage_period` (one row per feature: a month's totals become "
+            "3 rows); (2) add a per-customer local-day rollup (`usage_day`, maintained at ingest like the others; the "
+            "customer's timezone is fixed at creation, so local days are known then), so a month's daily series is "
+            "about 90 rows and any range decomposes into raw edge events, 15-minute buckets up to the first whole "
+            "day, whole days, and buckets again — that is a migration, one port method and the usage service's "
+            "range decomposition.",
+            "",
+        ]
+
+    return out
+
+
+def _billing_section(results: Results) -> list[str]:
+    billing = results.billing
+    out: list[str] = []
+    ds = billing.dataset
+    per_customer_us = billing.billing_s / ds.customers * 1e6
+    scan_per_customer_us = billing.scan_s / ds.customers * 1e6
+    out += [
+        "## 3. Billing run",
+        "",
+        f"{ds.customers:,} customers with {ds.events:,} events in September ({ds.events // ds.customers} each), "
+        f"billed with a {ds.pricing}. Each run bills a fresh copy of the database through the `POST /v1/invoices/run` "
+        "handler in a process of its own, which then times the raw scan `SELECT customer_id, feature, SUM(quantity) "
+        "FROM events WHERE period = ? GROUP BY customer_id, feature` over the same events. Peak memory is the "
+        "billing process's max RSS (`getrusage(RUSAGE_SELF).ru_maxrss`, read by that process right after the run; "
+        "it includes the interpreter and every import).",
+        "",
+    ]
+    out += _table(
+        ("", "median", "per run"),
+        [
+            (
+                "billing run",
+                f"{billing.billing_s:.2f} s ({per_customer_us:.0f} µs per customer)",
+                ", ".join(f"{run.billing_s:.2f}" for run in billing.runs),
+            ),
+            (
+                "raw GROUP BY scan",
+                f"{billing.scan_s:.2f} s ({scan_per_customer_us:.0f} µs per customer)",
+                ", ".join(f"{run.scan_s:.2f}" for run in billing.runs),
+            ),
+            ("run ÷ scan", f"{billing.ratio:.2f}", ", ".join(f"{run.ratio:.2f}" for run in billing.runs)),
+            (
+                "max RSS before → after the run",
+                f"{billing.rss_before_mb:.0f} → {billing.rss_peak_mb:.0f} MB (worst run)",
+                ", ".join(f"{run.rss_peak_mb:.0f}" for run in billing.runs),
+            ),
+        ],
+    )
+    out += ["", *_profile(billing.profile)]
+    if billing.ratio > BILLING_RATIO:
+        sqlite_share = _share(billing.profile, "SQLite engine")
+        rating = _share(billing.profile, "billing.pricing") + _share(billing.profile, "billing.services")
+        out += [
+            f"**Missed: the run takes {billing.ratio:.2f}× the scan ({_at_most(billing.ratio, BILLING_RATIO)}).** "
+            "The run reads rollups (one row per customer and feature), so its cost is per customer, not per event: "
+            f"{per_customer_us:.0f} µs per customer against the scan's {scan_per_customer_us:.0f} µs for "
+            f"{ds.events // ds.customers} events. Per customer it reads the customer's invoices and credit balance, "
+            "rates three features and writes one invoice in a transaction of its own; the profile splits that "
+            f"into the SQLite engine ({sqlite_share:.0%}, mostly the commit of each invoice) and services plus "
+            f"pricing ({rating:.0%}: rating, tier breakdowns and descriptions, the invoice document). What would "
+            "close it: (1) save a page of drafts (the 500 customers the run already reads at a time) in one "
+            "transaction — a `save_many` on the invoice port keeping each invoice's version check — which removes "
+            "all but one commit per page; (2) build the tier breakdown and description text once per distinct "
+            "(price, quantity) or lazily when an invoice is shown. Memory is not the issue: the run streams "
+            "customers and rollups page by page.",
+            "",
+        ]
+    if billing.rss_peak_mb > BILLING_RSS_MB:
+        out += [f"**Missed: peak memory {billing.rss_peak_mb:.0f} MB.**", ""]
+
+    return out
+
+
+def _cold_start_section(results: Results) -> list[str]:
+    cold = results.cold_start
+    worst = cold.worst
+    out: list[str] = []
+    out += [
+        "## 4. Cold start",
+        "",
+        f"Each function's `import app` in a fresh interpreter (function folder and `shared/` on `PYTHONPATH`, as "
+        f"Lambda has them), median of {cold.runs} processes; the bare interpreter (`python -c pass`, same "
+        f"environment) takes {cold.bare_ms:.0f} ms of process wall time. With `.pyc` files present; and "
+        + (
+            "without them (a fresh, empty `pycache_prefix` per process), which is what `sam build` ships."
+            if any(f.uncompiled_import_ms is not None for f in cold.functions)
+            else "(quick suite) not without them."
+        ),
+        "",
+    ]
+    out += _table(
+        ("function", "import", "process − bare", "import without .pyc", "modules", "boto3", "X-Ray SDK"),
+        (
+            (
+                f"`{f.name}`",
+                f"{f.import_ms:.0f} ms",
+                f"{f.process_ms - cold.bare_ms:.0f} ms",
+                "—" if f.uncompiled_import_ms is None else f"{f.uncompiled_import_ms:.0f} ms",
+                f.modules,
+                "yes" if f.boto3 else "no",
+                "yes" if f.xray else "no",
+            )
+            for f in cold.functions
+        ),
+    )
+    uncompiled = [f.uncompiled_import_ms for f in cold.functions if f.uncompiled_import_ms is not None]
+    out += [
+        "",
+        "Powertools is installed without extras (`aws-lambda-powertools` only; pydantic is a direct dependency), "
+        "no function creates a `Tracer`, and none imports boto3.",
+    ]
+    if uncompiled and max(uncompiled) > COLD_START_MS:
+        out += [
+            "",
+            f"Without `.pyc` the imports take up to {max(uncompiled):.0f} ms: the layer as `sam build` makes it "
+            "today would miss the target on every real cold start. Closing that: build the layer with "
+            "`BuildMethod: makefile` and finish with `python -m compileall --invalidation-mode unchecked-hash` "
+            "(Lambda's `/opt` is read-only, so the runtime cannot write them itself).",
+        ]
+    if worst.import_ms > COLD_START_MS:
+        out += [
+            "",
+            f"**Missed: `{worst.name}` imports in {worst.import_ms:.0f} ms.** Most of it is pydantic and Powertools' "
+            "resolver with validation; importing `billing.bootstrap` (every service) only when a request needs it "
+            "would take the rest of the core off the import path.",
+        ]
+    out += [""]
+
+    return out
+
+
+def _scale_section(results: Results, plot_name: str) -> list[str]:
+    scale, r = results.scale, results
+    out: list[str] = []
+    out += [
+        "## 5. Scale curve",
+        "",
+        f"Ingest through the real path (and the raw insert) into a fresh database, and the billing run (and the raw "
+        f"scan) over {r.sizes.scale_events_per_customer} events per customer, at "
+        + ", ".join(f"{p.events:,}" for p in scale.points)
+        + " events; each point the median of "
+        f"{scale.runs} runs (a point with the very workload of section 1 or 3 reuses that section's runs). k is the "
+        "fitted exponent of cost ∝ events^k: 1 is linear.",
+        "",
+        f"![cost against size]({plot_name})",
+        "",
+    ]
+    out += _table(
+        ("events", "customers", "ingest", "raw insert", "billing run", "raw scan"),
+        (
+            (
+                f"{p.events:,}",
+                f"{p.customers:,}",
+                f"{p.ingest_s:.2f} s ({p.ingest_s / p.events * 1e6:.1f} µs/event)",
+                f"{p.ingest_raw_s:.2f} s ({p.ingest_raw_s / p.events * 1e6:.1f} µs/event)",
+                f"{p.billing_s:.2f} s ({p.billing_s / p.events * 1e6:.1f} µs/event)",
+                f"{p.scan_s:.2f} s ({p.scan_s / p.events * 1e6:.1f} µs/event)",
+            )
+            for p in scale.points
+        ),
+    )
+    out += [
+        "",
+        "| k | ingest | raw insert | billing run | raw scan |",
+        "|---|---|---|---|---|",
+        f"| fitted | {scale.exponent('ingest_s'):.2f} | {scale.exponent('ingest_raw_s'):.2f} | "
+        f"{scale.exponent('billing_s'):.2f} | {scale.exponent('scan_s'):.2f} |",
+        "",
+    ]
+    if round(scale.exponent("ingest_s"), 2) > LINEAR_EXPONENT:
+        out += [
+            f"**Missed: ingest grows as events^{scale.exponent('ingest_s'):.2f}.** The per-event cost rises with "
+            "the table, and the raw insert of the very same rows grows faster still "
+            f"(k = {scale.exponent('ingest_raw_s'):.2f}): it is SQLite's work, not ours. Event ids are random "
+            "(clients send UUIDs), so a batch's 1,000 inserts land on about 1,000 distinct pages of the `events` "
+            "primary key once the table is large, and the commit writes every one of them to the WAL (and the "
+            "checkpoint again to the file). Measured on raw inserts of 1,000,000 rows: the commit grows from about "
+            "3 to 14 ms per batch (to 18 ms with a 256 MB page cache, under which the inserts themselves stay at "
+            "4–5 ms); with "
+            "sequential ids the same insert does not grow at all. No setting tried removes it (a 64 MB or 256 MB "
+            "page cache, no or rarer WAL checkpoints, 1 or 2 KB pages, a rowid table with a unique index: see "
+            "Profiling and optimisations). What would close it is bounding the B-tree that receives the random "
+            "writes: one table (or database file) per billing period, which scopes the idempotency guard to a "
+            "period (a product decision: the same id sent in two periods would count twice), or a hash-partitioned "
+            "store (the DynamoDB adapter), where a write costs the same at any size.",
+            "",
+        ]
+    if round(scale.exponent("billing_s"), 2) > LINEAR_EXPONENT:
+        out += [
+            f"**Missed: billing grows as events^{scale.exponent('billing_s'):.2f}.**",
+            "",
+        ]
+
+    return out
+
+
+def _dynamodb_section(results: Results) -> list[str]:
+    r = results
+    out: list[str] = []
+    out += ["## 6. DynamoDB (moto)", "", f"{r.dynamodb.note}.", ""]
+    if not r.dynamodb.measured:
+        out += [
+            "When an adapter lands, this section will show the same ingest, usage-read and billing paths against "
+            "moto's in-process DynamoDB as a ratio to SQLite. It will be an emulator figure, not an AWS one: moto "
+            "measures the adapter's own Python and boto3's serialisation, not DynamoDB's latency or throttling.",
+            "",
+        ]
+
+    return out
+
+
+# What profiling found and what changed because of it (newest last). Kept with the generator so that
+# every regenerated report carries it.
+OPTIMISATIONS = [
+    "Profiled with cProfile before any change (the tables above are regenerated each run); each change is its own "
+    "commit, measured by alternating old and new code in one process (this machine is shared, so only paired "
+    "comparisons are trusted).",
+    "",
+    "- **Ingest: a cheap repr for the batch request.** Powertools formats the route's arguments into a debug "
+    "f-string on every request, whatever the log level, so the 1,000-event pydantic model was fully repr'd per "
+    "batch: 28% of the handler's profiled time. `EventBatchRequest` now reprs as its customer and event count. "
+    "Ingest through the handler: 42.4k → 51.4k events/s (median of 5 runs of 50k events).",
+    "- **Ingest: both rollups in one pass.** The adapter walked each batch twice (15-minute and period rollups); "
+    "it now aggregates once per (bucket, period, feature) and merges those few aggregates into both. +1.8% handler "
+    "CPU time (8 paired runs); rollups checked equal to aggregates recomputed from the stored events, across a "
+    "period boundary.",
+    "- **Authorizer import fixed.** `APIGatewayAuthorizerEventV2` is not exported by Powertools' `data_classes` "
+    "package, so every authorized request through the local gateway was a 500: found by the HTTP benchmark.",
+    "",
+    "Measured and left alone:",
+    "",
+    "- *The usage read's loop.* Rewriting the adapter's `buckets()` as one comprehension over `fetchall()` saves "
+    "10–25% of the adapter's share in a micro-benchmark, but fetching the month's rows alone takes about 9 ms, so "
+    "no loop reaches a 10 ms p99: the fix is a coarser rollup (section 2), not committed here because the usage "
+    "service, the storage port and the migrations were being changed by others while this was measured.",
+    "- *Ingest's remaining Python.* Batch validation is about 1.9 ms and `json.loads` 0.5 ms of a ~19 ms batch; "
+    "building the response through dicts instead of 1,000 models would save about 0.35 ms (2%). The per-event "
+    "domain objects (`NewEvent`, `UsageEvent`, frozen dataclasses) cost about 3 µs each but are the domain's "
+    "types. Not worth their churn while the throughput target is met.",
+    "- *SQLite settings for the growth of ingest with the table.* Raw inserts of 1,000,000 random-id rows in "
+    "batches of 1,000 (scratch experiments, seconds for the first → the last 200k rows): the schema as it is "
+    "1.3 → 5.9, 1.8 → 6.1, 1.5 → 4.6 (three runs); with a 64 MB page cache 1.4 → 4.1; with WAL checkpoints "
+    "every 10,000 pages 1.5 → 7.5; 1 KB pages 2.1 → 5.7; 2 KB pages 1.5 → 5.1; a rowid table plus a unique "
+    "index 1.1 → 3.6 (1.5 → 4.8 with the cache); sequential ids 0.7 → 0.7. The ids, not the settings, make the "
+    "growth; none of the settings' differences stood out of this machine's noise, so none was committed.",
+    "- *Invoice writes and rating* (section 3): the billing service, the rating and the storage port were being "
+    "reworked by others during this work; the miss says what would close it.",
+]
+
+
+def plot(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = results.scale.points
+    sizes = [p.events for p in points]
+    series = (
+        ("ingest (handler)", [p.ingest_s for p in points], "o-"),
+        ("raw insert (executemany)", [p.ingest_raw_s for p in points], "o--"),
+        ("billing run", [p.billing_s for p in points], "s-"),
+        ("raw GROUP BY scan", [p.scan_s for p in points], "s--"),
+    )
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label, costs, style in series:
+        left.plot(sizes, costs, style, label=label)
+        right.plot(sizes, [cost / size * 1e6 for cost, size in zip(costs, sizes, strict=True)], style, label=label)
+    first = points[0]
+    linear = [first.ingest_s * size / first.events for size in sizes]
+    left.plot(sizes, linear, ":", color="grey", label="linear (from ingest's first point)")
+    left.set(xscale="log", yscale="log", xlabel="events", ylabel="seconds", title="Cost against size (log-log)")
+    right.set(xscale="log", xlabel="events", ylabel="µs per event", title="Cost per event (flat = linear)")
+    right.set_ylim(bottom=0)
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    for axis in (left, right):
+        axis.grid(True, which="both", alpha=0.3)
+    figure.suptitle(
+        f"{results.sizes.name} suite, {results.machine.cores} cores, {results.machine.python}, "
+        f"median of {results.scale.runs} runs per point",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write(results: Results, markdown: Path) -> Path:
+    """Write the report and its plot (next to it: <name>-scale.png); return the plot's path."""
+    image = markdown.with_name(f"{markdown.stem}-scale.png")
+    plot(results, image)
+    markdown.parent.mkdir(parents=True, exist_ok=True)
+    markdown.write_text(render(results, image.name) + "\n", encoding="utf-8")
+    return image
