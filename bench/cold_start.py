@@ -80,40 +80,50 @@ def _run(arguments: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed * 1000, completed.stdout
 
 
-def bare_interpreter_ms(runs: int) -> float:
-    env = _environment(None)
-    _run(["-c", "pass"], env)
-    return median([_run(["-c", "pass"], env)[0] for _ in range(runs)])
-
-
-def measure_function(name: str, runs: int, *, uncompiled: bool) -> FunctionColdStart:
+def _probe(name: str, *, compiled: bool) -> tuple[float, dict]:
+    """(process wall ms, the probe's report) of one fresh interpreter importing the function."""
     env = _environment(name)
-    _run(["-c", PROBE], env)  # writes the .pyc files of whatever is missing them
-    imports, walls, probe = [], [], {}
-    for _ in range(runs):
+    if compiled:
         wall_ms, out = _run(["-c", PROBE], env)
-        probe = json.loads(out)
-        imports.append(probe["import_s"] * 1000)
-        walls.append(wall_ms)
-    uncompiled_ms = None
-    if uncompiled:
-        times = []
-        for _ in range(max(1, runs - 2)):  # each compiles everything: fewer, and only for orientation
-            with tempfile.TemporaryDirectory() as prefix:
-                _, out = _run(["-X", f"pycache_prefix={prefix}", "-B", "-c", PROBE], env)
-            times.append(json.loads(out)["import_s"] * 1000)
-        uncompiled_ms = median(times)
-    return FunctionColdStart(
-        name, median(imports), median(walls), uncompiled_ms, probe["boto3"], probe["xray"], probe["modules"]
-    )
+    else:
+        with tempfile.TemporaryDirectory() as prefix:  # an empty pycache: everything compiles, nothing is kept
+            wall_ms, out = _run(["-X", f"pycache_prefix={prefix}", "-B", "-c", PROBE], env)
+    return wall_ms, json.loads(out)
 
 
 def measure(sizes, *, show_progress: bool) -> ColdStartFigures:
+    """Round-robin over the functions (and the bare interpreter), run after run, so that a burst of load
+    from elsewhere on the machine lands on every function's samples alike instead of on one function's."""
     names = function_names(sizes.cold_start_functions)
-    results = []
-    with data.progress(len(names), "cold starts", enabled=show_progress, unit="fn") as bar:
-        bare_ms = bare_interpreter_ms(sizes.cold_start_runs)
-        for name in names:
-            results.append(measure_function(name, sizes.cold_start_runs, uncompiled=sizes.cold_start_uncompiled))
+    bare_env = _environment(None)
+    for name in names:
+        _probe(name, compiled=True)  # writes the .pyc files of whatever is missing them
+    bare: list[float] = []
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    imports: dict[str, list[float]] = {name: [] for name in names}
+    uncompiled: dict[str, list[float]] = {name: [] for name in names}
+    probes: dict[str, dict] = {}
+    uncompiled_runs = max(1, sizes.cold_start_runs - 2) if sizes.cold_start_uncompiled else 0
+    with data.progress(sizes.cold_start_runs, "cold starts", enabled=show_progress, unit="round") as bar:
+        for round_ in range(sizes.cold_start_runs):
+            bare.append(_run(["-c", "pass"], bare_env)[0])
+            for name in names:
+                wall_ms, probes[name] = _probe(name, compiled=True)
+                walls[name].append(wall_ms)
+                imports[name].append(probes[name]["import_s"] * 1000)
+                if round_ < uncompiled_runs:  # each compiles everything: fewer, and only for orientation
+                    uncompiled[name].append(_probe(name, compiled=False)[1]["import_s"] * 1000)
             bar.update()
-    return ColdStartFigures(bare_ms, sizes.cold_start_runs, tuple(results))
+    results = tuple(
+        FunctionColdStart(
+            name,
+            median(imports[name]),
+            median(walls[name]),
+            median(uncompiled[name]) if uncompiled[name] else None,
+            probes[name]["boto3"],
+            probes[name]["xray"],
+            probes[name]["modules"],
+        )
+        for name in names
+    )
+    return ColdStartFigures(median(bare), sizes.cold_start_runs, results)
