@@ -14,7 +14,7 @@ from typing import Protocol
 
 from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, InvoiceStatus
-from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
+from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
 from billing.pricing.plans import Plan
 
 
@@ -62,8 +62,12 @@ class UsageRepository(Protocol):
         the rollups; the others are duplicates and change nothing. Ids within the batch are unique
         (the service drops in-batch repeats first)."""
 
-    def buckets(self, customer_id: str, start: int, end: int) -> Iterable[tuple[str, int, UsageAggregate]]:
-        """(feature, bucket_start, aggregate) of the 15-minute buckets starting in [start, end)."""
+    def buckets(self, customer_id: str, start: int, end: int) -> Iterable[tuple[str, int, Decimal]]:
+        """(feature, bucket_start, summed quantity) of the 15-minute buckets starting in [start, end)."""
+
+    def days(self, customer_id: str, first_day: str, end_day: str) -> Iterable[tuple[str, str, Decimal]]:
+        """(feature, local day, summed quantity) of the customer's local days (YYYY-MM-DD in its timezone)
+        in [first_day, end_day)."""
 
     def events(self, customer_id: str, start: int, end: int) -> Iterable[UsageEvent]:
         """Raw events with ts in [start, end). Only for ranges narrower than a bucket and for

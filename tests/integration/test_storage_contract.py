@@ -13,6 +13,7 @@ from billing.adapters.sqlite import SqliteStorage
 from billing.domain.errors import ConcurrentUpdate, DuplicateEmail
 from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, LineType, invoice_id_for
 from billing.domain.models import Customer, UsageEvent
+from billing.domain.time import local_day_of
 
 NOW = datetime(2025, 10, 2, tzinfo=UTC)
 
@@ -31,9 +32,15 @@ def customer(customer_id: str, email: str | None = None) -> Customer:
 
 
 def usage_event(
-    event_id: str, quantity: str, ts: int, feature: str = "api", customer_id: str = "c1", period: str = "2025-09"
+    event_id: str,
+    quantity: str,
+    ts: int,
+    feature: str = "api",
+    customer_id: str = "c1",
+    period: str = "2025-09",
+    day: str | None = None,
 ) -> UsageEvent:
-    return UsageEvent(customer_id, event_id, feature, Decimal(quantity), ts, period)
+    return UsageEvent(customer_id, event_id, feature, Decimal(quantity), ts, period, day=day or local_day_of(ts, "UTC"))
 
 
 def draft(customer_id: str = "c1", period: str = "2025-09", amount: str = "1.00") -> Invoice:
@@ -88,7 +95,7 @@ class TestUsage:
         store.usage.record(
             [usage_event("a", "1", 1 * minute), usage_event("b", "2", 14 * minute), usage_event("c", "4", 15 * minute)]
         )
-        buckets = sorted((f, b, agg.sum) for f, b, agg in store.usage.buckets("c1", 0, 30 * minute))
+        buckets = sorted(store.usage.buckets("c1", 0, 30 * minute))
         assert buckets == [("api", 0, Decimal(3)), ("api", 15 * minute, Decimal(4))]
         assert [e.id for e in store.usage.events("c1", 1 * minute, 15 * minute)] == ["a", "b"]
 
@@ -154,6 +161,30 @@ class TestSqliteFile:
         assert version >= 1
         SqliteStorage(path).close()  # reopening applies nothing twice
         assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == version
+
+    def test_migration_0003_backfills_day_rollups_from_stored_events(self, tmp_path):
+        # Given a database as it was before migration 0003, with events of a Kolkata customer
+        path = tmp_path / "old.db"
+        store = SqliteStorage(path)
+        store.customers.add(replace(customer("c1"), timezone="Asia/Kolkata"))
+        evening = 1_757_000_000_000_000  # 2025-09-04T15:33:20Z = 21:03 in Kolkata
+        late = evening + 3 * 3600 * 1_000_000  # 00:03 on the 5th in Kolkata
+        store.usage.record(
+            [usage_event("a", "1.5", evening, day="2025-09-04"), usage_event("b", "2", late, day="2025-09-05")]
+        )
+        before = sorted(store.usage.days("c1", "2025-09-01", "2025-10-01"))
+        store.close()
+        connection = sqlite3.connect(path)
+        connection.executescript("DROP TABLE usage_day; PRAGMA user_version = 2;")
+        connection.close()
+        # When it is opened again, then the day rollup is rebuilt in the customer's local days
+        reopened = SqliteStorage(path)
+        assert (
+            sorted(reopened.usage.days("c1", "2025-09-01", "2025-10-01"))
+            == before
+            == [("api", "2025-09-04", Decimal("1.5")), ("api", "2025-09-05", Decimal(2))]
+        )
+        reopened.close()
 
     def test_network_filesystem_mode_uses_a_rollback_journal(self, tmp_path):
         SqliteStorage(tmp_path / "efs.db", journal_mode="DELETE").close()

@@ -181,9 +181,9 @@ def test_a_customers_usage_is_read_back_per_period_oldest_first(storage):
     add_customer(storage)
     storage.usage.record(
         [
-            UsageEvent("cus_1", "e1", "api_calls", D(5), 1_759_300_000_000_000, "2025-10"),
-            UsageEvent("cus_1", "e2", "api_calls", D(7), 1_757_000_000_000_000, "2025-09"),
-            UsageEvent("cus_1", "e3", "seats", D(2), 1_757_000_000_000_001, "2025-09"),
+            UsageEvent("cus_1", "e1", "api_calls", D(5), 1_759_300_000_000_000, "2025-10", day="2025-10-01"),
+            UsageEvent("cus_1", "e2", "api_calls", D(7), 1_757_000_000_000_000, "2025-09", day="2025-09-04"),
+            UsageEvent("cus_1", "e3", "seats", D(2), 1_757_000_000_000_001, "2025-09", day="2025-09-04"),
         ]
     )
 

@@ -33,6 +33,9 @@ class UsageEvent:
     ts: int  # microseconds since the epoch, UTC
     period: str  # billing period (YYYY-MM) of `ts` in the customer's timezone
     properties: Mapping[str, str] | None = None
+    day: str | None = (
+        None  # local date (YYYY-MM-DD) of `ts` in the customer's timezone; set at ingest, needed to record
+    )
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -97,13 +97,36 @@ class BillingPeriod:
 
 
 @lru_cache(maxsize=4096)
-def _period_key_of_bucket(bucket: int, zone_name: str) -> str:
-    return BillingPeriod.containing(from_micros(bucket), ZoneInfo(zone_name)).key
+def _local_day_of_bucket(bucket: int, zone_name: str) -> str:
+    return from_micros(bucket).astimezone(ZoneInfo(zone_name)).date().isoformat()
+
+
+def local_day_of(micros: int, zone_name: str) -> str:
+    """The local date (YYYY-MM-DD in that zone) holding this instant.
+
+    Cached per 15-minute bucket: a bucket never straddles a local midnight.
+    """
+    return _local_day_of_bucket(bucket_start(micros), zone_name)
 
 
 def period_key_of(micros: int, zone_name: str) -> str:
-    """The billing period (YYYY-MM in that zone) holding this instant.
+    """The billing period (YYYY-MM in that zone) holding this instant."""
+    return local_day_of(micros, zone_name)[:7]
 
-    Cached per 15-minute bucket: a bucket never straddles a local month boundary.
-    """
-    return _period_key_of_bucket(bucket_start(micros), zone_name)
+
+@lru_cache(maxsize=4096)
+def local_midnight(day: str, zone_name: str) -> int:
+    """The instant (µs) a local date begins in that zone (where midnight is skipped by a DST change, the
+    instant of the change)."""
+    year, month, day_of_month = (int(part) for part in day.split("-"))
+    return to_micros(datetime(year, month, day_of_month, tzinfo=ZoneInfo(zone_name)).astimezone(UTC))
+
+
+def next_local_midnight(micros: int, zone_name: str) -> int:
+    """The first local midnight at or after this instant."""
+    day = local_day_of(micros, zone_name)
+    midnight = local_midnight(day, zone_name)
+    if midnight >= micros:
+        return midnight
+    following = date.fromisoformat(day) + timedelta(days=1)
+    return local_midnight(following.isoformat(), zone_name)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from billing.domain.errors import InvalidInput
 from billing.domain.models import UsageEvent
-from billing.domain.time import period_key_of, to_micros
+from billing.domain.time import local_day_of, period_key_of, to_micros
 from billing.ports import Storage
 
 
@@ -85,4 +85,5 @@ class IngestService:
             ts=ts,
             period=period_key_of(ts, zone_name),
             properties=event.properties or None,
+            day=local_day_of(ts, zone_name),
         )

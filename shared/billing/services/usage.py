@@ -1,7 +1,8 @@
 """Usage reads: totals and time series over any window, served from rollups.
 
-The aligned middle of a range is read from 15-minute buckets; only edges that fall inside a bucket
-read raw events (at most two partial buckets), so the cost does not grow with the events stored.
+A range is cut into the customer's whole local days (one day-rollup row per feature and day), the
+partial days at its edges (15-minute buckets), and edges inside a bucket (raw events, at most two
+partial buckets), so the cost does not grow with the events stored.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from billing.domain.errors import InvalidInput
-from billing.domain.models import FeatureUsage, UsagePoint
-from billing.domain.time import BUCKET_MICROS, ceil_to_bucket, from_micros, timezone, to_micros
+from billing.domain.models import Customer, FeatureUsage, UsagePoint
+from billing.domain.time import (
+    BUCKET_MICROS,
+    ceil_to_bucket,
+    from_micros,
+    local_day_of,
+    local_midnight,
+    next_local_midnight,
+    timezone,
+    to_micros,
+)
 from billing.ports import Storage
 from billing.services.customers import CustomerService
 
@@ -35,10 +45,10 @@ class UsageService:
 
     def totals(self, customer_id: str, start: datetime, end: datetime) -> list[FeatureUsage]:
         """Summed quantity per feature for events with start <= ts < end, ordered by feature."""
-        self._customers.get(customer_id)
+        customer = self._customers.get(customer_id)
         start_us, end_us = _range(start, end)
         sums: dict[str, Decimal] = defaultdict(Decimal)
-        for feature, _, quantity in self._quantities(customer_id, start_us, end_us):
+        for feature, _, quantity in self._quantities(customer, start_us, end_us, whole_days=True):
             sums[feature] += quantity
         return [FeatureUsage(feature, sums[feature]) for feature in sorted(sums)]
 
@@ -51,8 +61,10 @@ class UsageService:
         zone = timezone(zone_name or customer.timezone, field="tz")
         start_us, end_us = _range(start, end)
         boundaries = _window_starts(start_us, end_us, window, zone)
+        # Day rollups are cut at the customer's midnights: they fit daily windows in its own timezone only.
+        whole_days = window == Window.DAY and zone.key == customer.timezone
         sums: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-        for feature, at, quantity in self._quantities(customer_id, start_us, end_us):
+        for feature, at, quantity in self._quantities(customer, start_us, end_us, whole_days=whole_days):
             window_start = boundaries[bisect.bisect_right(boundaries, at) - 1]
             sums[(feature, window_start)] += quantity
         return [
@@ -60,15 +72,31 @@ class UsageService:
             for feature, window_start in sorted(sums)
         ]
 
-    def _quantities(self, customer_id: str, start: int, end: int) -> Iterator[tuple[str, int, Decimal]]:
+    def _quantities(
+        self, customer: Customer, start: int, end: int, *, whole_days: bool
+    ) -> Iterator[tuple[str, int, Decimal]]:
+        """(feature, instant, quantity) covering [start, end): the customer's whole local days from the day
+        rollup (when `whole_days`), the partial days at the edges from 15-minute buckets and raw events."""
+        zone_name = customer.timezone
+        first_midnight = next_local_midnight(start, zone_name)
+        last_midnight = local_midnight(local_day_of(end, zone_name), zone_name)
+        if not whole_days or first_midnight >= last_midnight:
+            yield from self._within_days(customer.id, start, end)
+            return
+        yield from self._within_days(customer.id, start, first_midnight)
+        first_day, end_day = local_day_of(first_midnight, zone_name), local_day_of(last_midnight, zone_name)
+        for feature, day, quantity in self._storage.usage.days(customer.id, first_day, end_day):
+            yield feature, local_midnight(day, zone_name), quantity
+        yield from self._within_days(customer.id, last_midnight, end)
+
+    def _within_days(self, customer_id: str, start: int, end: int) -> Iterator[tuple[str, int, Decimal]]:
         """(feature, instant, quantity) covering [start, end): whole buckets plus raw edge events."""
         first_whole, last_whole = ceil_to_bucket(start), end - end % BUCKET_MICROS
         if first_whole >= last_whole:
             yield from self._raw(customer_id, start, end)
             return
         yield from self._raw(customer_id, start, first_whole)
-        for feature, bucket, aggregate in self._storage.usage.buckets(customer_id, first_whole, last_whole):
-            yield feature, bucket, aggregate.sum
+        yield from self._storage.usage.buckets(customer_id, first_whole, last_whole)
         yield from self._raw(customer_id, last_whole, end)
 
     def _raw(self, customer_id: str, start: int, end: int) -> Iterator[tuple[str, int, Decimal]]:

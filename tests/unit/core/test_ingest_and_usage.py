@@ -96,6 +96,33 @@ def test_rollup_totals_match_a_scan_of_raw_events_for_random_windows(services, c
         assert totals(services, customer.id, start, end) == expected
 
 
+def test_long_ranges_read_from_day_rollups_match_a_raw_scan_across_dst(services, customer):
+    # ~60 days of events every 97 minutes around New York's DST end (2025-11-02): whole local days come from
+    # the day rollup, partial days from 15-minute buckets, edges inside a bucket from raw events.
+    base = utc(2025, 10, 1)
+    events = [event("f" + str(i % 2), str(i % 5), base + timedelta(minutes=97 * i), f"e{i}") for i in range(900)]
+    services.ingest.ingest(customer.id, events)
+    windows = [
+        (utc(2025, 10, 1, 4), utc(2025, 12, 1, 5)),
+        (utc(2025, 10, 3, 7, 13), utc(2025, 11, 20, 2, 2)),
+        (utc(2025, 11, 1, 3, 59), utc(2025, 11, 3, 5, 1)),
+        (utc(2025, 9, 1), utc(2026, 1, 1)),
+    ]
+    for start, end in windows:
+        expected: dict[str, Decimal] = {}
+        for e in events:
+            if start <= e.ts < end:
+                expected[e.feature] = expected.get(e.feature, Decimal(0)) + e.quantity
+        assert totals(services, customer.id, start, end) == expected
+        daily = services.usage.series(customer.id, start, end, Window.DAY)
+        hourly = services.usage.series(customer.id, start, end, Window.HOUR)
+        for points in (daily, hourly):
+            summed: dict[str, Decimal] = {}
+            for p in points:
+                summed[p.feature] = summed.get(p.feature, Decimal(0)) + p.quantity
+            assert summed == expected
+
+
 def test_daily_series_uses_the_customers_local_days(services, customer):
     # 2025-09-03T02:00Z is still Sept 2 in New York (UTC-4).
     services.ingest.ingest(

@@ -10,6 +10,8 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from billing.domain.time import local_day_of
+
 _MIGRATIONS = resources.files("billing.adapters.sqlite") / "migrations"
 
 
@@ -19,6 +21,19 @@ def _dec_add(left: str, right: str) -> str:
 
 def _dec_max(left: str, right: str) -> str:
     return str(max(Decimal(left), Decimal(right)))
+
+
+class _DecimalSum:
+    """SQL aggregate dec_sum(text): the exact sum of decimal text (SQLite's SUM would go through float)."""
+
+    def __init__(self) -> None:
+        self.total = Decimal(0)
+
+    def step(self, value: str) -> None:
+        self.total += Decimal(value)
+
+    def finalize(self) -> str:
+        return str(self.total)
 
 
 class Database:
@@ -50,6 +65,8 @@ class Database:
         conn.execute("PRAGMA synchronous = NORMAL" if self.journal_mode == "WAL" else "PRAGMA synchronous = FULL")
         conn.create_function("dec_add", 2, _dec_add, deterministic=True)
         conn.create_function("dec_max", 2, _dec_max, deterministic=True)
+        conn.create_function("local_day", 2, local_day_of, deterministic=True)
+        conn.create_aggregate("dec_sum", 1, _DecimalSum)  # type: ignore[arg-type]  # typeshed assumes int values
         return conn
 
     @contextmanager

@@ -97,13 +97,17 @@ class SqliteCustomers:
         )
 
 
-def _rollups(events: Iterable[UsageEvent]) -> tuple[dict[tuple, UsageAggregate], dict[tuple, UsageAggregate]]:
-    """A batch's aggregates per (bucket, feature) and per (period, feature), so that each rollup row is
-    written once per batch. One pass over the events; both are then merged from the few aggregates per
-    (bucket, period, feature)."""
+def _rollups(
+    events: Iterable[UsageEvent],
+) -> tuple[dict[tuple, UsageAggregate], dict[tuple, UsageAggregate], dict[tuple, UsageAggregate]]:
+    """A batch's aggregates per (bucket, feature), (period, feature) and (local day, feature), so that each
+    rollup row is written once per batch. One pass over the events; the three are then merged from the few
+    aggregates per (bucket, period, day, feature)."""
     fine: dict[tuple, UsageAggregate] = {}
     for event in events:
-        key = (bucket_start(event.ts), event.period, event.feature)
+        if event.day is None:
+            raise ValueError(f"event {event.id!r} has no local day: the ingest service sets it")
+        key = (bucket_start(event.ts), event.period, event.day, event.feature)
         aggregate = fine.get(key)
         if aggregate is None:
             fine[key] = UsageAggregate.of(event.quantity, event.ts)
@@ -111,10 +115,12 @@ def _rollups(events: Iterable[UsageEvent]) -> tuple[dict[tuple, UsageAggregate],
             aggregate.add(event.quantity, event.ts)
     buckets: dict[tuple, UsageAggregate] = {}
     periods: dict[tuple, UsageAggregate] = {}
-    for (bucket, period, feature), aggregate in fine.items():
+    days: dict[tuple, UsageAggregate] = {}
+    for (bucket, period, day, feature), aggregate in fine.items():
         _merge_into(buckets, (bucket, feature), aggregate)
         _merge_into(periods, (period, feature), aggregate)
-    return buckets, periods
+        _merge_into(days, (day, feature), aggregate)
+    return buckets, periods, days
 
 
 def _merge_into(rollups: dict[tuple, UsageAggregate], key: tuple, aggregate: UsageAggregate) -> None:
@@ -200,7 +206,7 @@ class SqliteUsage:
 
     @staticmethod
     def _add_to_rollups(conn: sqlite3.Connection, customer_id: str, events: list[UsageEvent]) -> None:
-        buckets, periods = _rollups(events)
+        buckets, periods, days = _rollups(events)
         conn.executemany(
             "INSERT INTO usage_15m (customer_id, bucket_start, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
@@ -211,15 +217,26 @@ class SqliteUsage:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
             [(period, customer_id, feature, *_aggregate_row(agg)) for (period, feature), agg in periods.items()],
         )
+        conn.executemany(
+            "INSERT INTO usage_day (customer_id, day, feature, sum, count) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET sum = dec_add(sum, excluded.sum), count = count + excluded.count",
+            [(customer_id, day, feature, str(agg.sum), agg.count) for (day, feature), agg in days.items()],
+        )
 
-    def buckets(self, customer_id: str, start: int, end: int) -> Iterable[tuple[str, int, UsageAggregate]]:
+    def buckets(self, customer_id: str, start: int, end: int) -> Iterable[tuple[str, int, Decimal]]:
         rows = self._db.connection().execute(
-            "SELECT feature, bucket_start, sum, count, max, latest_ts, latest_quantity FROM usage_15m"
+            "SELECT feature, bucket_start, sum FROM usage_15m"
             " WHERE customer_id = ? AND bucket_start >= ? AND bucket_start < ?",
             (customer_id, start, end),
         )
-        for feature, bucket, *aggregate in rows:
-            yield feature, bucket, _aggregate_from(*aggregate)
+        return [(feature, bucket, Decimal(total)) for feature, bucket, total in rows]
+
+    def days(self, customer_id: str, first_day: str, end_day: str) -> Iterable[tuple[str, str, Decimal]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, day, sum FROM usage_day WHERE customer_id = ? AND day >= ? AND day < ?",
+            (customer_id, first_day, end_day),
+        )
+        return [(feature, day, Decimal(total)) for feature, day, total in rows]
 
     def events(self, customer_id: str, start: int, end: int) -> Iterable[UsageEvent]:
         rows = self._db.connection().execute(
