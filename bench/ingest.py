@@ -1,7 +1,7 @@
 """Ingest: events/s through the real path, against a raw `executemany` of the same rows; and over HTTP.
 
 Real path: a payload-2.0 event (the client's JSON batch) → the ingest handler (Powertools resolver,
-pydantic validation) → the ingest service → the SQLite adapter (dedup check, events, both rollups),
+pydantic validation) → the ingest service → the SQLite adapter (dedup check, events, every rollup),
 one transaction per batch. Raw: `BEGIN IMMEDIATE; executemany(INSERT INTO events ...); COMMIT` of the
 rows the real path stored, batch for batch, into the same schema (a migrated, empty file). Between the
 two, the time spent inside the adapter's `usage.record` alone.

@@ -278,7 +278,8 @@ def _ingest_section(results: Results) -> list[str]:
         f"{ingest.events:,} events per run in batches of {ingest.batch_size:,} ({r.sizes.ingest_customers} customers "
         "taking turns; each customer's events are live ones, 100 ms apart, so a batch spans about 100 s): a "
         "payload-2.0 event → the ingest handler (Powertools resolver, pydantic validation) → the ingest service → "
-        "the SQLite adapter (duplicate check, events, both rollups), one transaction per batch, fresh database. "
+        "the SQLite adapter (duplicate check, events, the 15-minute, period and local-day rollups), one "
+        "transaction per batch, fresh database. "
         "Against it, in the same run: `BEGIN IMMEDIATE; executemany(INSERT INTO events …); COMMIT` of the very "
         "rows the real path stores, batch for batch, into the same schema (a migrated, empty file), and the "
         "adapter's `usage.record` alone with the domain events already built.",
@@ -331,7 +332,7 @@ def _ingest_section(results: Results) -> list[str]:
             f"({_at_most(ingest.ratio, INGEST_RATIO)}).** The target is below what the real path's own storage work "
             f"allows: the adapter alone, with the events already built, takes {ingest.adapter_ratio:.2f}× the raw "
             "insert, because it also looks up every id (the idempotency guard), maintains the `events_by_time` "
-            "index and upserts both rollups, in the same transaction. Above the adapter, pydantic and Powertools "
+            "index and upserts the three rollups, in the same transaction. Above the adapter, pydantic and Powertools "
             f"take {validation:.0%} of the profiled time and the service's per-event objects most of the rest. "
             "What would close it: (1) validate the batch in one pass of compiled code from the raw JSON "
             "(`TypeAdapter(EventBatchRequest).validate_json(body)` instead of `json.loads` plus a Python "
