@@ -49,6 +49,7 @@ class ColdStartFigures:
     bare_ms: float
     runs: int
     functions: tuple[FunctionColdStart, ...]
+    breakdown: tuple[tuple[str, float], ...] = ()  # the slowest function's import: own ms per package
 
     @property
     def worst(self) -> FunctionColdStart:
@@ -126,4 +127,30 @@ def measure(sizes, *, show_progress: bool) -> ColdStartFigures:
         )
         for name in names
     )
-    return ColdStartFigures(median(bare), sizes.cold_start_runs, results)
+    worst = max(results, key=lambda function: function.import_ms)
+    return ColdStartFigures(median(bare), sizes.cold_start_runs, results, import_breakdown(worst.name))
+
+
+def import_breakdown(name: str, *, top: int = 8) -> tuple[tuple[str, float], ...]:
+    """`python -X importtime` of one import of the function: each module's own time, summed per package
+    (per subpackage for the billing core), largest first. importtime's own overhead inflates the total."""
+    env = _environment(name)
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import app"],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    totals: dict[str, float] = {}
+    for line in completed.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        own, _, module = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        if not own.isdigit():
+            continue  # the header line
+        parts = module.split(".")
+        package = ".".join(parts[:2]) if parts[0] == "billing" else parts[0]
+        totals[package] = totals.get(package, 0.0) + int(own) / 1000
+    return tuple(sorted(totals.items(), key=lambda item: -item[1])[:top])
