@@ -1,10 +1,17 @@
-"""Fixtures shared by every test folder: real SQLite files, services with a frozen clock, a Lambda context."""
+"""Fixtures shared by every test folder: real SQLite files, services with a frozen clock, a Lambda context,
+the dashboard built once per session and the local gateway run as a process."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
 import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +22,8 @@ from billing.adapters.sqlite import SqliteStorage
 from billing.bootstrap import Services, build_services
 
 FROZEN_NOW = datetime(2025, 10, 2, 9, 30, tzinfo=UTC)
-FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
+ROOT = Path(__file__).resolve().parents[1]
+FRONTEND = ROOT / "frontend"
 
 
 class FrozenClock:
@@ -104,3 +112,45 @@ def dashboard_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copy2(source, out / source.name)
     assert (out / "index.html").is_file() and (out / "main.js").is_file()
     return out
+
+
+@contextmanager
+def running_gateway(data: Path, static_dir: Path, admin_key: str) -> Iterator[str]:
+    """`python -m local_gateway` as a user runs it, on a free loopback port with its own SQLite file under
+    `data`; yields its URL and stops it (SIGINT) afterwards. Its access log is kept in data/gateway.log."""
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+        "BILLING_DB_PATH": str(data / "billing.db"),
+        "BILLING_ADMIN_API_KEY": admin_key,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = data / "gateway.log"
+    with log_path.open("w") as log:
+        command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(static_dir)]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            url = _wait_for_url(process, log_path)
+            assert process.stdout is not None
+            # Keep reading stdout so the gateway can never block on a full pipe.
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            yield url
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _wait_for_url(process: subprocess.Popen[str], log_path: Path) -> str:
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            return match.group(1)
+    pytest.fail(f"the gateway exited before listening (code {process.wait()}):\n{log_path.read_text()[-2000:]}")

@@ -9,12 +9,6 @@ The dashboard served is the session's fresh build of frontend/src (`dashboard_bu
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from tests.conftest import running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -52,50 +48,8 @@ def _fail(message: str) -> None:
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory, dashboard_build: Path) -> Iterator[Gateway]:
-    data = tmp_path_factory.mktemp("browser-data")
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": "0",
-        "BILLING_DB_PATH": str(data / "billing.db"),
-        "BILLING_ADMIN_API_KEY": ADMIN_KEY,
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log_path = data / "gateway.log"  # the access log (stderr), for a failing test's post-mortem
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(dashboard_build)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        try:
-            url = _wait_for_url(process, log_path)
-            assert process.stdout is not None
-            # Keep reading stdout so the gateway can never block on a full pipe.
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            yield Gateway(url)
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
-def _wait_for_url(process: subprocess.Popen[str], log_path: Path) -> str:
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return match.group(1)
-    _fail(f"the gateway exited before listening (code {process.wait()}):\n{log_path.read_text()[-2000:]}")
-    raise AssertionError("unreachable")
+    with running_gateway(tmp_path_factory.mktemp("browser-data"), dashboard_build, ADMIN_KEY) as url:
+        yield Gateway(url)
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import running_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "e2e-admin-key-0123456789abcdefghijklmnop"
@@ -49,36 +46,5 @@ def _decode(payload: bytes, content_type: str) -> Any:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory, dashboard_build) -> Iterator[HttpClient]:
-    data = tmp_path_factory.mktemp("e2e-data")
-    env = {
-        **os.environ,
-        "HOST": "127.0.0.1",
-        "PORT": "0",
-        "BILLING_DB_PATH": str(data / "billing.db"),
-        "BILLING_ADMIN_API_KEY": ADMIN_KEY,
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(dashboard_build)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        yield HttpClient(_wait_for_url(process))
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-
-
-def _wait_for_url(process: subprocess.Popen) -> str:
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return match.group(1)
-    raise AssertionError(f"the gateway exited before listening (code {process.wait()})")
+    with running_gateway(tmp_path_factory.mktemp("e2e-data"), dashboard_build, ADMIN_KEY) as url:
+        yield HttpClient(url)
