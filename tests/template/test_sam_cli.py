@@ -27,10 +27,13 @@ def test_sam_validate_lint_is_clean():
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
-def test_sam_build_packs_every_function_and_an_arm64_core_layer(tmp_path):
+def test_sam_build_packs_every_function_and_a_precompiled_arm64_core_layer(tmp_path):
     result = sam("build", "--template", "template.yaml", "--build-dir", str(tmp_path / "build"), "--parallel")
     assert result.returncode == 0, result.stdout + result.stderr
     layer = tmp_path / "build" / "BillingCoreLayer" / "python"
     assert (layer / "billing" / "adapters" / "sqlite" / "migrations" / "0001_initial.sql").exists()
     assert list(layer.glob("pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so"))
     assert (tmp_path / "build" / "IngestEventsFunction" / "app.py").exists()
+    # Lambda's /opt is read-only: without bytecode in the layer every cold start recompiles it.
+    assert (layer / "billing" / "services" / "__pycache__" / "billing.cpython-312.pyc").exists()
+    assert (layer / "pydantic" / "__pycache__" / "main.cpython-312.pyc").exists()
