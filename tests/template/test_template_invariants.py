@@ -53,7 +53,10 @@ def test_runtime_and_architecture_are_real_lambda_values_and_every_function_gets
     assert not any("Runtime" in p or "Layers" in p for p in FUNCTIONS.values())
     layer = RESOURCES["BillingCoreLayer"]
     assert layer["Properties"]["ContentUri"] == "shared/"
-    assert layer["Metadata"]["BuildMethod"] == globals_["Runtime"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    layer_makefile = (ROOT / "shared" / "Makefile").read_text()
+    assert "build-BillingCoreLayer:" in layer_makefile
+    assert f"PYTHON ?= {globals_['Runtime']}" in layer_makefile  # bytecode compiled by the runtime's Python
 
 
 def test_each_v1_route_is_its_own_function():
