@@ -1,11 +1,11 @@
 """Cold start: each function's module import in a fresh interpreter, against a bare interpreter.
 
 For every functions/<name>/app.py, a new `python -c` process imports `app` with the function's folder
-and the layer (shared/) on PYTHONPATH, as Lambda has them, and reports how long the import took and
-whether boto3 or the X-Ray SDK came with it. The bare interpreter is `python -c pass` with the same
-environment; the process wall time of both is measured from outside too. With .pyc files (warm: the
-imports are run once first) and, in the full suite, without them (`sam build` ships none, so a real
-cold start compiles: a throw-away, empty pycache prefix forces that).
+and the layer (shared/) on PYTHONPATH and the template's Globals environment, as Lambda has them, and
+reports how long the import took and whether boto3 or the X-Ray SDK came with it. The bare interpreter
+is `python -c pass` with the same environment; the process wall time of both is measured from outside
+too. With .pyc files (warm: the imports are run once first; the layer ships precompiled bytecode) and,
+in the full suite, without them (a throw-away, empty pycache prefix forces every module to compile).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import time
 from dataclasses import dataclass
 
 from bench import LAYER_DIR, REPO, data
+from bench.lambda_env import TEMPLATE
 from bench.stats import median
+from local_gateway.template import load_yaml
 
 FUNCTIONS_DIR = REPO / "functions"
 PROBE = """
@@ -61,12 +63,19 @@ def function_names(only: tuple[str, ...] | None = None) -> list[str]:
     return [name for name in names if only is None or name in only]
 
 
+def template_environment() -> dict[str, str]:
+    """The functions' environment variables from template.yaml's Globals (plain values only): some of them
+    change what an import does (PYDANTIC_DISABLE_PLUGINS, Powertools' settings)."""
+    document = load_yaml(TEMPLATE)
+    variables = document.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    return {name: value for name, value in variables.items() if isinstance(value, str)}
+
+
 def _environment(name: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "BILLING_"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "BILLING_", "POWERTOOLS"))}
+    env.update(template_environment())
     paths = [str(FUNCTIONS_DIR / name)] if name else []
     env["PYTHONPATH"] = os.pathsep.join([*paths, str(LAYER_DIR)])
-    env["POWERTOOLS_SERVICE_NAME"] = "billing"
-    env["POWERTOOLS_METRICS_NAMESPACE"] = "UsageBilling"
     return env
 
 

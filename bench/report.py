@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bench import LAYER_DIR
 from bench.billing_run import BillingFigures
 from bench.cold_start import ColdStartFigures
 from bench.dynamodb import DynamoFigures
@@ -191,6 +192,11 @@ def _profile(summary: ProfileSummary | None) -> list[str]:
         "Top functions by own time: " + "; ".join(f"`{name}` {own * 1000:.0f} ms" for name, own in summary.top),
     ]
     return [*lines, ""]
+
+
+def _layer_ships_bytecode() -> bool:
+    makefile = LAYER_DIR / "Makefile"
+    return makefile.is_file() and "compileall" in makefile.read_text(encoding="utf-8")
 
 
 def _share(summary: ProfileSummary | None, prefix: str) -> float:
@@ -466,11 +472,12 @@ def _cold_start_section(results: Results) -> list[str]:
     out += [
         "## 4. Cold start",
         "",
-        f"Each function's `import app` in a fresh interpreter (function folder and `shared/` on `PYTHONPATH`, as "
-        f"Lambda has them), median of {cold.runs} processes; the bare interpreter (`python -c pass`, same "
-        f"environment) takes {cold.bare_ms:.0f} ms of process wall time. With `.pyc` files present; and "
+        f"Each function's `import app` in a fresh interpreter (function folder and `shared/` on `PYTHONPATH`, the "
+        f"template's Globals environment, as Lambda has them), median of {cold.runs} processes; the bare "
+        f"interpreter (`python -c pass`, same environment) takes {cold.bare_ms:.0f} ms of process wall time. "
+        "With `.pyc` files present, as the layer ships them; and "
         + (
-            "without them (a fresh, empty `pycache_prefix` per process), which is what `sam build` ships."
+            "without them (a fresh, empty `pycache_prefix` per process), for comparison."
             if any(f.uncompiled_import_ms is not None for f in cold.functions)
             else "(quick suite) not without them."
         ),
@@ -498,13 +505,20 @@ def _cold_start_section(results: Results) -> list[str]:
         "no function creates a `Tracer`, and none imports boto3.",
     ]
     if uncompiled and max(uncompiled) > COLD_START_MS:
-        out += [
-            "",
-            f"Without `.pyc` the imports take up to {max(uncompiled):.0f} ms: the layer as `sam build` makes it "
-            "today would miss the target on every real cold start. Closing that: build the layer with "
-            "`BuildMethod: makefile` and finish with `python -m compileall --invalidation-mode unchecked-hash` "
-            "(Lambda's `/opt` is read-only, so the runtime cannot write them itself).",
-        ]
+        if _layer_ships_bytecode():
+            out += [
+                "",
+                f"Without `.pyc` the imports take up to {max(uncompiled):.0f} ms, which is why the layer ships "
+                "precompiled bytecode (`shared/Makefile`, `compileall --invalidation-mode unchecked-hash`, since "
+                "Lambda's `/opt` is read-only): the `.pyc` column is what a cold start runs.",
+            ]
+        else:
+            out += [
+                "",
+                f"Without `.pyc` the imports take up to {max(uncompiled):.0f} ms, and a layer built without bytecode "
+                "would pay that on every cold start (Lambda's `/opt` is read-only): build it with "
+                "`BuildMethod: makefile` and finish with `python -m compileall --invalidation-mode unchecked-hash`.",
+            ]
     if cold.breakdown:
         out += [
             "",
