@@ -22,6 +22,7 @@ class Machine:
     system: str
     commit: str
     load: tuple[float, float, float]  # 1, 5 and 15-minute load averages when described
+    pressure: dict[str, float]  # PSI "some" 5-minute averages (cpu, io) when described, in %
 
 
 def load_average() -> tuple[float, float, float]:
@@ -39,6 +40,19 @@ def _proc_value(path: str, key: str) -> str | None:
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith(key)), None)
 
 
+def pressure() -> dict[str, float]:
+    """Linux pressure stall information: the share of time some task waited for the CPU or for I/O."""
+    found = {}
+    for resource in ("cpu", "io"):
+        try:
+            some = Path(f"/proc/pressure/{resource}").read_text().splitlines()[0]
+        except (OSError, IndexError):
+            continue
+        fields = dict(field.split("=") for field in some.split()[1:])
+        found[resource] = float(fields.get("avg300", 0.0))
+    return found
+
+
 def describe() -> Machine:
     memory_kib = _proc_value("/proc/meminfo", "MemTotal")
     commit = subprocess.run(
@@ -53,4 +67,5 @@ def describe() -> Machine:
         system=platform.platform(),
         commit=commit or "unknown",
         load=load_average(),
+        pressure=pressure(),
     )

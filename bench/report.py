@@ -214,8 +214,7 @@ def render(results: Results, plot_name: str) -> str:
         f"{r.duration_s / 60:.1f} min, at commit `{r.machine.commit}`. Do not edit: rerun the suite.",
         "",
         f"Every figure is the median of {r.sizes.runs} runs (the scale curve: {r.sizes.scale_runs}) and every "
-        "comparison is a ratio of two things measured in the same run, because this machine is shared and noisy: "
-        "absolute figures move by ±20% between runs, ratios much less.",
+        "comparison is a ratio of two things measured in the same run, because this machine is shared and noisy.",
         "",
     ]
     if r.sizes.name != "full":
@@ -245,8 +244,15 @@ def render(results: Results, plot_name: str) -> str:
         "a local disk.",
         f"- Other work shares this machine: load average {r.load_at_start[0]:.1f} (1 min) when the suite started, "
         f"{r.machine.load[0]:.1f} / {r.machine.load[1]:.1f} / {r.machine.load[2]:.1f} (1 / 5 / 15 min) when it "
-        f"ended, on {r.machine.cores} cores. Above about 1 the absolute figures are pessimistic; the ratios hold "
-        "better.",
+        f"ended, on {r.machine.cores} cores"
+        + (
+            f"; over the last 5 minutes some task waited for the CPU {r.machine.pressure['cpu']:.0f}% and for I/O "
+            f"{r.machine.pressure['io']:.0f}% of the time (Linux PSI)"
+            if {"cpu", "io"} <= r.machine.pressure.keys()
+            else ""
+        )
+        + ". Absolute figures move by up to a third between runs of the same code here (commits are I/O-bound "
+        "and the page cache is shared), ratios far less: read the ratios first.",
         "",
         "## Commands",
         "",
