@@ -5,38 +5,7 @@ from typing import Any
 
 import pytest
 
-GROWTH: dict[str, Any] = {
-    "name": "Growth",
-    "currency": "USD",
-    "minimum_amount": "25.00",
-    "grace_period_days": 3,
-    "prices": [
-        {
-            "feature": "api_calls",
-            "model": "graduated",
-            "tiers": [
-                {"up_to": "1000", "unit_amount": "0"},
-                {"up_to": "10000", "unit_amount": "0.002"},
-                {"up_to": None, "unit_amount": "0.001", "flat_amount": "5"},
-            ],
-        },
-        {
-            "feature": "seats",
-            "model": "volume",
-            "aggregation": "max",
-            "tiers": [{"up_to": "10", "unit_amount": "8"}, {"up_to": None, "unit_amount": "6", "flat_amount": "20"}],
-        },
-        {"feature": "storage_gb", "model": "per_unit", "unit_amount": "0.25", "aggregation": "latest"},
-        {"feature": "sms", "model": "package", "package_size": "100", "package_amount": "1.50"},
-        {
-            "feature": "active_users",
-            "model": "per_unit",
-            "unit_amount": "3",
-            "aggregation": "unique_count",
-            "property": "user_id",
-        },
-    ],
-}
+from tests.sample_plans import GROWTH_PLAN as GROWTH
 
 
 def create(api, body: dict[str, Any]):
