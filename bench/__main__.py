@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import pickle
 import shlex
 import shutil
 import sys
@@ -40,6 +41,12 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, help="where to generate data (default: bench/.data/work)")
     parser.add_argument("--keep-data", action="store_true", help="keep the generated databases")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="RESULTS",
+        help="measure nothing: rewrite the report from a run's saved results (bench/.data/full-results.pickle)",
+    )
     return parser.parse_args(argv)
 
 
@@ -108,15 +115,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     preset = sizes.PRESETS[args.preset or ("quick" if args.quick else "full")]
     out = args.out or DEFAULT_OUT.get(preset.name, DATA_DIR / f"benchmarks-{preset.name}.md")
     workdir = args.workdir or DATA_DIR / "work"
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
     command = shlex.join([".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-    log(f"bench: {preset.name} suite, data in {workdir}")
-    try:
-        results = run_suite(preset, workdir, command=command, show_progress=not args.no_progress)
-    finally:
-        if not args.keep_data:
-            shutil.rmtree(workdir, ignore_errors=True)
+    if args.render is not None:
+        with args.render.open("rb") as saved:
+            results = pickle.load(saved)  # our own file, written below by an earlier run
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        log(f"bench: {preset.name} suite, data in {workdir}")
+        try:
+            results = run_suite(preset, workdir, command=command, show_progress=not args.no_progress)
+        finally:
+            if not args.keep_data:
+                shutil.rmtree(workdir, ignore_errors=True)
+        saved_results = workdir.parent / f"{preset.name}-results.pickle"  # for --render
+        saved_results.write_bytes(pickle.dumps(results))
     image = report.write(results, out)
     log(f"bench: wrote {out} and {image} in {results.duration_s / 60:.1f} min")
     return 0

@@ -251,8 +251,9 @@ def render(results: Results, plot_name: str) -> str:
             if {"cpu", "io"} <= r.machine.pressure.keys()
             else ""
         )
-        + ". Absolute figures move by up to a third between runs of the same code here (commits are I/O-bound "
-        "and the page cache is shared), ratios far less: read the ratios first.",
+        + ". The machine's own speed varies too: the same 100,000 events through the handler took from 2.4 to "
+        "3.6 s of user CPU time in back-to-back runs of one process. Absolute figures move by up to a third "
+        "between runs of the same code here; the ratios, measured in the same run, far less: read them first.",
         "",
         "## Commands",
         "",
