@@ -113,24 +113,22 @@ def _range(start: datetime, end: datetime) -> tuple[int, int]:
 
 def _window_starts(start: int, end: int, window: Window, zone: ZoneInfo) -> list[int]:
     """UTC instants (µs) where each local window touching [start, end) begins, ascending."""
-    local = from_micros(start).astimezone(zone)
     if window == Window.DAY:
-        first = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
-        step = _next_local_day
+        starts = [local_midnight(local_day_of(start, zone.key), zone.key)]
     else:
-        first = local.replace(minute=0, second=0, microsecond=0)
-        step = _next_local_hour
-    starts = [to_micros(first.astimezone(UTC))]
+        hour = from_micros(start).astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        starts = [to_micros(hour.astimezone(UTC))]
     while starts[-1] < end:
         if len(starts) > MAX_WINDOWS:
             raise InvalidInput(f"at most {MAX_WINDOWS} windows per request; narrow the range", field="window")
-        starts.append(to_micros(step(from_micros(starts[-1]), zone)))
+        starts.append(_next_window_start(starts[-1], window, zone))
     return starts
 
 
-def _next_local_day(instant: datetime, zone: ZoneInfo) -> datetime:
-    local_date = instant.astimezone(zone).date() + timedelta(days=1)
-    return datetime(local_date.year, local_date.month, local_date.day, tzinfo=zone).astimezone(UTC)
+def _next_window_start(window_start: int, window: Window, zone: ZoneInfo) -> int:
+    if window == Window.DAY:
+        return next_local_midnight(window_start + 1, zone.key)
+    return to_micros(_next_local_hour(from_micros(window_start), zone))
 
 
 def _next_local_hour(instant: datetime, zone: ZoneInfo) -> datetime:
