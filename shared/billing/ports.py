@@ -1,31 +1,48 @@
 """The storage port: what the services need from a backend, shaped by their access patterns.
 
-Each method is one logical, atomic operation expressed in keys and ranges (no SQL crosses the port),
-so a key-value backend (DynamoDB) implements it with a get, a query or one conditional/transactional
-write. Adapters translate backend errors into domain errors (billing.domain.errors).
+Every method is one key lookup, one query within one partition, or one transaction within DynamoDB's
+limits (100 items), so the SQLite adapter (adapters/sqlite) and the DynamoDB adapter (adapters/dynamodb)
+serve it alike; docs/storage-dynamodb.md maps each method to the request that serves it. No SQL and no
+boto3 crosses the port. Adapters translate backend errors into domain errors (billing.domain.errors):
+StorageUnavailable when the backend cannot be reached or written, Conflict (and its subclasses) when a
+condition refuses a write.
+
+Listings return a Page with an opaque cursor and promise no order unless they say so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from billing.domain.access import ApiKey
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.meters import Meter
 from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
+from billing.domain.paging import Page
 from billing.pricing.plans import Plan
 
 
 class CustomerRepository(Protocol):
     def add(self, customer: Customer) -> None:
-        """Store a new customer. Raises DuplicateEmail when the email (case-insensitive) is taken."""
+        """Store a new customer. Raises DuplicateEmail when the email (case-insensitive) is taken and
+        DuplicateExternalId when its external id is; nothing is stored then."""
 
     def get(self, customer_id: str) -> Customer | None: ...
 
-    def list(self, *, limit: int, after: str | None = None) -> list[Customer]:
-        """Customers ordered by id, starting after the given id (keyset paging)."""
+    def get_by_external_id(self, external_id: str) -> Customer | None:
+        """The customer created with that external id (strongly consistent)."""
+
+    def list(self, *, limit: int, cursor: str | None = None) -> Page[Customer]:
+        """Every customer, a page at a time (no promised order). A customer added a moment ago may
+        take a moment to appear (DynamoDB serves this from an index)."""
+
+    def search(self, text: str, *, limit: int) -> list[Customer]:
+        """Up to `limit` customers whose name or email starts with `text`, ignoring case."""
 
     def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
         """Put the customer on a plan (and its currency) if their stored version is still
@@ -39,75 +56,143 @@ class PlanRepository(Protocol):
 
     def get(self, plan_id: str) -> Plan | None: ...
 
-    def list(self, *, limit: int, after: str | None = None) -> list[Plan]:
-        """Plans ordered by id, starting after the given id (keyset paging)."""
+    def list(self, *, limit: int, cursor: str | None = None) -> Page[Plan]:
+        """Every plan, a page at a time (no promised order)."""
 
 
 class CreditRepository(Protocol):
-    """A customer's prepaid-credit ledger: append-only entries, the balance is their sum."""
+    """A customer's prepaid-credit ledger: append-only entries, and a balance per currency stored with
+    them and changed in the same atomic write."""
 
-    def add(self, entry: CreditEntry) -> None:
-        """Append a grant. Raises Conflict when an entry with that id exists."""
+    def add(self, entry: CreditEntry) -> Decimal:
+        """Append an entry and move the balance of its currency by its amount; return the new balance.
+        Raises Conflict when an entry with that id exists, InsufficientCredit when the balance would go
+        below zero; nothing changes then."""
 
     def entries(self, customer_id: str) -> list[CreditEntry]:
         """The customer's entries, oldest first."""
 
     def balance(self, customer_id: str, currency: str) -> Decimal:
-        """The sum of the customer's entries in that currency."""
+        """The stored balance in that currency (0 when none was ever granted)."""
 
 
 class UsageRepository(Protocol):
     def record(self, events: Sequence[UsageEvent]) -> RecordResult:
-        """Store one customer's batch: events whose (customer_id, id) is new are stored and added to
-        the rollups; the others are duplicates and change nothing. Ids within the batch are unique
-        (the service drops in-batch repeats first)."""
+        """Store one customer's events. Each event is stored at most once ever per (customer_id, id),
+        atomically with its share of the rollups (15-minute bucket, local day, period, and the distinct
+        values of its `distinct` properties); an event whose id is stored already is a duplicate and
+        changes nothing. The batch as a whole is not atomic: after a failure, a retry reports the
+        events stored by the first attempt as duplicates. Ids within the batch are unique (the service
+        drops in-batch repeats first)."""
 
-    def buckets(self, customer_id: str, start: int, end: int) -> Iterable[tuple[str, int, Decimal]]:
+    def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
         """(feature, bucket_start, summed quantity) of the 15-minute buckets starting in [start, end)."""
 
-    def days(self, customer_id: str, first_day: str, end_day: str) -> Iterable[tuple[str, str, Decimal]]:
+    def days(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, Decimal]]:
         """(feature, local day, summed quantity) of the customer's local days (YYYY-MM-DD in its timezone)
         in [first_day, end_day)."""
 
-    def events(self, customer_id: str, start: int, end: int) -> Iterable[UsageEvent]:
-        """Raw events with ts in [start, end). Only for ranges narrower than a bucket and for
-        aggregations rollups cannot answer."""
+    def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
+        """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and
+        for pricing that needs individual events."""
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
-        """A customer's rolled-up usage for one billing period (in the customer's timezone)."""
-
-    def all_period_usage(self, period: str) -> Iterator[CustomerPeriodUsage]:
-        """Every customer's usage for a period, ordered by customer id, streamed."""
+        """A customer's rolled-up usage for one billing period (in the customer's timezone), with the
+        distinct-value counts of its tracked properties."""
 
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         """One customer's rolled-up usage for every period they have usage in, oldest first
-        (one query on the customer's partition; used to spot late usage of finalized periods)."""
+        (used to spot late usage of finalized periods)."""
 
 
 class InvoiceRepository(Protocol):
-    def get(self, invoice_id: str) -> Invoice | None: ...
+    def get(self, invoice_id: str) -> Invoice | None:
+        """By id, strongly consistent, without a scan."""
 
-    def list_for_customer(self, customer_id: str) -> list[Invoice]:
-        """A customer's invoices, newest period first."""
+    def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        """A customer's invoices, newest period first (strongly consistent)."""
+
+    def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: InvoiceStatus | None = None,
+        period: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Invoice]:
+        """Invoices across customers matching every filter given (no promised order; an invoice written
+        a moment ago may take a moment to appear)."""
 
     def save(self, invoice: Invoice) -> Invoice:
         """Insert (invoice.version == 0) or replace the stored version invoice.version, and return the
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
         runs can never both write, and never two invoices for one customer and period."""
 
-    def list_by_status(self, status: InvoiceStatus, *, period_end_before: datetime) -> list[Invoice]:
-        """Invoices in that status whose period ended at or before the instant, oldest period end first
-        (a DynamoDB GSI keyed by status and sorted by period end serves it)."""
+    def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts
+        only). May lag a moment behind writes: the finalize sweep re-reads each one by id."""
 
     def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
         """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`,
-        append the credit `consumption` it applied (refused if it would take the balance below zero),
-        and move the customer's version on from `customer_version`. Raises ConcurrentUpdate if the
-        invoice or the customer changed since they were read, or the credit is no longer there."""
+        append the credit `consumption` it applied and lower the balance by it (refused if it would go
+        below zero), and move the customer's version on from `customer_version`. Raises ConcurrentUpdate
+        if the invoice, the customer or the credit changed since they were read."""
 
     def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
         """One atomic write, like `finalize`: store the voided `invoice`, append the `restoration` of
-        the credit it had consumed, move the customer's version on. Raises ConcurrentUpdate when stale."""
+        the credit it had consumed (raising the balance), move the customer's version on. Raises
+        ConcurrentUpdate when stale."""
+
+
+class BillingRunRepository(Protocol):
+    def add(self, run: BillingRunRecord) -> None:
+        """Store a new run. Raises Conflict when a run with that id exists."""
+
+    def get(self, run_id: str) -> BillingRunRecord | None: ...
+
+    def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
+        """Count `count` more customers as queued; `planned` marks every customer queued."""
+
+    def record_outcome(self, run_id: str, outcome: CustomerOutcome) -> None:
+        """Record how billing one customer ended, once per (run, customer): recording the same status
+        again changes nothing, a new status (billed after a failed attempt) replaces the old one and the
+        run's counts move with it, atomically."""
+
+    def outcomes(
+        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+    ) -> Page[CustomerOutcome]:
+        """The run's customer outcomes, optionally of one status (no promised order)."""
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None:
+        """Store a new key. Raises Conflict when its id or secret hash exists."""
+
+    def get(self, key_id: str) -> ApiKey | None: ...
+
+    def get_by_secret_hash(self, secret_hash: str) -> ApiKey | None:
+        """The key whose secret hashes to this (what the authorizer looks up), strongly consistent."""
+
+    def list(self, *, limit: int, cursor: str | None = None) -> Page[ApiKey]:
+        """Every key, revoked ones included (no promised order)."""
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKey:
+        """Mark the key revoked (idempotent: a revoked key keeps its first revocation time). Raises
+        NotFound for an unknown id."""
+
+
+class MeterRepository(Protocol):
+    def add(self, meter: Meter) -> None:
+        """Store a new meter. Raises Conflict when the feature has a meter already."""
+
+    def get(self, feature: str) -> Meter | None: ...
+
+    def list(self, *, limit: int, cursor: str | None = None) -> Page[Meter]:
+        """Every meter (no promised order)."""
+
+    def for_event_type(self, event_type: str) -> list[Meter]:
+        """The meters an event of this type feeds (strongly consistent)."""
 
 
 class Storage(Protocol):
@@ -126,3 +211,15 @@ class Storage(Protocol):
 
     @property
     def credits(self) -> CreditRepository: ...
+
+    @property
+    def billing_runs(self) -> BillingRunRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def meters(self) -> MeterRepository: ...
+
+    def check(self) -> None:
+        """A cheap probe for health checks: raises StorageUnavailable when the backend cannot serve."""

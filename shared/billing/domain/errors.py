@@ -58,3 +58,18 @@ class ConcurrentUpdate(Conflict):
 
 class InvoiceNotEditable(Conflict):
     """Finalized and void invoices never change."""
+
+
+class DuplicateExternalId(Conflict):
+    def __init__(self, external_id: str) -> None:
+        super().__init__(f"a customer with external_id {external_id!r} already exists", field="external_id")
+
+
+class InsufficientCredit(Conflict):
+    """A ledger entry would take the credit balance below zero."""
+
+
+class StorageUnavailable(BillingError):
+    """The storage backend cannot serve right now (full disk, read-only, unreachable, throttled)."""
+
+    code = "storage_unavailable"

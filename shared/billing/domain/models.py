@@ -17,6 +17,7 @@ class Customer:
     created_at: datetime
     plan_id: str | None = None
     currency: str = "USD"  # the plan's currency once a plan is assigned
+    external_id: str | None = None  # the client's own id for the customer (unique; set at creation)
     # Storage's optimistic-concurrency counter: it moves when the plan changes or an invoice of the
     # customer is finalized or voided, the facts a finalization depends on.
     version: int = 0
@@ -33,9 +34,10 @@ class UsageEvent:
     ts: int  # microseconds since the epoch, UTC
     period: str  # billing period (YYYY-MM) of `ts` in the customer's timezone
     properties: Mapping[str, str] | None = None
-    day: str | None = (
-        None  # local date (YYYY-MM-DD) of `ts` in the customer's timezone; set at ingest, needed to record
-    )
+    # local date (YYYY-MM-DD) of `ts` in the customer's timezone; set at ingest, needed to record
+    day: str | None = None
+    # properties whose distinct values storage counts per period (unique_count prices); set at ingest
+    distinct: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -102,3 +104,5 @@ class CustomerPeriodUsage:
     customer_id: str
     period: str
     features: Mapping[str, UsageAggregate] = field(default_factory=dict)
+    # (feature, property) → how many distinct values of the property the period's events carried
+    distinct_counts: Mapping[tuple[str, str], int] = field(default_factory=dict)

@@ -14,12 +14,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound
+from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound, StorageUnavailable
 
 _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (InvalidInput, HTTPStatus.BAD_REQUEST),
     (NotFound, HTTPStatus.NOT_FOUND),
     (Conflict, HTTPStatus.CONFLICT),
+    (StorageUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
 
 
