@@ -1,4 +1,5 @@
-"""Explicit mapping between domain objects and storage records (plain JSON-able dicts).
+"""The one explicit mapping between domain objects and storage records (plain JSON-able dicts), for
+every entity.
 
 Shared by every adapter so that an invoice reads back identically whatever stores it.
 Decimals are stored as strings and instants as ISO 8601 text: exact and readable.
@@ -10,7 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from billing.domain.access import ApiKey
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, LineType
+from billing.domain.meters import Meter
+from billing.domain.models import Customer, UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 
 
@@ -112,4 +118,192 @@ def plan_from_record(record: dict[str, Any]) -> Plan:
         grace_period_days=record["grace_period_days"],
         prices=record["prices"],
         created_at=datetime.fromisoformat(record["created_at"]),
+    )
+
+
+def customer_to_record(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "timezone": customer.timezone,
+        "currency": customer.currency,
+        "plan_id": customer.plan_id,
+        "external_id": customer.external_id,
+        "created_at": _when(customer.created_at),
+    }
+
+
+def customer_from_record(record: dict[str, Any], *, version: int) -> Customer:
+    return Customer(
+        id=record["id"],
+        name=record["name"],
+        email=record["email"],
+        timezone=record["timezone"],
+        currency=record["currency"],
+        plan_id=record.get("plan_id"),
+        external_id=record.get("external_id"),
+        created_at=datetime.fromisoformat(record["created_at"]),
+        version=version,
+    )
+
+
+def credit_entry_to_record(entry: CreditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "customer_id": entry.customer_id,
+        "kind": entry.kind.value,
+        "amount": str(entry.amount),
+        "currency": entry.currency,
+        "created_at": _when(entry.created_at),
+        "description": entry.description,
+        "invoice_id": entry.invoice_id,
+    }
+
+
+def credit_entry_from_record(record: dict[str, Any]) -> CreditEntry:
+    return CreditEntry(
+        id=record["id"],
+        customer_id=record["customer_id"],
+        kind=CreditKind(record["kind"]),
+        amount=Decimal(record["amount"]),
+        currency=record["currency"],
+        created_at=datetime.fromisoformat(record["created_at"]),
+        description=record.get("description"),
+        invoice_id=record.get("invoice_id"),
+    )
+
+
+def event_to_record(event: UsageEvent) -> dict[str, Any]:
+    return {
+        "customer_id": event.customer_id,
+        "id": event.id,
+        "feature": event.feature,
+        "quantity": str(event.quantity),
+        "ts": event.ts,
+        "period": event.period,
+        "day": event.day,
+        "properties": dict(event.properties) if event.properties else None,
+    }
+
+
+def event_from_record(record: dict[str, Any]) -> UsageEvent:
+    return UsageEvent(
+        customer_id=record["customer_id"],
+        id=record["id"],
+        feature=record["feature"],
+        quantity=Decimal(record["quantity"]),
+        ts=int(record["ts"]),
+        period=record["period"],
+        properties=record.get("properties") or None,
+        day=record.get("day"),
+    )
+
+
+def aggregate_to_record(aggregate: UsageAggregate) -> dict[str, Any]:
+    return {
+        "sum": str(aggregate.sum),
+        "count": aggregate.count,
+        "max": str(aggregate.max),
+        "latest_ts": aggregate.latest_ts,
+        "latest_quantity": str(aggregate.latest_quantity),
+    }
+
+
+def aggregate_from_record(record: dict[str, Any]) -> UsageAggregate:
+    return UsageAggregate(
+        Decimal(record["sum"]),
+        int(record["count"]),
+        Decimal(record["max"]),
+        int(record["latest_ts"]),
+        Decimal(record["latest_quantity"]),
+    )
+
+
+def api_key_to_record(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "secret_hash": key.secret_hash,
+        "prefix": key.prefix,
+        "customer_id": key.customer_id,
+        "name": key.name,
+        "created_at": _when(key.created_at),
+        "revoked_at": _when(key.revoked_at),
+    }
+
+
+def api_key_from_record(record: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        id=record["id"],
+        secret_hash=record["secret_hash"],
+        prefix=record["prefix"],
+        customer_id=record.get("customer_id"),
+        name=record.get("name"),
+        created_at=datetime.fromisoformat(record["created_at"]),
+        revoked_at=_unwhen(record.get("revoked_at")),
+    )
+
+
+def meter_to_record(meter: Meter) -> dict[str, Any]:
+    return {
+        "feature": meter.feature,
+        "event_type": meter.event_type,
+        "value_property": meter.value_property,
+        "filters": {name: list(values) for name, values in meter.filters.items()},
+        "created_at": _when(meter.created_at),
+    }
+
+
+def meter_from_record(record: dict[str, Any]) -> Meter:
+    return Meter(
+        feature=record["feature"],
+        event_type=record["event_type"],
+        value_property=record.get("value_property"),
+        filters={name: tuple(values) for name, values in (record.get("filters") or {}).items()},
+        created_at=datetime.fromisoformat(record["created_at"]),
+    )
+
+
+def billing_run_to_record(run: BillingRunRecord) -> dict[str, Any]:
+    """The run's identity; its counts and `planned` flag are kept by the adapter as counters."""
+    return {
+        "id": run.id,
+        "period": run.period,
+        "unit_price": _dec(run.unit_price),
+        "created_at": _when(run.created_at),
+    }
+
+
+def billing_run_from_record(
+    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool
+) -> BillingRunRecord:
+    return BillingRunRecord(
+        id=record["id"],
+        period=record["period"],
+        unit_price=_undec(record.get("unit_price")),
+        created_at=datetime.fromisoformat(record["created_at"]),
+        customers_queued=queued,
+        customers_billed=billed,
+        customers_failed=failed,
+        planned=planned,
+    )
+
+
+def outcome_to_record(outcome: CustomerOutcome) -> dict[str, Any]:
+    return {
+        "customer_id": outcome.customer_id,
+        "status": outcome.status.value,
+        "at": _when(outcome.at),
+        "invoice_id": outcome.invoice_id,
+        "reason": outcome.reason,
+    }
+
+
+def outcome_from_record(record: dict[str, Any]) -> CustomerOutcome:
+    return CustomerOutcome(
+        customer_id=record["customer_id"],
+        status=OutcomeStatus(record["status"]),
+        at=datetime.fromisoformat(record["at"]),
+        invoice_id=record.get("invoice_id"),
+        reason=record.get("reason"),
     )
