@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
-from billing.domain.paging import Page
 from billing.domain.money import format_money
+from billing.domain.paging import Page
 from billing.domain.time import iso_utc
 from billing.pricing import Plan
 from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
