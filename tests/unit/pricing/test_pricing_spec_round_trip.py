@@ -3,7 +3,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing.pricing import MODELS, Aggregation, Graduated, Package, PerUnit, Volume, price_from_spec
+from billing.pricing import (
+    MODELS,
+    Aggregation,
+    Graduated,
+    GraduatedPercentage,
+    Package,
+    Percentage,
+    PerUnit,
+    Volume,
+    price_from_spec,
+)
 
 D = Decimal
 
@@ -75,7 +85,14 @@ def test_given_unique_count_price_when_canonicalised_then_property_is_kept() -> 
 
 
 def test_given_registry_then_one_strategy_per_model_name() -> None:
-    assert {"per_unit": PerUnit, "graduated": Graduated, "volume": Volume, "package": Package} == MODELS
+    assert {
+        "per_unit": PerUnit,
+        "graduated": Graduated,
+        "volume": Volume,
+        "package": Package,
+        "percentage": Percentage,
+        "graduated_percentage": GraduatedPercentage,
+    } == MODELS
 
 
 def test_given_spec_with_aggregation_when_built_then_aggregation_is_the_enum() -> None:
