@@ -1,6 +1,6 @@
 """What a customer's invoice for a period says right now.
 
-The lines, in order: usage (rated with the customer's plan), the minimum top-up, adjustments for late
+The lines, in order: the plan fee, usage (rated with the customer's plan), the minimum top-up, adjustments for late
 usage of earlier finalized periods, and the prepaid credit the invoice would apply. Billing runs use it
 to create and recompute drafts; finalization uses it once more, so a frozen invoice reflects the usage,
 plan and credit balance of the moment it was frozen.
@@ -18,7 +18,7 @@ from billing.domain.money import ZERO, format_money
 from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
-from billing.services.rating import minimum_line, usage_lines
+from billing.services.rating import minimum_line, plan_fee_line, usage_lines
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -76,21 +76,38 @@ class InvoiceComposer:
         unit_price: Decimal | None,
         bounds: tuple[datetime, datetime],
     ) -> tuple[LineItem, ...]:
-        """Usage lines and the minimum line: what the period [start, end) itself costs."""
+        """Plan fee, usage lines and the minimum line: what the period [start, end) itself costs."""
         start, end = bounds
 
-        events: list[UsageEvent] = []
+        read: list[list[UsageEvent]] = []
+
+        def events() -> list[UsageEvent]:
+            # The period's raw events, read once and only for prices rollups cannot answer: unique_count,
+            # and percentage prices that need each event's value (free units per events, min/max).
+            if not read:
+                read.append(list(self._storage.usage.events(customer.id, to_micros(start), to_micros(end))))
+            return read[0]
 
         def unique_count(price: Price) -> Decimal:
-            if not events:  # read the period's events once, and only when a price counts unique values
-                events.extend(self._storage.usage.events(customer.id, to_micros(start), to_micros(end)))
             values = {
-                (event.properties or {}).get(price.property or "") for event in events if event.feature == price.feature
+                (event.properties or {}).get(price.property or "")
+                for event in events()
+                if event.feature == price.feature
             }
             values.discard(None)
             return Decimal(len(values))
 
-        lines = usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count)
+        def event_values(price: Price) -> list[Decimal]:
+            of_feature = sorted(
+                (event.ts, event.id, event.quantity) for event in events() if event.feature == price.feature
+            )
+            return [quantity for _, _, quantity in of_feature]
+
+        fee = plan_fee_line(plan)
+        lines = (
+            *(() if fee is None else (fee,)),
+            *usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count, event_values=event_values),
+        )
         minimum = minimum_line(lines, plan)
         return lines if minimum is None else (*lines, minimum)
 
