@@ -442,6 +442,14 @@ def _free_events_count(raw: object, *, field: str) -> int:
     return int(value)
 
 
+def _check_min_max(low: Decimal | None, high: Decimal | None, *, field: str) -> None:
+    if low is not None and high is not None and high < low:
+        at = _at(field, "per_transaction_max_amount")
+        raise InvalidPrice(
+            f"{at} must not be lower than per_transaction_min_amount ({_text(high)} < {_text(low)})", field=at
+        )
+
+
 @dataclass(frozen=True)
 class Percentage:
     """`rate` percent of the period's value (e.g. transaction amounts summed through a meter), plus an
@@ -494,15 +502,7 @@ class Percentage:
             raise InvalidPrice(
                 "free_units_per_events must be a whole number of events, at least 1", field="free_units_per_events"
             )
-        self._check_bounds(field="")
-
-    def _check_bounds(self, *, field: str) -> None:
-        low, high = self.per_transaction_min_amount, self.per_transaction_max_amount
-        if low is not None and high is not None and high < low:
-            at = _at(field, "per_transaction_max_amount")
-            raise InvalidPrice(
-                f"{at} must not be lower than per_transaction_min_amount ({_text(high)} < {_text(low)})", field=at
-            )
+        _check_min_max(self.per_transaction_min_amount, self.per_transaction_max_amount, field="")
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, field: str) -> Self:
@@ -511,18 +511,18 @@ class Percentage:
             return None if raw is None else non_negative(raw, field=f"{field}.{key}")
 
         raw_events = spec.get("free_units_per_events")
-        model = cls(
+        low, high = optional("per_transaction_min_amount"), optional("per_transaction_max_amount")
+        _check_min_max(low, high, field=field)
+        return cls(
             percent=non_negative(require(spec, "rate", field=field), field=f"{field}.rate"),
             fixed_amount=optional("fixed_amount"),
             free_units_per_events=(
                 None if raw_events is None else _free_events_count(raw_events, field=f"{field}.free_units_per_events")
             ),
             free_units_per_total_aggregation=optional("free_units_per_total_aggregation"),
-            per_transaction_min_amount=optional("per_transaction_min_amount"),
-            per_transaction_max_amount=optional("per_transaction_max_amount"),
+            per_transaction_min_amount=low,
+            per_transaction_max_amount=high,
         )
-        model._check_bounds(field=field)
-        return model
 
     @property
     def _free_events_setting(self) -> int:
