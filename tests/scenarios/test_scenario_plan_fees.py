@@ -133,6 +133,14 @@ def test_a_customer_without_usage_owes_the_plan_fee(billing):
     assert billing.lines(billing.invoice(customer, "2025-09")) == [("plan_fee", D("19.99"))]
 
 
+def test_a_customer_without_usage_owes_the_plan_fee_and_the_first_flat_fee(billing):
+    customer = existing_customer(billing, GRADUATED_WITH_FLATS, fee="49.00")
+
+    billing.run("2025-09")
+
+    assert billing.lines(billing.invoice(customer, "2025-09")) == [("plan_fee", D("49.00")), ("usage", D("2.00"))]
+
+
 def test_a_customer_created_after_the_period_owes_no_plan_fee_for_it(billing):
     customer = billing.customer(billing.plan(fee="19.99"))
 
