@@ -196,8 +196,13 @@ def _worth_an_invoice(
 ) -> bool:
     if usage.features or any(line.type == LineType.ADJUSTMENT for line in content.line_items):
         return True
-    has_minimum = any(line.type == LineType.MINIMUM for line in content.line_items)
-    return has_minimum and customer.created_at < period.bounds(timezone(customer.timezone))[1]
+    # Without usage, rated lines are what the plan makes every customer owe: its fee, a first tier's flat
+    # fee, its minimum. Owed only by customers who existed before the period ended.
+    owes_plan_charges = any(line.type in _PLAN_CHARGES for line in content.line_items)
+    return owes_plan_charges and customer.created_at < period.bounds(timezone(customer.timezone))[1]
+
+
+_PLAN_CHARGES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 
 def _new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:
