@@ -4,18 +4,20 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import PlanOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/plans")
+@router.get("/v1/plans")
 def list_plans(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[str | None, Query()] = None,
+    after: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> list[PlanOut]:
     return [PlanOut.of(plan) for plan in bootstrap.services().plans.list(limit=limit, after=after)]
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

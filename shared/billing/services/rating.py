@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
@@ -20,6 +21,7 @@ from billing.pricing import Aggregation, PerUnit, Plan, Price
 UniqueCounter = Callable[[Price], Decimal]
 
 
+@exact
 def usage_lines(
     customer: Customer,
     usage: CustomerPeriodUsage,
@@ -41,6 +43,7 @@ def usage_lines(
     return tuple(lines)
 
 
+@exact
 def minimum_line(usage: tuple[LineItem, ...], plan: Plan | None) -> LineItem | None:
     """Tops the usage lines up to the plan's minimum, when they fall short of it."""
     if plan is None:
