@@ -28,8 +28,10 @@ def exact_json(text: str) -> Any:
         value = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError:
         raise
-    except (RecursionError, ValueError) as error:
-        raise json.JSONDecodeError(f"unreadable: {type(error).__name__}", "", 0) from None
+    except RecursionError:
+        raise json.JSONDecodeError(f"nested deeper than {MAX_JSON_DEPTH} levels", "", 0) from None
+    except ValueError as error:
+        raise json.JSONDecodeError(str(error)[:200], "", 0) from None
     if _deeper_than(value, MAX_JSON_DEPTH):
         raise json.JSONDecodeError(f"nested deeper than {MAX_JSON_DEPTH} levels", "", 0)
     return value
