@@ -46,10 +46,12 @@ def _event(**overrides: Any) -> dict[str, Any]:
 
 def _events_text(quantity_literal: str) -> str:
     """A batch whose quantity is a raw JSON number literal (json.dumps cannot write a 5,000-digit one)."""
-    return '{"customer_id": "{customer_id}", "events": [{"feature": "api_calls", "ts": "%s", "quantity": %s}]}' % (
-        TS,
-        quantity_literal,
-    )
+    batch = json.dumps({"customer_id": "{customer_id}", "events": [{"feature": "api_calls", "ts": TS, "quantity": 0}]})
+    return batch.replace('"quantity": 0', f'"quantity": {quantity_literal}')
+
+
+def _plan_text(grace_literal: str) -> str:
+    return json.dumps({"name": "p", "grace_period_days": 0}).replace(": 0}", f": {grace_literal}}}")
 
 
 def _usage(**query: str) -> dict[str, str]:
@@ -70,12 +72,7 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("invalid utf-8", *CUSTOMERS, "body", body=b'{"name": "\xff\xfe", "email": "bad@utf8.example"}'),
     Hostile("utf-16", *CUSTOMERS, "body", body=json.dumps({"name": "U", "email": "u@utf16.example"}).encode("utf-16")),
     Hostile("5,000-digit integer quantity", *EVENTS, "events[0].quantity", body=_events_text("7" * 5_000)),
-    Hostile(
-        "5,000-digit integer grace period",
-        *PLANS,
-        "grace_period_days",
-        body='{"name": "p", "grace_period_days": %s}' % ("9" * 5_000),
-    ),
+    Hostile("5,000-digit integer grace period", *PLANS, "grace_period_days", body=_plan_text("9" * 5_000)),
     Hostile("ts 9999-12-31T23:00:00-14:00", *EVENTS, "events[0].ts", body=_event(ts="9999-12-31T23:00:00-14:00")),
     Hostile("ts 0001-01-01T00:00:00+14:00", *EVENTS, "events[0].ts", body=_event(ts="0001-01-01T00:00:00+14:00")),
     Hostile("usage from year 1", *USAGE, "start", query=_usage(start="0001-01-01T00:00:00+14:00")),
