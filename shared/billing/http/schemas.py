@@ -114,6 +114,7 @@ UnitPrice = Annotated[
 FeatureName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=100)]
+Properties = Annotated[dict[str, str], Field(max_length=MAX_PROPERTIES)]
 # Credits and minimums; the currency's minor unit is checked by the core (billing.domain.money).
 Money = Annotated[Decimal, Field(ge=0, lt=MAX_MONEY, allow_inf_nan=False)]
 
@@ -154,9 +155,7 @@ class EventIn(RequestModel):
     quantity: Quantity
     ts: EventTime
     id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    properties: Annotated[
-        dict[str, str] | None, BeforeValidator(_scalar_properties), Field(max_length=MAX_PROPERTIES)
-    ] = None
+    properties: Annotated[Properties | None, BeforeValidator(_scalar_properties)] = None
 
     def to_new_event(self) -> NewEvent:
         return NewEvent(self.feature, self.quantity, self.ts, self.id, self.properties)
