@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "fuzz-admin-key-0123456789abcdefghijklmnop"
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
