@@ -6,16 +6,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.invoices import InvoiceStatus
 from billing.domain.time import BillingPeriod
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoicePageOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/invoices")
+@router.get("/v1/invoices")
 def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
-    period: Annotated[str | None, Query(max_length=7)] = None,
+    period: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -30,4 +31,5 @@ def list_invoices(
     return InvoicePageOut.of(page)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

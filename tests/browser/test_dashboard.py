@@ -363,16 +363,17 @@ def test_the_prices_editor_shows_each_models_fields_and_raw_json_is_sent_as_type
         ],
     }
 
-    # A JSON number with more digits than a double holds reaches the API untouched (never a JS number).
+    # A JSON number with more digits than a double holds (19 here; prices have at most 12 decimals) reaches the
+    # API untouched (never a JS number).
     plans.get_by_role("button", name="Remove price 2").click()
     expect(second).to_have_count(0)
     raw.fill(
         '{"name": "Raw precise", "prices": [{"feature": "api_calls", "model": "per_unit",'
-        ' "unit_amount": 0.00123456789012345678901}]}'
+        ' "unit_amount": 1234567.890123456789}]}'
     )
     plans.get_by_role("button", name="Create from JSON").click()
     expect(plans.get_by_role("status")).to_contain_text("(Raw precise, USD, 1 price)")
     plan_id = plans.locator("#created-plan-id").inner_text()
     listed = row_with(plans.get_by_role("region", name="Existing plans").get_by_role("table"), plan_id)
-    assert listed[5] == "api_calls per_unit · sum: 0.00123456789012345678901 per unit"
+    assert listed[5] == "api_calls per_unit · sum: 1234567.890123456789 per unit"
     expect(plans.get_by_label("Plan", exact=True)).to_have_value(plan_id)  # ready to be assigned

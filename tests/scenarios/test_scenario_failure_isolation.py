@@ -7,16 +7,20 @@ storage here) used to make every later run for the month a 500 for every custome
 from __future__ import annotations
 
 from billing.domain.invoices import invoice_id_for
-from billing.domain.models import UsageEvent
-from billing.domain.time import BillingPeriod, local_day_of, to_micros
+from billing.domain.time import BillingPeriod, to_micros
 
 from tests.scenarios.conftest import D, at
 
 
-def poison(billing, customer, quantity: str = "1e999999") -> None:
+def poison(billing, customer) -> None:
+    """A rollup as a database written before input bounds existed could hold: a sum no invoice can carry."""
     ts = to_micros(at("2025-09-15T12:00:00Z"))
-    event = UsageEvent(customer.id, "poison", "api_calls", D(quantity), ts, "2025-09", day=local_day_of(ts, "UTC"))
-    billing.services.storage.usage.record([event])
+    billing.services.storage.db.connection().execute(
+        "INSERT INTO usage_period (period, customer_id, feature, sum, count, max, latest_ts, latest_quantity)"
+        " VALUES ('2025-09', ?, 'api_calls', '1e999999', 1, '1e999999', ?, '1e999999')"
+        " ON CONFLICT DO UPDATE SET sum = excluded.sum",
+        (customer.id, ts),
+    )
 
 
 def test_a_run_bills_every_other_customer_and_reports_the_one_it_could_not(billing):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
 from billing.domain.money import ZERO, format_money
@@ -38,6 +39,7 @@ class InvoiceComposer:
             self._plans[plan_id] = self._storage.plans.get(plan_id)
         return self._plans[plan_id]
 
+    @exact
     def compose(
         self,
         customer: Customer,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
@@ -32,6 +33,7 @@ def plan_fee_line(plan: Plan | None) -> LineItem | None:
     return LineItem(LineType.PLAN_FEE, round_money(plan.amount, plan.currency), f"Plan fee: {fee} {plan.currency}")
 
 
+@exact
 def usage_lines(
     customer: Customer,
     usage: CustomerPeriodUsage,
@@ -71,6 +73,7 @@ def _values(price: Price, event_values: EventValues | None) -> Sequence[Decimal]
     return event_values(price)
 
 
+@exact
 def minimum_line(rated: Sequence[LineItem], plan: Plan | None) -> LineItem | None:
     """Tops the plan fee and usage lines up to the plan's minimum, when they fall short of it (the plan
     fee counts towards the minimum, as in Lago's minimum commitment)."""
