@@ -2,7 +2,7 @@
 // a hash change renders the view into <main>, marks its navigation link as current and moves focus to
 // its heading, so deep links, the back button and screen readers all work.
 import { ApiClient, type Customer } from "./api.js";
-import { hasKey, isAdmin, noKeyNotice, type Ctx, type View } from "./context.js";
+import { hasKey, isAdmin, type Ctx, type View } from "./context.js";
 import { byId, h, link, replaceChildren } from "./dom.js";
 import { explainError } from "./errors.js";
 import { href, parseRoute, section, type Route } from "./routes.js";
@@ -56,7 +56,6 @@ function start(): void {
   const main = byId("main", HTMLElement);
   const viewRoot = byId("view", HTMLElement);
   const nav = byId("nav", HTMLElement);
-  const banner = byId("key-banner", HTMLElement);
   const cache = new Map<string, Customer>();
   let generation = 0;
   let first = true;
@@ -78,13 +77,6 @@ function start(): void {
       const a = mine.querySelector("a");
       if (a && scoped) a.href = href({ view: "customer", id: getConfig().keyCustomerId });
     }
-    if (!hasKey()) {
-      replaceChildren(banner, noKeyNotice("Everything on this dashboard"));
-      banner.hidden = route.view === "settings";
-    } else {
-      banner.hidden = true;
-      banner.replaceChildren();
-    }
   };
 
   const render = async (): Promise<void> => {
@@ -95,7 +87,8 @@ function start(): void {
     const ctx: Ctx = {
       api,
       navigate: (r) => {
-        location.hash = href(r);
+        if (location.hash === href(r)) void render(); // the same address: show it afresh
+        else location.hash = href(r);
       },
       alive: () => mine === generation,
       customer: async (id) => {

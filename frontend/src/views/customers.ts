@@ -2,7 +2,7 @@
 // Each row leads to the customer's page.
 import type { Customer } from "../api.js";
 import { customerLink, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
-import { dataTable, h, link, note } from "../dom.js";
+import { dataTable, h, link, note, replaceChildren } from "../dom.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
 import { formatLocal, isValidTimeZone } from "../time.js";
@@ -96,22 +96,25 @@ export const customersView: View = async (ctx, route, root) => {
   });
   const list = h("section", { class: "card", "aria-labelledby": "customers-list-title", id: "customers-list" }, h("h2", { id: "customers-list-title" }, "All customers"));
   root.append(search, list);
-  if (isAdmin()) root.append(createForm(() => ctx.navigate({ view: "customers", q: "", cursor: "" }), ctx.api));
-
-  const page = await ctx.api.listCustomers({ limit: PAGE_SIZE, cursor: route.cursor, q: route.q });
-  if (!ctx.alive()) return;
-  page.data.forEach((c) => ctx.remember(c));
-  if (page.data.length === 0) {
-    list.append(note(route.q ? `No customer's name or email starts with “${route.q}”.` : "No customers yet. Create the first one below.", "empty", { id: "customers-empty" }));
-  } else {
-    const what = route.q ? `matching “${route.q}”` : "";
-    list.append(customersTable(page.data, `${page.data.length} customer${page.data.length === 1 ? "" : "s"} ${what}${route.cursor ? " (later page)" : ""}`.trim()));
-  }
-  if (page.filtered_here) {
-    list.append(note("This API cannot search yet: only this page of customers was searched. Use Next page to look further.", "warning"));
-  }
-  const pager = h("nav", { class: "pager", "aria-label": "Customer pages" });
-  if (route.cursor) pager.append(link(href({ view: "customers", q: route.q, cursor: "" }), "First page"));
-  if (page.next_cursor) pager.append(link(href({ view: "customers", q: route.q, cursor: page.next_cursor }), "Next page", { rel: "next" }));
-  if (pager.childElementCount) list.append(pager);
+  const load = async (): Promise<void> => {
+    const page = await ctx.api.listCustomers({ limit: PAGE_SIZE, cursor: route.cursor, q: route.q });
+    if (!ctx.alive()) return;
+    replaceChildren(list, h("h2", { id: "customers-list-title" }, "All customers"));
+    page.data.forEach((c) => ctx.remember(c));
+    if (page.data.length === 0) {
+      list.append(note(route.q ? `No customer's name or email starts with “${route.q}”.` : "No customers yet. Create the first one below.", "empty", { id: "customers-empty" }));
+    } else {
+      const what = route.q ? `matching “${route.q}”` : "";
+      list.append(customersTable(page.data, `${page.data.length} customer${page.data.length === 1 ? "" : "s"} ${what}${route.cursor ? " (later page)" : ""}`.trim()));
+    }
+    if (page.filtered_here) {
+      list.append(note("This API cannot search yet: only this page of customers was searched. Use Next page to look further.", "warning"));
+    }
+    const pager = h("nav", { class: "pager", "aria-label": "Customer pages" });
+    if (route.cursor) pager.append(link(href({ view: "customers", q: route.q, cursor: "" }), "First page"));
+    if (page.next_cursor) pager.append(link(href({ view: "customers", q: route.q, cursor: page.next_cursor }), "Next page", { rel: "next" }));
+    if (pager.childElementCount) list.append(pager);
+  };
+  if (isAdmin()) root.append(createForm(() => void load(), ctx.api));
+  await load();
 };
