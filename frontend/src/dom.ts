@@ -1,4 +1,4 @@
-// Small DOM helpers: element creation without innerHTML (all data goes in as text), and tables that
+// Small DOM helpers: element creation from text only (no HTML parsing of data), and tables that
 // turn into labelled cards on a phone (each cell carries its column name in data-label).
 
 export type Attrs = Record<string, string | number | boolean | null | undefined>;

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, Route, sync_playwright
 
 from tests.conftest import running_gateway
 
@@ -72,6 +72,7 @@ class Console:
 
     errors: list[str] = field(default_factory=list)
     allowed_statuses: set[int] = field(default_factory=set)
+    bodies: list[str] = field(default_factory=list)
 
     def on_message(self, message: ConsoleMessage) -> None:
         if message.type != "error":
@@ -149,6 +150,14 @@ def open_dashboard(browser: Browser, gateway: Gateway, width: int) -> tuple[Dash
     console = Console()
     page.on("console", console.on_message)
     page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
+
+    def api_failure(response: Response) -> None:
+        # The body says why, which the browser's console line does not.
+        if "/v1/" in response.url and response.status >= 400 and response.status not in console.allowed_statuses:
+            if not MISSING_ROUTES.search(urlsplit(response.url).path):
+                console.bodies.append(f"{response.status} {response.url}: {response.text()[:300]}")
+
+    page.on("response", api_failure)
     dash = Dash(page, console, gateway, width)
     dash.go("#/")
     return dash, context
@@ -162,7 +171,7 @@ def dash(request: pytest.FixtureRequest, browser: Browser, gateway: Gateway) -> 
         yield d
     finally:
         context.close()
-    assert not d.console.errors, f"console errors: {d.console.errors}"
+    assert not d.console.errors, f"console errors: {d.console.errors}; API error bodies: {d.console.bodies}"
 
 
 @pytest.fixture
@@ -173,4 +182,4 @@ def desktop(browser: Browser, gateway: Gateway) -> Iterator[Dash]:
         yield d
     finally:
         context.close()
-    assert not d.console.errors, f"console errors: {d.console.errors}"
+    assert not d.console.errors, f"console errors: {d.console.errors}; API error bodies: {d.console.bodies}"
