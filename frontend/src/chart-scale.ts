@@ -87,7 +87,7 @@ export function formatTick(value: number): string {
 }
 
 /** Every how many windows an x label fits, for labels about `labelWidth` wide in `plotWidth`. */
-export function labelEvery(count: number, plotWidth: number, labelWidth = 44): number {
+export function labelEvery(count: number, plotWidth: number, labelWidth = 80): number {
   const fit = Math.max(1, Math.floor(plotWidth / labelWidth));
   return Math.max(1, Math.ceil(count / fit));
 }

@@ -110,6 +110,7 @@ describe("chart scaling", () => {
     assert.deepEqual(scale.tickValues(0.3, 0.1), [0, 0.1, 0.2, 0.3]);
     assert.equal(scale.formatTick(25000), "25K");
     assert.equal(scale.labelEvery(31, 580, 44), 3);
+    assert.equal(scale.labelEvery(31, 580), 5);
   });
 });
 

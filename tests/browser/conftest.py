@@ -62,7 +62,7 @@ class Gateway:
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 
 
@@ -153,9 +153,9 @@ def open_dashboard(browser: Browser, gateway: Gateway, width: int) -> tuple[Dash
 
     def api_failure(response: Response) -> None:
         # The body says why, which the browser's console line does not.
-        if "/v1/" in response.url and response.status >= 400 and response.status not in console.allowed_statuses:
-            if not MISSING_ROUTES.search(urlsplit(response.url).path):
-                console.bodies.append(f"{response.status} {response.url}: {response.text()[:300]}")
+        failed = response.status >= 400 and response.status not in console.allowed_statuses
+        if "/v1/" in response.url and failed and not MISSING_ROUTES.search(urlsplit(response.url).path):
+            console.bodies.append(f"{response.status} {response.url}: {response.text()[:300]}")
 
     page.on("response", api_failure)
     dash = Dash(page, console, gateway, width)

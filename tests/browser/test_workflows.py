@@ -143,7 +143,8 @@ def test_a_billing_cycle_from_customer_to_printed_invoice(desktop: Dash) -> None
     doc = page.get_by_role("article")
     expect(doc.get_by_role("heading", level=2)).to_contain_text("Draft invoice inv_")
     expect(doc).to_contain_text("(America/New_York)")
-    expect(doc.get_by_role("list", name="Breakdown")).to_contain_text("Tier 2 (above 100): 1,150 × 0.01 + 2 flat = 13.5")
+    breakdown = doc.get_by_role("list", name="Breakdown")
+    expect(breakdown).to_contain_text("Tier 2 (above 100): 1,150 × 0.01 + 2 flat = 13.5")
 
     page.get_by_role("button", name="Finalize…").click()
     dialog = page.get_by_role("dialog")
@@ -191,7 +192,8 @@ def test_errors_appear_next_to_the_control_that_caused_them(desktop: Dash) -> No
     form.get_by_label("Timezone").fill("Mars/Olympus")
     form.get_by_role("button", name="Create customer").click()
     expect(form.get_by_label("Timezone")).to_have_attribute("aria-invalid", "true")
-    expect(form.locator("#customer-timezone-error")).to_have_text("Timezone must be an IANA timezone such as Europe/Paris")
+    zone_error = form.locator("#customer-timezone-error")
+    expect(zone_error).to_have_text("Timezone must be an IANA timezone such as Europe/Paris")
 
     # Tiers that do not ascend: the API's 400 names prices[0].tiers[1].up_to, shown under that field.
     desktop.go("#/plans/new")
@@ -230,7 +232,9 @@ def test_errors_appear_next_to_the_control_that_caused_them(desktop: Dash) -> No
         '{"customer_id": "cus_other", "feature": "api_calls", "quantity": 1, "ts": "2025-09-01T00:00:00Z"}'
     )
     many.get_by_role("button", name="Send events").click()
-    expect(page.locator("#events-bulk-error")).to_contain_text(f"line 1 names customer cus_other, but this batch goes to {customer_id}")
+    expect(page.locator("#events-bulk-error")).to_contain_text(
+        f"line 1 names customer cus_other, but this batch goes to {customer_id}"
+    )
 
 
 def test_deep_links_back_button_and_keyboard(desktop: Dash) -> None:
