@@ -93,8 +93,13 @@ def check_number(value: Decimal, *, field: str) -> Decimal:
         raise InvalidInput(f"{field} must be a finite number", field=field)
     if value.is_zero():
         return value
-    _sign, digits, exponent = value.normalize().as_tuple()
+    # as_tuple, not normalize(): normalize rounds to the context's 28 digits.
+    _sign, digit_tuple, exponent = value.as_tuple()
     assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    stripped = digits.rstrip("0")
+    exponent += len(digits) - len(stripped)
+    digits = stripped
     if len(digits) > MAX_DIGITS:
         raise InvalidInput(
             f"{field} {value} has {len(digits)} significant digits; at most {MAX_DIGITS} can be stored exactly",

@@ -14,6 +14,7 @@ before never fails the transaction.
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import random
 import time
@@ -48,6 +49,8 @@ from billing.domain.rollups import distinct_values, rollup_deltas
 from billing.domain.time import bucket_start
 
 _ATTEMPTS = 12
+# Sums computed exactly (Python's default context rounds to 28 digits); then refused past 38 digits.
+_EXACT = decimal.Context(prec=400, traps=[decimal.InvalidOperation, decimal.Inexact])
 
 
 def _aggregate_from(item: Item) -> UsageAggregate:
@@ -128,7 +131,8 @@ class DynamoUsage:
         for attempt in range(_ATTEMPTS):
             if not remaining:
                 return
-            actions = self._actions(customer_id, remaining)
+            with decimal.localcontext(_EXACT):
+                actions = self._actions(customer_id, remaining)
             try:
                 self._table.transact(actions)
             except Cancelled as cancelled:
