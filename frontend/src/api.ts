@@ -325,8 +325,9 @@ export class ApiClient {
     return this.request("POST", "/v1/customers", { body: input });
   }
 
-  listCustomers(): Promise<Customer[]> {
-    return this.request("GET", "/v1/customers");
+  async listCustomers(): Promise<Customer[]> {
+    const page = await this.request<{ data: Customer[] }>("GET", "/v1/customers", { query: { limit: 500 } });
+    return page.data;
   }
 
   getCustomer(id: string): Promise<Customer> {
@@ -376,8 +377,9 @@ export class ApiClient {
     return this.request("POST", "/v1/plans", { bodyText: json });
   }
 
-  listPlans(): Promise<Plan[]> {
-    return this.request("GET", "/v1/plans", { query: { limit: 500 } });
+  async listPlans(): Promise<Plan[]> {
+    const page = await this.request<{ data: Plan[] }>("GET", "/v1/plans", { query: { limit: 500 } });
+    return page.data;
   }
 
   getPlan(id: string): Promise<Plan> {

@@ -1,4 +1,4 @@
-"""POST /v1/customers — create a customer, optionally on a plan (409 when the email is taken)."""
+"""POST /v1/customers — create a customer, optionally on a plan (409 when the email or external_id is taken)."""
 
 from billing import bootstrap
 from billing.http.app import create_resolver, entrypoint, metrics
@@ -10,7 +10,11 @@ app = create_resolver()
 @app.post("/v1/customers")
 def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]:
     customer = bootstrap.services().customers.create(
-        name=body.name, email=body.email, timezone_name=body.timezone, plan_id=body.plan_id
+        name=body.name,
+        email=body.email,
+        timezone_name=body.timezone,
+        plan_id=body.plan_id,
+        external_id=body.external_id,
     )
     metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
     return CustomerOut.of(customer), 201

@@ -1,11 +1,12 @@
-"""GET /v1/customers — customers ordered by id; page with ?limit=&after=<last id>."""
+"""GET /v1/customers — customers a page at a time (?limit=&cursor=), or found by name or email (?q=)."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
+from billing.domain.paging import Page
 from billing.http.app import create_resolver, entrypoint
-from billing.http.schemas import CustomerOut
+from billing.http.schemas import CustomerPageOut
 
 app = create_resolver()
 
@@ -13,9 +14,13 @@ app = create_resolver()
 @app.get("/v1/customers")
 def list_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[str | None, Query()] = None,
-) -> list[CustomerOut]:
-    return [CustomerOut.of(c) for c in bootstrap.services().customers.list(limit=limit, after=after)]
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=254)] = None,
+) -> CustomerPageOut:
+    customers = bootstrap.services().customers
+    if q is not None:
+        return CustomerPageOut.of(Page(customers.search(q, limit=limit)))
+    return CustomerPageOut.of(customers.list(limit=limit, cursor=cursor))
 
 
 lambda_handler = entrypoint(app)

@@ -1,11 +1,11 @@
-"""GET /v1/plans — plans ordered by id; page with ?limit=&after=<last id>."""
+"""GET /v1/plans — plans a page at a time (?limit=&cursor=)."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.http.app import create_resolver, entrypoint
-from billing.http.schemas import PlanOut
+from billing.http.schemas import PlanPageOut
 
 app = create_resolver()
 
@@ -13,9 +13,9 @@ app = create_resolver()
 @app.get("/v1/plans")
 def list_plans(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[str | None, Query()] = None,
-) -> list[PlanOut]:
-    return [PlanOut.of(plan) for plan in bootstrap.services().plans.list(limit=limit, after=after)]
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> PlanPageOut:
+    return PlanPageOut.of(bootstrap.services().plans.list(limit=limit, cursor=cursor))
 
 
 lambda_handler = entrypoint(app)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
 from billing.http.app import logger, metrics
-from billing.http.schemas import FinalizeRunOut, IsoInstant
+from billing.http.schemas import BillingRunOut, FinalizeRunOut, IsoInstant
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -34,8 +34,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return _finalize(request)
     run = bootstrap.services().billing.run_scheduled(now=request.now, unit_price=request.unit_price)
     logger.info("billing run done", extra={"period": run.period, "invoices": run.invoices_generated})
+    for failure in run.failures:
+        logger.error("customer not billed", extra={"customer_id": failure.customer_id, "reason": failure.reason})
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
-    return {"period": run.period, "invoices_generated": run.invoices_generated}
+    metrics.add_metric(name="InvoicesFailed", unit="Count", value=len(run.failures))
+    return BillingRunOut.of(run).model_dump()
 
 
 def _finalize(request: ScheduledRun) -> dict[str, Any]:

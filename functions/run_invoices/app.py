@@ -19,9 +19,8 @@ def run_invoices(
 ) -> BillingRunOut:
     run = bootstrap.services().billing.run(BillingPeriod.parse(period), unit_price=unit_price)
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
-    return BillingRunOut(
-        period=run.period, invoices_generated=run.invoices_generated, invoice_ids=list(run.invoice_ids)
-    )
+    metrics.add_metric(name="InvoicesFailed", unit="Count", value=len(run.failures))
+    return BillingRunOut.of(run)
 
 
 lambda_handler = entrypoint(app)

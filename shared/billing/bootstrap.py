@@ -77,7 +77,7 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
     return Services(
         storage=storage,
         customers=customers,
-        ingest=IngestService(storage),
+        ingest=IngestService(storage, clock),
         usage=UsageService(storage, customers),
         billing=BillingService(storage, clock),
         invoices=InvoiceService(storage, customers, clock),

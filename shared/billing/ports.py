@@ -12,6 +12,7 @@ Listings return a Page with an opaque cursor and promise no order unless they sa
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -41,7 +42,7 @@ class CustomerRepository(Protocol):
         """Every customer, a page at a time (no promised order). A customer added a moment ago may
         take a moment to appear (DynamoDB serves this from an index)."""
 
-    def search(self, text: str, *, limit: int) -> list[Customer]:
+    def search(self, text: str, *, limit: int) -> builtins.list[Customer]:
         """Up to `limit` customers whose name or email starts with `text`, ignoring case."""
 
     def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
@@ -191,7 +192,7 @@ class MeterRepository(Protocol):
     def list(self, *, limit: int, cursor: str | None = None) -> Page[Meter]:
         """Every meter (no promised order)."""
 
-    def for_event_type(self, event_type: str) -> list[Meter]:
+    def for_event_type(self, event_type: str) -> builtins.list[Meter]:
         """The meters an event of this type feeds (strongly consistent)."""
 
 

@@ -133,10 +133,18 @@ def test_unknown_customers_are_404(api):
     assert status == 404
 
 
-def test_listing_customers_returns_them_in_id_order(api):
+def test_listing_customers_pages_with_an_opaque_cursor_and_searches(api):
     ids = sorted(create_customer(api, email=f"c{i}@acme.example")["id"] for i in range(3))
-    status, body = api.call("list_customers", "GET", "/v1/customers", "/v1/customers", query={"limit": "2"})
-    assert status == 200 and [c["id"] for c in body] == ids[:2]
+    status, first = api.call("list_customers", "GET", "/v1/customers", "/v1/customers", query={"limit": "2"})
+    assert status == 200 and len(first["data"]) == 2 and first["next_cursor"]
+    query = {"limit": "2", "cursor": first["next_cursor"]}
+    status, second = api.call("list_customers", "GET", "/v1/customers", "/v1/customers", query=query)
+    assert status == 200 and second["next_cursor"] is None
+    assert sorted(c["id"] for c in first["data"] + second["data"]) == ids
+    status, found = api.call("list_customers", "GET", "/v1/customers", "/v1/customers", query={"q": "C1@ACME"})
+    assert status == 200 and [c["email"] for c in found["data"]] == ["c1@acme.example"]
+    status, refused = api.call("list_customers", "GET", "/v1/customers", "/v1/customers", query={"cursor": "!!"})
+    assert status == 400 and refused["error"]["fields"][0]["field"] == "cursor"
 
 
 def test_a_batch_reports_accepted_duplicates_and_each_events_result(api):

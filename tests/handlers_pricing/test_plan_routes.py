@@ -44,7 +44,8 @@ def test_a_created_plan_can_be_read_back_and_listed(api):
 
     assert (one.status, one.body) == (200, created)
     assert listed.status == 200
-    assert sorted(plan["id"] for plan in listed.body) == sorted([created["id"], other["id"]])
+    assert sorted(plan["id"] for plan in listed.body["data"]) == sorted([created["id"], other["id"]])
+    assert listed.body["next_cursor"] is None
 
 
 def test_an_unknown_plan_is_404(api):
@@ -95,7 +96,7 @@ def test_bad_plans_are_400_naming_the_field(api, body, field):
     assert reply.status == 400
     assert reply.body["error"]["code"] == "validation_error"
     assert reply.error_fields() == [field]
-    assert api.services.plans.list() == []
+    assert api.services.plans.list().items == []
 
 
 def test_json_numbers_in_prices_are_read_exactly_not_as_floats(api):

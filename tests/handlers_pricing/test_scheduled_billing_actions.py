@@ -21,8 +21,15 @@ def test_the_monthly_bill_action_drafts_last_month_and_the_daily_finalize_action
     finalized = lambda_handler({"action": "finalize", "now": "2025-10-01T15:00:00Z"}, lambda_context)
     again = lambda_handler({"action": "finalize", "now": "2025-10-02T15:00:00Z"}, lambda_context)
 
-    assert billed == {"period": "2025-09", "invoices_generated": 1}
+    assert (billed["period"], billed["invoices_generated"], billed["failures"]) == ("2025-09", 1, [])
+    assert billed["invoice_ids"] == [invoice_id] and billed["billing_run_id"].startswith("run_")
     assert (draft.status, draft.total) == ("draft", Decimal("5.00"))
-    assert finalized == {"action": "finalize", "invoices_finalized": 1, "invoice_ids": [invoice_id], "conflicts": []}
+    assert finalized == {
+        "action": "finalize",
+        "invoices_finalized": 1,
+        "invoice_ids": [invoice_id],
+        "conflicts": [],
+        "failures": [],
+    }
     assert again["invoices_finalized"] == 0
     assert api.services.invoices.get(invoice_id).status == "finalized"

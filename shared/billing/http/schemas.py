@@ -16,10 +16,11 @@ from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.money import format_money
+from billing.domain.paging import Page
 from billing.domain.time import iso_utc
 from billing.pricing import Plan
 from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
-from billing.services.billing import FinalizeRun
+from billing.services.billing import BillingRun, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger
 from billing.services.ingest import IngestResult, NewEvent
 
@@ -78,6 +79,7 @@ class CreateCustomerRequest(RequestModel):
     email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
     plan_id: ResourceId | None = None
+    external_id: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\s]+$")] | None = None
 
 
 class AssignPlanRequest(RequestModel):
@@ -134,6 +136,7 @@ class CustomerOut(BaseModel):
     timezone: str
     currency: str
     plan_id: str | None
+    external_id: str | None = None
     created_at: str
 
     @classmethod
@@ -145,6 +148,7 @@ class CustomerOut(BaseModel):
             timezone=customer.timezone,
             currency=customer.currency,
             plan_id=customer.plan_id,
+            external_id=customer.external_id,
             created_at=iso_utc(customer.created_at),
         )
 
@@ -331,10 +335,16 @@ class CreditsOut(BaseModel):
         )
 
 
+class CustomerFailureOut(BaseModel):
+    customer_id: str
+    reason: str
+
+
 class FinalizeRunOut(BaseModel):
     invoices_finalized: int
     invoice_ids: list[str]
     conflicts: list[str]
+    failures: list[CustomerFailureOut] = []
 
     @classmethod
     def of(cls, run: FinalizeRun) -> FinalizeRunOut:
@@ -342,6 +352,7 @@ class FinalizeRunOut(BaseModel):
             invoices_finalized=run.invoices_finalized,
             invoice_ids=list(run.invoice_ids),
             conflicts=list(run.conflicts),
+            failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in run.failures],
         )
 
 
@@ -349,6 +360,45 @@ class BillingRunOut(BaseModel):
     period: str
     invoices_generated: int
     invoice_ids: list[str]
+    billing_run_id: str | None = None
+    failures: list[CustomerFailureOut] = []  # customers that could not be billed; everyone else was
+
+    @classmethod
+    def of(cls, run: BillingRun) -> BillingRunOut:
+        return cls(
+            period=run.period,
+            invoices_generated=run.invoices_generated,
+            invoice_ids=list(run.invoice_ids),
+            billing_run_id=run.run_id,
+            failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in run.failures],
+        )
+
+
+class CustomerPageOut(BaseModel):
+    data: list[CustomerOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Customer]) -> CustomerPageOut:
+        return cls(data=[CustomerOut.of(customer) for customer in page.items], next_cursor=page.cursor)
+
+
+class PlanPageOut(BaseModel):
+    data: list[PlanOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Plan]) -> PlanPageOut:
+        return cls(data=[PlanOut.of(plan) for plan in page.items], next_cursor=page.cursor)
+
+
+class InvoicePageOut(BaseModel):
+    data: list[InvoiceOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Invoice]) -> InvoicePageOut:
+        return cls(data=[InvoiceOut.of(invoice) for invoice in page.items], next_cursor=page.cursor)
 
 
 class HealthOut(BaseModel):

@@ -3,30 +3,43 @@ sweep that finalizes drafts once their grace period is over."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.errors import ConcurrentUpdate, CustomerNotFound
-from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineType, invoice_id_for
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound
+from billing.domain.invoices import Invoice, InvoiceContent, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage
+from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.drafting import InvoiceComposer
 from billing.services.lifecycle import InvoiceLifecycle
+from billing.services.listing import all_invoices
+from billing.services.retry import retry_on_conflict
 
 _SAVE_ATTEMPTS = 3
-_CUSTOMER_PAGE = 500
+_PAGE = 500
 # Customers without a plan have no grace period of their own: their drafts finalize once the period is over.
 DEFAULT_GRACE_PERIOD_DAYS = 0
+
+
+@dataclass(frozen=True)
+class CustomerFailure:
+    customer_id: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class BillingRun:
     period: str
     invoice_ids: tuple[str, ...]
+    failures: tuple[CustomerFailure, ...] = ()  # customers that could not be billed; everyone else was
+    run_id: str | None = None
 
     @property
     def invoices_generated(self) -> int:
@@ -37,6 +50,7 @@ class BillingRun:
 class FinalizeRun:
     invoice_ids: tuple[str, ...]  # finalized by this sweep
     conflicts: tuple[str, ...] = ()  # kept changing under us; the next sweep tries again
+    failures: tuple[CustomerFailure, ...] = ()  # could not be finalized; every other draft was
 
     @property
     def invoices_finalized(self) -> int:
@@ -53,20 +67,27 @@ class BillingService:
     def run(
         self, period: BillingPeriod, *, unit_price: Decimal | None = None, now: datetime | None = None
     ) -> BillingRun:
-        """Create or recompute the draft invoice of every customer with something to bill in the period:
-        usage, a plan minimum (for customers who existed before the period ended), or late usage of an
-        earlier finalized period.
+        """Bill every customer for the period in this process, recorded as a billing run: create or
+        recompute the draft of each customer with something to bill (usage, a plan minimum, late usage
+        of an earlier finalized period). A customer that cannot be billed is reported and skipped; it
+        never stops the others.
 
         Safe to run any number of times, concurrently too: invoice identity is (customer, period),
         finalized invoices are left alone, and storage refuses a write based on a stale read.
         """
         now = now or self._clock()
-        invoice_ids = []
-        for customer, usage in self._customers_with_usage(period):
-            invoice = self._bill_customer(customer, period, usage, unit_price, now)
-            if invoice is not None:
-                invoice_ids.append(invoice.id)
-        return BillingRun(period.key, tuple(invoice_ids))
+        record = self.start_run(period, unit_price=unit_price, now=now)
+        invoice_ids, failures = [], []
+        for page in self._customer_pages():
+            self._storage.billing_runs.add_queued(record.id, len(page))
+            for customer in page:
+                outcome = self.bill_and_record(record.id, customer.id, period, unit_price=unit_price, now=now)
+                if outcome.status == OutcomeStatus.FAILED:
+                    failures.append(CustomerFailure(customer.id, outcome.reason or "unknown"))
+                elif outcome.invoice_id is not None:
+                    invoice_ids.append(outcome.invoice_id)
+        self._storage.billing_runs.add_queued(record.id, 0, planned=True)
+        return BillingRun(period.key, tuple(invoice_ids), tuple(failures), record.id)
 
     def run_scheduled(self, *, now: datetime | None = None, unit_price: Decimal | None = None) -> BillingRun:
         """The monthly schedule: bill the calendar month before `now` (UTC month).
@@ -75,61 +96,38 @@ class BillingService:
         (the last zone, UTC-12, reaches the 1st at 12:00 UTC).
         """
         now = now or self._clock()
-        return self.run(BillingPeriod.containing(now, timezone("UTC")).previous(), unit_price=unit_price, now=now)
+        return self.run(scheduled_period(now), unit_price=unit_price, now=now)
 
-    def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
-        """The daily sweep: finalize every draft whose grace period (the customer's plan's
-        grace_period_days, counted in local calendar days from the period's end) is over at `now`."""
-        now = now or self._clock()
-        finalized, conflicts = [], []
-        for draft in self._storage.invoices.list_by_status(InvoiceStatus.DRAFT, period_end_before=now):
-            customer = self._storage.customers.get(draft.customer_id)
-            if customer is None or now < self._due_at(draft, customer):
-                continue
-            try:
-                finalized.append(self._lifecycle.finalize(draft.id, now=now).id)
-            except ConcurrentUpdate:
-                conflicts.append(draft.id)
-        return FinalizeRun(tuple(finalized), tuple(conflicts))
+    def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
+        """A new billing run resource, before any customer is queued."""
+        record = BillingRunRecord(f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
+        self._storage.billing_runs.add(record)
+        return record
 
-    def _due_at(self, draft: Invoice, customer: Customer) -> datetime:
-        plan = self._composer.plan(customer.plan_id)
-        days = plan.grace_period_days if plan is not None else DEFAULT_GRACE_PERIOD_DAYS
-        local_end = draft.period_end.astimezone(timezone(customer.timezone))
-        return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof
+    def bill_and_record(
+        self, run_id: str, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+    ) -> CustomerOutcome:
+        """Bill one customer of a run and record how it ended (once per customer and run)."""
+        try:
+            invoice = self.bill_customer(customer_id, period, unit_price=unit_price, now=now)
+            outcome = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
+        except Exception as error:
+            outcome = CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=failure_reason(error))
+        self._storage.billing_runs.record_outcome(run_id, outcome)
+        return outcome
 
-    def _customers_with_usage(self, period: BillingPeriod) -> Iterator[tuple[Customer, CustomerPeriodUsage]]:
-        """Every customer with their usage in the period (empty when none): customers and the period's
-        usage are both ordered by customer id, so one pass over each pairs them up."""
-        usages = iter(self._storage.usage.all_period_usage(period.key))
-        pending = next(usages, None)
-        for customer in self._all_customers():
-            if pending is not None and pending.customer_id < customer.id:
-                raise CustomerNotFound(pending.customer_id)  # usage of a customer that does not exist
-            if pending is not None and pending.customer_id == customer.id:
-                yield customer, pending
-                pending = next(usages, None)
-            else:
-                yield customer, CustomerPeriodUsage(customer.id, period.key)
-        if pending is not None:
-            raise CustomerNotFound(pending.customer_id)
-
-    def _all_customers(self) -> Iterator[Customer]:
-        after = None
-        while page := self._storage.customers.list(limit=_CUSTOMER_PAGE, after=after):
-            yield from page
-            after = page[-1].id
-
-    def _bill_customer(
-        self,
-        customer: Customer,
-        period: BillingPeriod,
-        usage: CustomerPeriodUsage,
-        unit_price: Decimal | None,
-        now: datetime,
+    def bill_customer(
+        self, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> Invoice | None:
-        for _ in range(_SAVE_ATTEMPTS):
-            invoices = self._storage.invoices.list_for_customer(customer.id)
+        """Create or recompute one customer's draft for the period; None when there is nothing to bill
+        or the period's invoice is finalized already."""
+        customer = self._storage.customers.get(customer_id)
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+
+        def attempt() -> Invoice | None:
+            usage = self._storage.usage.period_usage(customer.id, period.key)
+            invoices = all_invoices(self._storage, customer.id)
             current = next((invoice for invoice in invoices if invoice.period == period.key), None)
             if current is not None and not current.is_editable:
                 return None  # finalized or void: never changes
@@ -139,11 +137,58 @@ class BillingService:
             draft = current.with_content(content, now=now) if current else _new_invoice(customer, period, content, now)
             if draft is current:
                 return current  # nothing new since the last run
+            return self._storage.invoices.save(draft)  # ConcurrentUpdate: another run wrote first
+
+        return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {customer.id} / {period.key}")
+
+    def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
+        """The daily sweep: finalize every draft whose grace period (the customer's plan's
+        grace_period_days, counted in local calendar days from the period's end) is over at `now`.
+        A draft that cannot be finalized is reported and skipped; it never stops the others."""
+        now = now or self._clock()
+        finalized, conflicts, failures = [], [], []
+        drafts = all_items(
+            lambda cursor: self._storage.invoices.drafts_due(period_end_before=now, limit=_PAGE, cursor=cursor)
+        )
+        for draft in drafts:
             try:
-                return self._storage.invoices.save(draft)
+                customer = self._storage.customers.get(draft.customer_id)
+                if customer is None or now < self._due_at(draft, customer):
+                    continue
+                finalized.append(self._lifecycle.finalize(draft.id, now=now).id)
             except ConcurrentUpdate:
-                continue  # another run wrote first: re-read and recompute
-        raise ConcurrentUpdate(f"invoice for {customer.id} / {period.key} kept changing; try again")
+                conflicts.append(draft.id)
+            except Exception as error:
+                failures.append(CustomerFailure(draft.customer_id, failure_reason(error)))
+        return FinalizeRun(tuple(finalized), tuple(conflicts), tuple(failures))
+
+    def _due_at(self, draft: Invoice, customer: Customer) -> datetime:
+        plan = self._composer.plan(customer.plan_id)
+        days = plan.grace_period_days if plan is not None else DEFAULT_GRACE_PERIOD_DAYS
+        local_end = draft.period_end.astimezone(timezone(customer.timezone))
+        return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof
+
+    def _customer_pages(self) -> Iterator[list[Customer]]:
+        cursor = None
+        while True:
+            page = self._storage.customers.list(limit=_PAGE, cursor=cursor)
+            if page.items:
+                yield page.items
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+
+def scheduled_period(now: datetime) -> BillingPeriod:
+    """The period the monthly schedule bills at `now`: the UTC calendar month before."""
+    return BillingPeriod.containing(now, timezone("UTC")).previous()
+
+
+def failure_reason(error: Exception) -> str:
+    """What a billing operator is told about a customer that could not be billed."""
+    if isinstance(error, BillingError):
+        return error.message
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 def _worth_an_invoice(

@@ -49,8 +49,7 @@ class CreditService:
             created_at=self._clock(),
             description=description,
         )
-        self._storage.credits.add(entry)
-        return CreditGrant(entry, self._storage.credits.balance(customer.id, customer.currency))
+        return CreditGrant(entry, self._storage.credits.add(entry))
 
     def ledger(self, customer_id: str) -> CreditLedger:
         """The balance in the customer's currency and every entry, oldest first."""

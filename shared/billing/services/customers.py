@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 
-from billing.domain.errors import ConcurrentUpdate, Conflict, CustomerNotFound, InvalidInput
+from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput
 from billing.domain.invoices import InvoiceStatus
 from billing.domain.models import Customer
+from billing.domain.paging import Page
 from billing.domain.time import timezone
 from billing.ports import Storage
 from billing.pricing import Plan
 from billing.services.clock import Clock, system_clock
+from billing.services.listing import all_invoices
+from billing.services.retry import retry_on_conflict
 
 MAX_PAGE = 500
 DEFAULT_CURRENCY = "USD"
@@ -22,7 +26,15 @@ class CustomerService:
         self._storage = storage
         self._clock = clock
 
-    def create(self, *, name: str, email: str, timezone_name: str = "UTC", plan_id: str | None = None) -> Customer:
+    def create(
+        self,
+        *,
+        name: str,
+        email: str,
+        timezone_name: str = "UTC",
+        plan_id: str | None = None,
+        external_id: str | None = None,
+    ) -> Customer:
         """A new customer, optionally on a plan (whose currency becomes theirs; USD without one).
         The timezone is fixed at creation: periods and rollups are cut in it."""
         timezone(timezone_name)  # raises InvalidInput naming "timezone"
@@ -35,6 +47,7 @@ class CustomerService:
             created_at=self._clock(),
             plan_id=None if plan is None else plan.id,
             currency=DEFAULT_CURRENCY if plan is None else plan.currency,
+            external_id=external_id,
         )
         self._storage.customers.add(customer)
         return customer
@@ -45,8 +58,12 @@ class CustomerService:
             raise CustomerNotFound(customer_id)
         return customer
 
-    def list(self, *, limit: int = 100, after: str | None = None) -> list[Customer]:
-        return self._storage.customers.list(limit=min(limit, MAX_PAGE), after=after)
+    def list(self, *, limit: int = 100, cursor: str | None = None) -> Page[Customer]:
+        return self._storage.customers.list(limit=min(limit, MAX_PAGE), cursor=cursor)
+
+    def search(self, text: str, *, limit: int = 20) -> builtins.list[Customer]:
+        """Customers whose name or email starts with `text`, ignoring case."""
+        return self._storage.customers.search(text, limit=min(limit, MAX_PAGE))
 
     def assign_plan(self, customer_id: str, plan_id: str) -> Customer:
         """Move the customer to a plan. Drafts are recomputed with it at the next run or finalization;
@@ -55,7 +72,8 @@ class CustomerService:
         A plan in another currency is refused once the customer has a finalized or void invoice or any
         prepaid credit: their ledger and late-usage adjustments are in the old currency."""
         plan = self._plan(plan_id)
-        for _ in range(_ATTEMPTS):
+
+        def attempt() -> Customer:
             customer = self.get(customer_id)
             if customer.plan_id == plan.id:
                 return customer
@@ -64,13 +82,11 @@ class CustomerService:
                     f"customer {customer.id} is billed in {customer.currency}; plan {plan.id} is in {plan.currency}",
                     field="plan_id",
                 )
-            try:
-                return self._storage.customers.set_plan(
-                    customer.id, plan.id, plan.currency, expected_version=customer.version
-                )
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate(f"customer {customer_id} kept changing; try again")
+            return self._storage.customers.set_plan(
+                customer.id, plan.id, plan.currency, expected_version=customer.version
+            )
+
+        return retry_on_conflict(attempt, attempts=_ATTEMPTS, what=f"customer {customer_id}")
 
     def _plan(self, plan_id: str) -> Plan:
         plan = self._storage.plans.get(plan_id)
@@ -79,7 +95,6 @@ class CustomerService:
         return plan
 
     def _has_money_history(self, customer: Customer) -> bool:
-        invoices = self._storage.invoices.list_for_customer(customer.id)
-        if any(invoice.status != InvoiceStatus.DRAFT for invoice in invoices):
+        if any(invoice.status != InvoiceStatus.DRAFT for invoice in all_invoices(self._storage, customer.id)):
             return True
         return bool(self._storage.credits.entries(customer.id))

@@ -9,15 +9,15 @@ plan and credit balance of the moment it was frozen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
+from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.money import ZERO, format_money
-from billing.domain.time import BillingPeriod, timezone, to_micros
+from billing.domain.time import BillingPeriod
 from billing.ports import Storage
 from billing.pricing import Plan, Price
+from billing.services.listing import all_invoices
 from billing.services.rating import minimum_line, usage_lines
 
 
@@ -50,12 +50,11 @@ class InvoiceComposer:
         passed when the caller has read them already."""
         plan = self.plan(customer.plan_id)
         currency = plan.currency if plan is not None else customer.currency
-        start, end = period.bounds(timezone(customer.timezone))
         if usage is None:
             usage = self._storage.usage.period_usage(customer.id, period.key)
         if invoices is None:
-            invoices = self._storage.invoices.list_for_customer(customer.id)
-        lines = [*self._rated(customer, usage, plan, unit_price, (start, end))]
+            invoices = all_invoices(self._storage, customer.id)
+        lines = [*self._rated(customer, usage, plan, unit_price)]
         lines += self._adjustments(customer, period.key, currency, invoices)
         credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO))
         if credit is not None:
@@ -69,26 +68,12 @@ class InvoiceComposer:
         )
 
     def _rated(
-        self,
-        customer: Customer,
-        usage: CustomerPeriodUsage,
-        plan: Plan | None,
-        unit_price: Decimal | None,
-        bounds: tuple[datetime, datetime],
+        self, customer: Customer, usage: CustomerPeriodUsage, plan: Plan | None, unit_price: Decimal | None
     ) -> tuple[LineItem, ...]:
-        """Usage lines and the minimum line: what the period [start, end) itself costs."""
-        start, end = bounds
+        """Usage lines and the minimum line: what the period itself costs."""
 
-        events: list[UsageEvent] = []
-
-        def unique_count(price: Price) -> Decimal:
-            if not events:  # read the period's events once, and only when a price counts unique values
-                events.extend(self._storage.usage.events(customer.id, to_micros(start), to_micros(end)))
-            values = {
-                (event.properties or {}).get(price.property or "") for event in events if event.feature == price.feature
-            }
-            values.discard(None)
-            return Decimal(len(values))
+        def unique_count(price: Price) -> Decimal:  # kept by storage at ingest (distinct-value markers)
+            return Decimal(usage.distinct_counts.get((price.feature, price.property or ""), 0))
 
         lines = usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count)
         minimum = minimum_line(lines, plan)
@@ -109,8 +94,7 @@ class InvoiceComposer:
             usage = history.get(source.period, CustomerPeriodUsage(customer.id, source.period))
             if events_counted(usage) == source.rated_events or source.currency != currency:
                 continue  # nothing arrived late (event counts only grow), or another currency's ledger
-            bounds = (source.period_start, source.period_end)
-            rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price, bounds)
+            rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price)
             rerated = sum((line.amount for line in rated), ZERO)
             adjusted = sum((invoice.adjusted_amount(source.period) for invoice in finalized), ZERO)
             delta = rerated - source.rated_amount - adjusted

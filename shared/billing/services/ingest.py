@@ -5,13 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from billing.domain.errors import InvalidInput
 from billing.domain.models import UsageEvent
+from billing.domain.paging import all_items
 from billing.domain.time import local_day_of, period_key_of, to_micros
 from billing.ports import Storage
+from billing.pricing.aggregation import Aggregation
+from billing.services.clock import Clock, system_clock
+from billing.services.listing import PAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +49,45 @@ class IngestResult:
         return len(self.outcomes) - self.accepted
 
 
-class IngestService:
-    def __init__(self, storage: Storage) -> None:
+class TrackedProperties:
+    """The event properties whose distinct values storage counts at ingest: those a unique_count price of
+    some plan names, per feature. Read from the plans and kept for a minute, so a plan created just now
+    counts events ingested from (at most) a minute later; events stored before are not counted for it."""
+
+    TTL = timedelta(seconds=60)
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
         self._storage = storage
+        self._clock = clock
+        self._by_feature: dict[str, tuple[str, ...]] = {}
+        self._read_at: datetime | None = None
+
+    def of(self, feature: str) -> tuple[str, ...]:
+        now = self._clock()
+        if self._read_at is None or now - self._read_at >= self.TTL:
+            self._by_feature = self._read()
+            self._read_at = now
+        return self._by_feature.get(feature, ())
+
+    def _read(self) -> dict[str, tuple[str, ...]]:
+        tracked: dict[str, set[str]] = {}
+        plans = all_items(lambda cursor: self._storage.plans.list(limit=PAGE, cursor=cursor))
+        for plan in plans:
+            for price in plan.prices:
+                if price.aggregation == Aggregation.UNIQUE_COUNT and price.property:
+                    tracked.setdefault(price.feature, set()).add(price.property)
+        return {feature: tuple(sorted(names)) for feature, names in tracked.items()}
+
+
+class IngestService:
+    def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
+        self._storage = storage
+        self._tracked = TrackedProperties(storage, clock)
 
     def ingest(self, customer_id: str, events: Sequence[NewEvent]) -> IngestResult:
-        """Store a batch for one customer, all or nothing.
+        """Store a validated batch for one customer (validation refuses a bad batch before anything is
+        written). Each event is stored atomically with its rollups; if storage fails part-way, a retry
+        of the batch reports the events stored by the first attempt as duplicates.
 
         An event whose id was stored before (or repeats an earlier id in this batch) is a duplicate
         and is never counted again. Events without an id get a random one: they cannot be deduplicated.
@@ -74,8 +111,7 @@ class IngestService:
             )
         )
 
-    @staticmethod
-    def _usage_event(customer_id: str, zone_name: str, event_id: str, event: NewEvent) -> UsageEvent:
+    def _usage_event(self, customer_id: str, zone_name: str, event_id: str, event: NewEvent) -> UsageEvent:
         ts = to_micros(event.ts)
         return UsageEvent(
             customer_id=customer_id,
@@ -86,4 +122,5 @@ class IngestService:
             period=period_key_of(ts, zone_name),
             properties=event.properties or None,
             day=local_day_of(ts, zone_name),
+            distinct=self._tracked.of(event.feature) if event.properties else (),
         )

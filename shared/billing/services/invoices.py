@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from billing.domain.errors import InvoiceNotFound
-from billing.domain.invoices import Invoice
+from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.paging import Page
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
 from billing.services.drafting import InvoiceComposer
 from billing.services.lifecycle import InvoiceLifecycle
+from billing.services.listing import all_invoices
+
+MAX_PAGE = 500
 
 
 class InvoiceService:
@@ -26,8 +30,23 @@ class InvoiceService:
         return invoice
 
     def for_customer(self, customer_id: str) -> list[Invoice]:
+        """Every invoice of the customer, newest period first."""
         self._customers.get(customer_id)  # 404 for an unknown customer, not an empty list
-        return self._storage.invoices.list_for_customer(customer_id)
+        return all_invoices(self._storage, customer_id)
+
+    def list(
+        self,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        status: InvoiceStatus | None = None,
+        period: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Invoice]:
+        """Invoices across customers, filtered, a page at a time."""
+        return self._storage.invoices.list(
+            limit=min(limit, MAX_PAGE), cursor=cursor, status=status, period=period, customer_id=customer_id
+        )
 
     def finalize(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
         """Recompute the draft one last time, freeze it and consume the credit it applies."""

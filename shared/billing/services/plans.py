@@ -9,6 +9,7 @@ from typing import Any
 
 from billing.domain.errors import PlanNotFound
 from billing.domain.money import ZERO
+from billing.domain.paging import Page
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
 from billing.services.clock import Clock, system_clock
@@ -49,5 +50,5 @@ class PlanService:
             raise PlanNotFound(plan_id)
         return plan
 
-    def list(self, *, limit: int = 100, after: str | None = None) -> list[Plan]:
-        return self._storage.plans.list(limit=min(limit, MAX_PAGE), after=after)
+    def list(self, *, limit: int = 100, cursor: str | None = None) -> Page[Plan]:
+        return self._storage.plans.list(limit=min(limit, MAX_PAGE), cursor=cursor)

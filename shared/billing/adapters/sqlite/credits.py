@@ -1,73 +1,63 @@
-"""SQLite prepaid-credit ledger."""
+"""SQLite prepaid-credit ledger: entries and the stored balance they move, in one transaction."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
 from decimal import Decimal
 
+from billing.adapters.records import credit_entry_from_record, credit_entry_to_record
 from billing.adapters.sqlite.connection import Database
-from billing.domain.credits import CreditEntry, CreditKind
-from billing.domain.errors import Conflict
+from billing.domain.credits import CreditEntry
+from billing.domain.errors import Conflict, InsufficientCredit
 from billing.domain.money import ZERO
 
-_COLUMNS = "entry_id, customer_id, kind, amount, currency, created_at, description, invoice_id"
+_COLUMNS = ("id", "customer_id", "kind", "amount", "currency", "created_at", "description", "invoice_id")
+_SELECT = (
+    "SELECT entry_id, customer_id, kind, amount, currency, created_at, description, invoice_id FROM credit_entries"
+)
 
 
-def insert_entry(conn: sqlite3.Connection, entry: CreditEntry) -> None:
-    """Append one entry inside the caller's transaction."""
-    try:
-        conn.execute(
-            f"INSERT INTO credit_entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.id,
-                entry.customer_id,
-                entry.kind.value,
-                str(entry.amount),
-                entry.currency,
-                entry.created_at.isoformat(),
-                entry.description,
-                entry.invoice_id,
-            ),
-        )
-    except sqlite3.IntegrityError:
-        raise Conflict(f"credit entry {entry.id} already exists") from None
-
-
-def balance(conn: sqlite3.Connection, customer_id: str, currency: str) -> Decimal:
-    rows = conn.execute(
-        "SELECT amount FROM credit_entries WHERE customer_id = ? AND currency = ?", (customer_id, currency)
+def append_entry(conn: sqlite3.Connection, entry: CreditEntry) -> Decimal:
+    """Append one entry and move its currency's balance, inside the caller's transaction; the new balance."""
+    balance = current_balance(conn, entry.customer_id, entry.currency) + entry.amount
+    if balance < ZERO:
+        raise InsufficientCredit(f"customer {entry.customer_id} has not enough {entry.currency} credit")
+    if conn.execute(
+        "SELECT 1 FROM credit_entries WHERE customer_id = ? AND entry_id = ?", (entry.customer_id, entry.id)
+    ).fetchone():
+        raise Conflict(f"credit entry {entry.id} already exists")
+    record = credit_entry_to_record(entry)
+    conn.execute(
+        "INSERT INTO credit_entries (entry_id, customer_id, kind, amount, currency, created_at, description,"
+        " invoice_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        tuple(record[name] for name in _COLUMNS),
     )
-    return sum((Decimal(amount) for (amount,) in rows), ZERO)
+    conn.execute(
+        "INSERT INTO credit_balances (customer_id, currency, balance) VALUES (?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET balance = excluded.balance",
+        (entry.customer_id, entry.currency, str(balance)),
+    )
+    return balance
+
+
+def current_balance(conn: sqlite3.Connection, customer_id: str, currency: str) -> Decimal:
+    row = conn.execute(
+        "SELECT balance FROM credit_balances WHERE customer_id = ? AND currency = ?", (customer_id, currency)
+    ).fetchone()
+    return ZERO if row is None else Decimal(row[0])
 
 
 class SqliteCredits:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def add(self, entry: CreditEntry) -> None:
+    def add(self, entry: CreditEntry) -> Decimal:
         with self._db.transaction() as conn:
-            insert_entry(conn, entry)
+            return append_entry(conn, entry)
 
     def entries(self, customer_id: str) -> list[CreditEntry]:
-        rows = self._db.connection().execute(
-            f"SELECT {_COLUMNS} FROM credit_entries WHERE customer_id = ? ORDER BY seq", (customer_id,)
-        )
-        return [_entry(row) for row in rows]
+        rows = self._db.connection().execute(f"{_SELECT} WHERE customer_id = ? ORDER BY seq", (customer_id,))
+        return [credit_entry_from_record(dict(zip(_COLUMNS, row, strict=True))) for row in rows]
 
     def balance(self, customer_id: str, currency: str) -> Decimal:
-        return balance(self._db.connection(), customer_id, currency)
-
-
-def _entry(row: tuple) -> CreditEntry:
-    entry_id, customer_id, kind, amount, currency, created_at, description, invoice_id = row
-    return CreditEntry(
-        id=entry_id,
-        customer_id=customer_id,
-        kind=CreditKind(kind),
-        amount=Decimal(amount),
-        currency=currency,
-        created_at=datetime.fromisoformat(created_at),
-        description=description,
-        invoice_id=invoice_id,
-    )
+        return current_balance(self._db.connection(), customer_id, currency)

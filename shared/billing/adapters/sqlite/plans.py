@@ -6,6 +6,8 @@ import json
 
 from billing.adapters.records import plan_from_record, plan_to_record
 from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.paging import after, document, page_of
+from billing.domain.paging import Page
 from billing.pricing.plans import Plan
 
 
@@ -14,16 +16,17 @@ class SqlitePlans:
         self._db = db
 
     def add(self, plan: Plan) -> None:
-        document = json.dumps(plan_to_record(plan), separators=(",", ":"))
         with self._db.transaction() as conn:
-            conn.execute("INSERT INTO plans (id, document) VALUES (?, ?)", (plan.id, document))
+            conn.execute("INSERT INTO plans (id, document) VALUES (?, ?)", (plan.id, document(plan_to_record(plan))))
 
     def get(self, plan_id: str) -> Plan | None:
         row = self._db.connection().execute("SELECT document FROM plans WHERE id = ?", (plan_id,)).fetchone()
         return None if row is None else plan_from_record(json.loads(row[0]))
 
-    def list(self, *, limit: int, after: str | None = None) -> list[Plan]:
-        rows = self._db.connection().execute(
-            "SELECT document FROM plans WHERE id > ? ORDER BY id LIMIT ?", (after or "", limit)
+    def list(self, *, limit: int, cursor: str | None = None) -> Page[Plan]:
+        rows = (
+            self._db.connection()
+            .execute("SELECT id, document FROM plans WHERE id > ? ORDER BY id LIMIT ?", (after(cursor), limit + 1))
+            .fetchall()
         )
-        return [plan_from_record(json.loads(document)) for (document,) in rows]
+        return page_of(rows, limit, lambda row: plan_from_record(json.loads(row[1])), lambda row: row[0])

@@ -1,0 +1,87 @@
+"""SQLite billing runs: the run's counters on its row, one outcome row per (run, customer)."""
+
+from __future__ import annotations
+
+import json
+
+from billing.adapters.records import (
+    billing_run_from_record,
+    billing_run_to_record,
+    outcome_from_record,
+    outcome_to_record,
+)
+from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.paging import after, document, page_of
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.errors import Conflict
+from billing.domain.paging import Page
+
+_COUNTER = {OutcomeStatus.BILLED: "billed", OutcomeStatus.FAILED: "failed"}
+
+
+class SqliteBillingRuns:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, run: BillingRunRecord) -> None:
+        with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM billing_runs WHERE id = ?", (run.id,)).fetchone():
+                raise Conflict(f"billing run {run.id} already exists")
+            conn.execute(
+                "INSERT INTO billing_runs (id, document) VALUES (?, ?)", (run.id, document(billing_run_to_record(run)))
+            )
+
+    def get(self, run_id: str) -> BillingRunRecord | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT document, queued, billed, failed, planned FROM billing_runs WHERE id = ?", (run_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        body, queued, billed, failed, planned = row
+        return billing_run_from_record(
+            json.loads(body), queued=queued, billed=billed, failed=failed, planned=bool(planned)
+        )
+
+    def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
+        with self._db.transaction() as conn:
+            conn.execute(
+                "UPDATE billing_runs SET queued = queued + ?, planned = max(planned, ?) WHERE id = ?",
+                (count, int(planned), run_id),
+            )
+
+    def record_outcome(self, run_id: str, outcome: CustomerOutcome) -> None:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT status FROM billing_run_outcomes WHERE run_id = ? AND customer_id = ?",
+                (run_id, outcome.customer_id),
+            ).fetchone()
+            previous = None if row is None else OutcomeStatus(row[0])
+            if previous == outcome.status:
+                return
+            conn.execute(
+                "INSERT INTO billing_run_outcomes (run_id, customer_id, status, document) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET status = excluded.status, document = excluded.document",
+                (run_id, outcome.customer_id, outcome.status.value, document(outcome_to_record(outcome))),
+            )
+            counter = _COUNTER[outcome.status]
+            conn.execute(f"UPDATE billing_runs SET {counter} = {counter} + 1 WHERE id = ?", (run_id,))
+            if previous is not None:
+                old = _COUNTER[previous]
+                conn.execute(f"UPDATE billing_runs SET {old} = {old} - 1 WHERE id = ?", (run_id,))
+
+    def outcomes(
+        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+    ) -> Page[CustomerOutcome]:
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT customer_id, document FROM billing_run_outcomes WHERE run_id = ? AND customer_id > ?"
+                + (" AND status = ?" if status else "")
+                + " ORDER BY customer_id LIMIT ?",
+                (run_id, after(cursor), *([status.value] if status else []), limit + 1),
+            )
+            .fetchall()
+        )
+        return page_of(rows, limit, lambda row: outcome_from_record(json.loads(row[1])), lambda row: row[0])

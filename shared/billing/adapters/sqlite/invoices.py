@@ -1,0 +1,142 @@
+"""SQLite invoices: one JSON document per invoice, (customer_id, period) unique, `version` guards writers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+
+from billing.adapters.records import invoice_from_record, invoice_to_record
+from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.credits import append_entry
+from billing.adapters.sqlite.customers import advance_version
+from billing.adapters.sqlite.paging import after, document, page_of
+from billing.domain.credits import CreditEntry
+from billing.domain.errors import ConcurrentUpdate, Conflict
+from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.paging import Page
+from billing.domain.time import to_micros
+
+
+def _invoice(row: tuple) -> Invoice:
+    return invoice_from_record(json.loads(row[-2]), version=row[-1])
+
+
+class SqliteInvoices:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self, invoice_id: str) -> Invoice | None:
+        row = (
+            self._db.connection()
+            .execute("SELECT document, version FROM invoices WHERE id = ?", (invoice_id,))
+            .fetchone()
+        )
+        return None if row is None else _invoice(row)
+
+    def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT period, document, version FROM invoices WHERE customer_id = ? AND period < ?"
+                " ORDER BY period DESC LIMIT ?",
+                (customer_id, after(cursor, "\uffff"), limit + 1),
+            )
+            .fetchall()
+        )
+        return page_of(rows, limit, _invoice, lambda row: row[0])
+
+    def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: InvoiceStatus | None = None,
+        period: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Invoice]:
+        filters = {"status": status.value if status else None, "period": period, "customer_id": customer_id}
+        where = " AND ".join(f"{column} = ?" for column, value in filters.items() if value is not None)
+        values = [value for value in filters.values() if value is not None]
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT id, document, version FROM invoices WHERE id > ?"
+                + (f" AND {where}" if where else "")
+                + " ORDER BY id LIMIT ?",
+                (after(cursor), *values, limit + 1),
+            )
+            .fetchall()
+        )
+        return page_of(rows, limit, _invoice, lambda row: row[0])
+
+    def save(self, invoice: Invoice) -> Invoice:
+        with self._db.transaction() as conn:
+            return self._write(conn, invoice)
+
+    def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        last = after(cursor, [0, ""])
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT period_end, id, document, version FROM invoices WHERE status = 'draft' AND period_end <= ?"
+                " AND (period_end, id) > (?, ?) ORDER BY period_end, id LIMIT ?",
+                (to_micros(period_end_before), last[0], last[1], limit + 1),
+            )
+            .fetchall()
+        )
+        return page_of(rows, limit, _invoice, lambda row: [row[0], row[1]])
+
+    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
+        with self._db.transaction() as conn:
+            advance_version(conn, invoice.customer_id, customer_version)
+            if consumption is not None:
+                _append_or_stale(conn, consumption)
+            return self._write(conn, invoice)
+
+    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+        with self._db.transaction() as conn:
+            advance_version(conn, invoice.customer_id, customer_version)
+            if restoration is not None:
+                _append_or_stale(conn, restoration)
+            return self._write(conn, invoice)
+
+    def _write(self, conn: sqlite3.Connection, invoice: Invoice) -> Invoice:
+        body = document(invoice_to_record(invoice))
+        new_version = invoice.version + 1
+        if invoice.version == 0:
+            _insert(conn, invoice, body)
+        else:
+            updated = conn.execute(
+                "UPDATE invoices SET status = ?, version = ?, document = ?, period_end = ?"
+                " WHERE id = ? AND version = ?",
+                (invoice.status.value, new_version, body, to_micros(invoice.period_end), invoice.id, invoice.version),
+            ).rowcount
+            if updated != 1:
+                raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}")
+        return replace(invoice, version=new_version)
+
+
+def _append_or_stale(conn: sqlite3.Connection, entry: CreditEntry) -> None:
+    """An entry of an invoice's finalization or voiding: if it cannot be written, what we read is stale."""
+    try:
+        append_entry(conn, entry)
+    except Conflict as error:
+        raise ConcurrentUpdate(error.message) from None
+
+
+def _insert(conn: sqlite3.Connection, invoice: Invoice, body: str) -> None:
+    taken = conn.execute(
+        "SELECT 1 FROM invoices WHERE id = ? OR (customer_id = ? AND period = ?)",
+        (invoice.id, invoice.customer_id, invoice.period),
+    ).fetchone()
+    if taken:
+        raise ConcurrentUpdate(
+            f"an invoice for customer {invoice.customer_id} and period {invoice.period} already exists"
+        )
+    conn.execute(
+        "INSERT INTO invoices (id, customer_id, period, status, version, document, period_end)"
+        " VALUES (?, ?, ?, ?, 1, ?, ?)",
+        (invoice.id, invoice.customer_id, invoice.period, invoice.status.value, body, to_micros(invoice.period_end)),
+    )

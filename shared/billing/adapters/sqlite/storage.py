@@ -1,0 +1,35 @@
+"""The storage port over one SQLite file; creates the file's folder and migrates on open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from billing.adapters.sqlite.access import SqliteApiKeys, SqliteMeters
+from billing.adapters.sqlite.billing_runs import SqliteBillingRuns
+from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.credits import SqliteCredits
+from billing.adapters.sqlite.customers import SqliteCustomers
+from billing.adapters.sqlite.invoices import SqliteInvoices
+from billing.adapters.sqlite.plans import SqlitePlans
+from billing.adapters.sqlite.usage import SqliteUsage
+
+
+class SqliteStorage:
+    def __init__(self, path: Path | str, *, journal_mode: str = "WAL") -> None:
+        self.db = Database(Path(path), journal_mode=journal_mode)
+        self.customers = SqliteCustomers(self.db)
+        self.usage = SqliteUsage(self.db)
+        self.invoices = SqliteInvoices(self.db)
+        self.plans = SqlitePlans(self.db)
+        self.credits = SqliteCredits(self.db)
+        self.billing_runs = SqliteBillingRuns(self.db)
+        self.api_keys = SqliteApiKeys(self.db)
+        self.meters = SqliteMeters(self.db)
+
+    def check(self) -> None:
+        """A read and a no-op write: the database is there and takes writes."""
+        with self.db.transaction() as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,88 @@
+"""Racing writers on every adapter: each event counted once, one invoice per customer and period, credit
+spent once, and no racing caller told of a conflict when the outcome it asked for happened."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from billing.bootstrap import build_services
+from billing.domain.invoices import InvoiceStatus
+from billing.domain.time import BillingPeriod
+
+from tests.integration.builders import usage_event
+
+THREADS = 4
+
+
+def race(work: Callable[[int], object], threads: int = THREADS) -> list[object]:
+    """Run work(0..threads-1) on threads released together; return results or raised exceptions."""
+    barrier = threading.Barrier(threads)
+    results: list[object] = [None] * threads
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except Exception as error:
+            results[index] = error
+
+    workers = [threading.Thread(target=run, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    return results
+
+
+def test_writers_racing_with_the_same_event_ids_count_each_once(store):
+    def write(index: int):
+        events = [usage_event(f"e{n}", "1.5", 1_000 + n) for n in range(20)] + [usage_event(f"own{index}", "1", 5)]
+        return store.usage.record(events)
+
+    results = race(write)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.accepted for r in results) == 20 + THREADS
+    aggregate = store.usage.period_usage("c1", "2025-09").features["api"]
+    assert (aggregate.count, aggregate.sum) == (20 + THREADS, Decimal("30.0") + THREADS)
+
+
+def test_racing_billing_runs_make_one_invoice_per_customer(store):
+    now = datetime(2025, 10, 2, tzinfo=UTC)
+    services = build_services(store, clock=lambda: now)
+    customers = [services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(3)]
+    period = BillingPeriod.parse("2025-09")
+    for customer in customers:
+        services.ingest.ingest(customer.id, [_event("e1", "100")])
+
+    results = race(lambda _: services.billing.run(period, unit_price=Decimal("0.01"), now=now), threads=3)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    for customer in customers:
+        invoices = services.invoices.for_customer(customer.id)
+        assert [(i.period, i.total) for i in invoices] == [("2025-09", Decimal("1.00"))]
+
+
+def test_racing_finalizations_spend_credit_once_and_all_report_it_finalized(store):
+    now = datetime(2025, 10, 2, tzinfo=UTC)
+    services = build_services(store, clock=lambda: now)
+    customer = services.customers.create(name="Ada", email="ada@example.com")
+    services.ingest.ingest(customer.id, [_event("e1", "500")])
+    services.credits.grant(customer.id, Decimal("3.00"))
+    run = services.billing.run(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=now)
+    (invoice_id,) = run.invoice_ids
+
+    results = race(lambda _: services.invoices.finalize(invoice_id, now=now))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {(r.status, r.total, r.version) for r in results} == {(InvoiceStatus.FINALIZED, Decimal("2.00"), 2)}
+    assert services.credits.ledger(customer.id).balance == Decimal("0.00")
+    assert [e.kind.value for e in services.credits.ledger(customer.id).entries] == ["grant", "consumption"]
+
+
+def _event(event_id: str, quantity: str):
+    from billing.services.ingest import NewEvent
+
+    return NewEvent("api", Decimal(quantity), datetime(2025, 9, 10, tzinfo=UTC), id=event_id)

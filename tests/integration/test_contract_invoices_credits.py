@@ -1,0 +1,150 @@
+"""Storage contract: invoices, their lifecycle writes, and the credit ledger with its stored balance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from billing.domain.credits import CreditEntry
+from billing.domain.errors import ConcurrentUpdate, Conflict, InsufficientCredit
+from billing.domain.invoices import InvoiceStatus, invoice_id_for
+
+from tests.integration.builders import NOW, D, customer, draft, every, grant
+
+
+class TestInvoices:
+    def test_saving_bumps_the_version_and_reads_back_equal(self, store):
+        saved = store.invoices.save(draft())
+        assert saved.version == 1
+        assert store.invoices.get(saved.id) == saved
+        assert store.invoices.list_for_customer("c1", limit=10).items == [saved]
+        assert store.invoices.get("inv_missing") is None
+
+    def test_a_second_invoice_for_the_same_customer_and_period_is_refused(self, store):
+        store.invoices.save(draft())
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save(draft(amount="2.00"))
+        assert store.invoices.get(invoice_id_for("c1", "2025-09")).line_items[0].amount == D("1.00")
+
+    def test_a_write_based_on_a_stale_read_is_refused(self, store):
+        saved = store.invoices.save(draft())
+        store.invoices.save(replace(saved, status=InvoiceStatus.FINALIZED))
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save(replace(saved, line_items=()))
+        assert store.invoices.get(saved.id).status == InvoiceStatus.FINALIZED
+
+    def test_a_customers_invoices_list_newest_period_first_in_pages(self, store):
+        for period in ["2025-08", "2025-10", "2025-09", "2025-07", "2025-11"]:
+            store.invoices.save(draft(period=period))
+        store.invoices.save(draft(customer_id="c2", period="2025-09"))
+        first = store.invoices.list_for_customer("c1", limit=2)
+        assert [i.period for i in first.items] == ["2025-11", "2025-10"]
+        listed = every(lambda cursor: store.invoices.list_for_customer("c1", limit=2, cursor=cursor))
+        assert [i.period for i in listed] == ["2025-11", "2025-10", "2025-09", "2025-08", "2025-07"]
+
+    def test_invoices_across_customers_filter_by_status_period_and_customer(self, store):
+        for customer_id, period in (("c1", "2025-08"), ("c1", "2025-09"), ("c2", "2025-09"), ("c3", "2025-09")):
+            store.invoices.save(draft(customer_id, period))
+        finalized = store.invoices.get(invoice_id_for("c3", "2025-09"))
+        store.invoices.save(finalized.finalized(now=NOW))
+
+        def ids(**filters):
+            return sorted((i.customer_id, i.period) for i in every(store.invoices.list, limit=2, **filters))
+
+        assert len(ids()) == 4
+        assert ids(period="2025-09") == [("c1", "2025-09"), ("c2", "2025-09"), ("c3", "2025-09")]
+        assert ids(status=InvoiceStatus.FINALIZED) == [("c3", "2025-09")]
+        assert ids(status=InvoiceStatus.DRAFT, period="2025-09") == [("c1", "2025-09"), ("c2", "2025-09")]
+        assert ids(customer_id="c1") == [("c1", "2025-08"), ("c1", "2025-09")]
+        assert ids(customer_id="c1", status=InvoiceStatus.FINALIZED) == []
+
+    def test_drafts_due_are_the_drafts_whose_period_ended(self, store):
+        for customer_id, period in (("b", "2025-08"), ("a", "2025-09"), ("a", "2025-10"), ("c", "2025-09")):
+            store.invoices.save(draft(customer_id, period))
+        finalized = store.invoices.get(invoice_id_for("c", "2025-09"))
+        store.invoices.save(finalized.finalized(now=NOW))
+        due = every(store.invoices.drafts_due, period_end_before=datetime(2025, 10, 1, tzinfo=UTC), limit=1)
+        assert sorted((i.customer_id, i.period) for i in due) == [("a", "2025-09"), ("b", "2025-08")]
+
+
+class TestCredits:
+    def test_the_ledger_keeps_order_and_a_balance_per_currency(self, store):
+        assert store.credits.add(grant("10.00")) == D("10.00")
+        assert store.credits.add(grant("2.50", entry_id="crd_2")) == D("12.50")
+        store.credits.add(grant("700", entry_id="crd_3", currency="JPY"))
+        assert [e.id for e in store.credits.entries("c1")] == ["crd_1", "crd_2", "crd_3"]
+        assert store.credits.entries("c1")[0] == grant("10.00")
+        assert store.credits.balance("c1", "USD") == D("12.50")
+        assert store.credits.balance("c1", "JPY") == D("700")
+        assert store.credits.balance("c2", "USD") == D("0")
+
+    def test_a_repeated_entry_id_or_an_overdraft_changes_nothing(self, store):
+        store.credits.add(grant("10.00"))
+        with pytest.raises(Conflict):
+            store.credits.add(grant("1.00"))
+        with pytest.raises(InsufficientCredit):
+            store.credits.add(CreditEntry.consumption("c1", "inv_x", D("10.01"), "USD", NOW))
+        assert store.credits.balance("c1", "USD") == D("10.00")
+        assert [e.id for e in store.credits.entries("c1")] == ["crd_1"]
+
+
+class TestLifecycle:
+    def test_finalize_writes_the_invoice_the_consumption_and_the_customer_version_together(self, store):
+        store.customers.add(customer("c1"))
+        store.credits.add(grant("4.00"))
+        saved = store.invoices.save(draft(credit="4.00"))
+        final = saved.finalized(now=NOW)
+        stored = store.invoices.finalize(
+            final, consumption=CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW), customer_version=0
+        )
+        assert (stored.status, stored.version) == (InvoiceStatus.FINALIZED, 2)
+        assert store.invoices.get(final.id) == stored
+        assert store.credits.balance("c1", "USD") == D("0.00")
+        assert store.customers.get("c1").version == 1
+        assert store.invoices.drafts_due(period_end_before=datetime(2030, 1, 1, tzinfo=UTC), limit=10).items == []
+
+    @pytest.mark.parametrize("stale", ["invoice_version", "customer_version", "credit_spent", "consumed_twice"])
+    def test_a_stale_finalize_writes_nothing_at_all(self, store, stale):
+        store.customers.add(customer("c1"))
+        store.credits.add(grant("4.00"))
+        saved = store.invoices.save(draft(credit="4.00"))
+        final = saved.finalized(now=NOW)
+        consumption = CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW)
+        if stale == "invoice_version":
+            store.invoices.save(saved)  # someone recomputed the draft: version 2
+        elif stale == "customer_version":
+            store.customers.set_plan("c1", "plan_1", "USD", expected_version=0)
+        elif stale == "credit_spent":
+            store.credits.add(CreditEntry.consumption("c1", "inv_other", D("1.00"), "USD", NOW))
+        else:
+            store.credits.add(consumption)
+            store.credits.add(grant("4.00", entry_id="crd_2"))
+        balance_before = store.credits.balance("c1", "USD")
+        version_before = store.customers.get("c1").version
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.finalize(final, consumption=consumption, customer_version=0)
+        assert store.invoices.get(final.id).status == InvoiceStatus.DRAFT
+        assert store.credits.balance("c1", "USD") == balance_before
+        assert store.customers.get("c1").version == version_before
+
+    def test_void_writes_the_invoice_and_the_restoration_together(self, store):
+        store.customers.add(customer("c1"))
+        store.credits.add(grant("4.00"))
+        saved = store.invoices.save(draft(credit="4.00"))
+        final = store.invoices.finalize(
+            saved.finalized(now=NOW),
+            consumption=CreditEntry.consumption("c1", saved.id, D("4.00"), "USD", NOW),
+            customer_version=0,
+        )
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.void(final.voided(now=NOW), restoration=None, customer_version=0)
+        voided = store.invoices.void(
+            final.voided(now=NOW),
+            restoration=CreditEntry.restoration("c1", final.id, D("4.00"), "USD", NOW),
+            customer_version=1,
+        )
+        assert store.invoices.get(final.id) == voided
+        assert voided.status == InvoiceStatus.VOID
+        assert store.credits.balance("c1", "USD") == D("4.00")
+        assert [e.kind.value for e in store.credits.entries("c1")] == ["grant", "consumption", "restoration"]

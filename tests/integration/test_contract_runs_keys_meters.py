@@ -1,0 +1,83 @@
+"""Storage contract: billing runs, API keys, meters, and the health probe."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from billing.domain.access import ApiKey
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.errors import Conflict, NotFound
+from billing.domain.meters import Meter
+
+from tests.integration.builders import NOW, D, every
+
+
+class TestBillingRuns:
+    def test_a_run_counts_queued_billed_and_failed_customers_once_each(self, store):
+        store.billing_runs.add(BillingRunRecord("run_1", "2025-09", NOW, unit_price=D("0.01")))
+        with pytest.raises(Conflict):
+            store.billing_runs.add(BillingRunRecord("run_1", "2025-10", NOW))
+        store.billing_runs.add_queued("run_1", 3)
+        store.billing_runs.add_queued("run_1", 1, planned=True)
+        failed = CustomerOutcome("c2", OutcomeStatus.FAILED, NOW, reason="quantity out of range")
+        for outcome in (
+            CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1"),
+            CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1"),  # a redelivered message
+            failed,
+            failed,
+            CustomerOutcome("c3", OutcomeStatus.FAILED, NOW, reason="boom"),
+            CustomerOutcome("c3", OutcomeStatus.BILLED, NOW + timedelta(seconds=5), "inv_3"),  # a retry that worked
+        ):
+            store.billing_runs.record_outcome("run_1", outcome)
+        run = store.billing_runs.get("run_1")
+        assert (run.period, run.unit_price, run.customers_queued) == ("2025-09", D("0.01"), 4)
+        assert (run.customers_billed, run.customers_failed, run.planned, run.is_done) == (2, 1, True, False)
+        assert every(store.billing_runs.outcomes, run_id="run_1", status=OutcomeStatus.FAILED, limit=1) == [failed]
+        assert len(every(store.billing_runs.outcomes, run_id="run_1", limit=2)) == 3
+        assert store.billing_runs.get("run_missing") is None
+
+
+class TestApiKeys:
+    def key(self, key_id="key_1", secret_hash="h1", customer_id=None) -> ApiKey:
+        return ApiKey(key_id, secret_hash, "sk_abcd", NOW, customer_id=customer_id, name="ci")
+
+    def test_keys_are_found_by_id_and_secret_hash_and_listed(self, store):
+        store.api_keys.add(self.key())
+        store.api_keys.add(self.key("key_2", "h2", customer_id="c1"))
+        assert store.api_keys.get("key_2") == self.key("key_2", "h2", customer_id="c1")
+        assert store.api_keys.get_by_secret_hash("h1") == self.key()
+        assert store.api_keys.get_by_secret_hash("nope") is None
+        assert sorted(k.id for k in every(store.api_keys.list, limit=1)) == ["key_1", "key_2"]
+        with pytest.raises(Conflict):
+            store.api_keys.add(self.key("key_3", "h1"))
+        assert store.api_keys.get("key_3") is None
+
+    def test_revoking_is_idempotent_and_keeps_the_first_time(self, store):
+        store.api_keys.add(self.key())
+        revoked = store.api_keys.revoke("key_1", NOW)
+        again = store.api_keys.revoke("key_1", NOW + timedelta(hours=1))
+        assert revoked.revoked_at == again.revoked_at == NOW
+        assert store.api_keys.get_by_secret_hash("h1").is_active is False
+        with pytest.raises(NotFound):
+            store.api_keys.revoke("key_missing", NOW)
+
+
+class TestMeters:
+    def test_meters_are_one_per_feature_and_found_by_event_type(self, store):
+        calls = Meter("api_calls", "request", NOW)
+        eu = Meter("api_calls_eu", "request", NOW, value_property="usage.count", filters={"region": ("eu", "eu-2")})
+        store.meters.add(calls)
+        store.meters.add(eu)
+        store.meters.add(Meter("storage", "snapshot", NOW, value_property="gb"))
+        with pytest.raises(Conflict):
+            store.meters.add(Meter("api_calls", "other", NOW))
+        assert store.meters.get("api_calls_eu") == eu
+        assert store.meters.get("nope") is None
+        assert sorted(m.feature for m in store.meters.for_event_type("request")) == ["api_calls", "api_calls_eu"]
+        assert store.meters.for_event_type("unknown") == []
+        assert len(every(store.meters.list, limit=2)) == 3
+
+
+def test_the_health_probe_passes_on_a_working_store(store):
+    store.check()

@@ -1,0 +1,115 @@
+"""Storage contract: usage events, their rollups and distinct-value counts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.integration.builders import D, usage_event
+
+MINUTE = 60_000_000
+
+
+class TestRecording:
+    def test_recording_reports_duplicates_and_counts_each_id_once(self, store):
+        assert store.usage.record([usage_event("e1", "5", 1_000)]).stored == (True,)
+        result = store.usage.record([usage_event("e1", "7", 2_000), usage_event("e2", "1", 3_000)])
+        assert result.stored == (False, True)
+        assert store.usage.period_usage("c1", "2025-09").features["api"].sum == Decimal(6)
+
+    def test_a_retried_batch_reports_every_stored_event_as_a_duplicate(self, store):
+        batch = [usage_event(f"e{n}", "1", n * MINUTE) for n in range(30)]
+        store.usage.record(batch[:12])  # a first attempt that stored only part of the batch
+        assert store.usage.record(batch).stored == (False,) * 12 + (True,) * 18
+        assert store.usage.period_usage("c1", "2025-09").features["api"].count == 30
+
+    def test_ids_are_per_customer(self, store):
+        store.usage.record([usage_event("same", "1", 1_000, customer_id="c1")])
+        assert store.usage.record([usage_event("same", "2", 1_000, customer_id="c2")]).stored == (True,)
+        assert store.usage.period_usage("c2", "2025-09").features["api"].sum == 2
+
+    def test_period_rollups_keep_sum_count_max_and_latest_by_timestamp(self, store):
+        store.usage.record([usage_event("late", "3", 5_000), usage_event("early", "9", 1_000)])
+        store.usage.record([usage_event("middle", "4", 2_000)])
+        aggregate = store.usage.period_usage("c1", "2025-09").features["api"]
+        assert (aggregate.sum, aggregate.count, aggregate.max) == (Decimal(16), 3, Decimal(9))
+        assert (aggregate.latest_ts, aggregate.latest_quantity) == (5_000, Decimal(3))
+
+    def test_sums_keep_every_digit(self, store):
+        store.usage.record([usage_event("big", "999999999999999.999999999", 1_000)])
+        store.usage.record([usage_event(f"e{n}", "0.000000001", 1_000 + n) for n in range(1, 4)])
+        aggregate = store.usage.period_usage("c1", "2025-09").features["api"]
+        assert (aggregate.sum, aggregate.max) == (D("1000000000000000.000000002"), D("999999999999999.999999999"))
+
+    def test_many_events_in_one_call_all_count(self, store):
+        events = [usage_event(f"e{n}", "0.5", n * MINUTE // 7, feature=f"f{n % 3}") for n in range(250)]
+        assert store.usage.record(events).accepted == 250
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert sum(a.count for a in usage.features.values()) == 250
+        assert sum(a.sum for a in usage.features.values()) == D(125)
+
+
+class TestReads:
+    def test_buckets_and_raw_events_cover_their_ranges(self, store):
+        store.usage.record(
+            [usage_event("a", "1", 1 * MINUTE), usage_event("b", "2", 14 * MINUTE), usage_event("c", "4", 15 * MINUTE)]
+        )
+        buckets = sorted(store.usage.buckets("c1", 0, 30 * MINUTE))
+        assert buckets == [("api", 0, Decimal(3)), ("api", 15 * MINUTE, Decimal(4))]
+        assert [e.id for e in store.usage.events("c1", 1 * MINUTE, 15 * MINUTE)] == ["a", "b"]
+
+    def test_raw_events_come_back_oldest_first_with_their_properties(self, store):
+        store.usage.record(
+            [usage_event("b", "2", 5 * MINUTE, properties={"region": "eu"}), usage_event("a", "1", 2 * MINUTE)]
+        )
+        events = store.usage.events("c1", 0, 10 * MINUTE)
+        assert [(e.id, e.quantity, e.properties) for e in events] == [("a", 1, None), ("b", 2, {"region": "eu"})]
+
+    def test_days_sum_per_local_day(self, store):
+        day = 86_400_000_000
+        store.usage.record(
+            [
+                usage_event("a", "1.5", 10 * MINUTE, day="2025-09-01"),
+                usage_event("b", "2", day + MINUTE, day="2025-09-02"),
+                usage_event("c", "1", day + 2 * MINUTE, day="2025-09-02", feature="seats"),
+            ]
+        )
+        assert sorted(store.usage.days("c1", "2025-09-01", "2025-09-03")) == [
+            ("api", "2025-09-01", D("1.5")),
+            ("api", "2025-09-02", D(2)),
+            ("seats", "2025-09-02", D(1)),
+        ]
+        assert store.usage.days("c1", "2025-09-02", "2025-09-02") == []
+
+    def test_a_customers_usage_is_read_back_per_period_oldest_first(self, store):
+        store.usage.record(
+            [
+                usage_event("e1", "5", 1_759_300_000_000_000, "api_calls", period="2025-10"),
+                usage_event("e2", "7", 1_757_000_000_000_000, "api_calls", period="2025-09"),
+                usage_event("e3", "2", 1_757_000_000_000_001, "seats", period="2025-09"),
+            ]
+        )
+        history = store.usage.customer_period_usage("c1")
+        assert [(usage.period, sorted(usage.features)) for usage in history] == [
+            ("2025-09", ["api_calls", "seats"]),
+            ("2025-10", ["api_calls"]),
+        ]
+        assert history[0].features["api_calls"].sum == D(7)
+        assert store.usage.customer_period_usage("c2") == []
+
+
+class TestDistinctValues:
+    def test_distinct_values_of_tracked_properties_are_counted_per_period_and_feature(self, store):
+        def seen(event_id, user, ts, period="2025-09", feature="api"):
+            return usage_event(
+                event_id, "1", ts, feature=feature, period=period, properties={"user": user}, distinct=("user",)
+            )
+
+        store.usage.record([seen("e1", "ada", 1), seen("e2", "bob", 2), seen("e3", "ada", 3)])
+        store.usage.record([seen("e4", "ada", 4), seen("e5", "cy", 5)])
+        store.usage.record([seen("e5", "zed", 6)])  # a duplicate event counts no new value
+        store.usage.record([seen("e6", "ada", 7, period="2025-10"), seen("e7", "dan", 8, feature="other")])
+        store.usage.record([usage_event("e8", "1", 9, properties={"user": "untracked"})])
+        assert store.usage.period_usage("c1", "2025-09").distinct_counts == {("api", "user"): 3, ("other", "user"): 1}
+        assert store.usage.period_usage("c1", "2025-10").distinct_counts == {("api", "user"): 1}
+        history = {usage.period: usage.distinct_counts for usage in store.usage.customer_period_usage("c1")}
+        assert history["2025-09"][("api", "user")] == 3

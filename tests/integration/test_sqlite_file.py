@@ -1,0 +1,133 @@
+"""What only the SQLite adapter has: a file, its migrations and journal modes, and one batch transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import replace
+from importlib import resources
+
+import pytest
+from billing.adapters.sqlite import SqliteStorage
+
+from tests.integration.builders import NOW, D, customer, usage_event
+
+
+def test_opening_creates_the_folder_migrates_and_uses_wal(tmp_path):
+    path = tmp_path / "a" / "b" / "billing.db"
+    SqliteStorage(path).close()
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    assert version >= 4
+    SqliteStorage(path).close()  # reopening applies nothing twice
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == version
+
+
+def test_network_filesystem_mode_uses_a_rollback_journal(tmp_path):
+    SqliteStorage(tmp_path / "efs.db", journal_mode="DELETE").close()
+    assert sqlite3.connect(tmp_path / "efs.db").execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_batch_that_fails_half_way_writes_nothing(tmp_path):
+    store = SqliteStorage(tmp_path / "billing.db")
+    store.db.connection().execute(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON usage_period WHEN NEW.feature = 'boom'"
+        " BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        store.usage.record([usage_event("ok", "1", 1), usage_event("bad", "1", 2, feature="boom")])
+    assert store.usage.events("c1", 0, 10) == []
+    assert store.usage.period_usage("c1", "2025-09").features == {}
+    store.close()
+
+
+def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
+    path = tmp_path / "old.db"
+    store = SqliteStorage(path)
+    store.customers.add(replace(customer("c1"), timezone="Asia/Kolkata"))
+    evening = 1_757_000_000_000_000  # 2025-09-04T15:33:20Z = 21:03 in Kolkata
+    late = evening + 3 * 3600 * 1_000_000  # 00:03 on the 5th in Kolkata
+    store.usage.record(
+        [usage_event("a", "1.5", evening, day="2025-09-04"), usage_event("b", "2", late, day="2025-09-05")]
+    )
+    before = sorted(store.usage.days("c1", "2025-09-01", "2025-10-01"))
+    store.close()
+    connection = sqlite3.connect(path)
+    connection.executescript("DROP TABLE usage_day; PRAGMA user_version = 2;")
+    # the later migrations run again too: undo what they made
+    connection.executescript(
+        "DROP TABLE credit_balances; DROP TABLE usage_distinct; DROP TABLE billing_runs;"
+        " DROP TABLE billing_run_outcomes; DROP TABLE api_keys; DROP TABLE meters;"
+        " DROP INDEX customers_by_external_id; DROP INDEX customers_by_name_key;"
+        " DROP INDEX invoices_by_period; DROP INDEX invoices_drafts_due;"
+        " ALTER TABLE customers DROP COLUMN external_id; ALTER TABLE customers DROP COLUMN name_key;"
+        " CREATE INDEX invoices_by_status ON invoices (status, period_end);"
+    )
+    connection.close()
+    reopened = SqliteStorage(path)
+    assert (
+        sorted(reopened.usage.days("c1", "2025-09-01", "2025-10-01"))
+        == before
+        == [("api", "2025-09-04", D("1.5")), ("api", "2025-09-05", D(2))]
+    )
+    reopened.close()
+
+
+def test_migration_0004_backfills_balances_distinct_values_and_search_keys(tmp_path):
+    path = tmp_path / "v3.db"
+    conn = sqlite3.connect(path)
+    for name in ("0001_initial.sql", "0002_plans_credits_lifecycle.sql"):
+        conn.executescript((resources.files("billing.adapters.sqlite") / "migrations" / name).read_text())
+    conn.execute(
+        "INSERT INTO customers (id, name, email, email_key, timezone, currency, created_at)"
+        " VALUES ('c1', 'Acme Corp', 'ops@acme.io', 'ops@acme.io', 'UTC', 'USD', ?)",
+        (NOW.isoformat(),),
+    )
+    for seq, amount in ((1, "10.00"), (2, "-2.50")):
+        conn.execute(
+            "INSERT INTO credit_entries (seq, customer_id, entry_id, kind, amount, currency, created_at)"
+            " VALUES (?, 'c1', ?, 'grant', ?, 'USD', ?)",
+            (seq, f"crd_{seq}", amount, NOW.isoformat()),
+        )
+    for event_id, user in (("e1", "ada"), ("e2", "bob"), ("e3", "ada")):
+        conn.execute(
+            "INSERT INTO events (customer_id, event_id, feature, quantity, ts, period, properties)"
+            " VALUES ('c1', ?, 'api', '1', 1, '2025-09', ?)",
+            (event_id, json.dumps({"user": user})),
+        )
+    conn.execute("CREATE TABLE usage_day (customer_id, day, feature, sum, count)")  # as 0003 left it
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    store = SqliteStorage(path)
+    assert store.credits.balance("c1", "USD") == D("7.50")
+    assert store.usage.period_usage("c1", "2025-09").distinct_counts == {("api", "user"): 2}
+    assert [c.id for c in store.customers.search("acme", limit=5)] == ["c1"]
+    store.close()
+
+
+def test_migration_0002_upgrades_a_version_1_database_and_backfills_invoice_period_ends(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript((resources.files("billing.adapters.sqlite") / "migrations" / "0001_initial.sql").read_text())
+    document = {"period_end": "2025-10-01T04:00:00+00:00"}
+    conn.execute(
+        "INSERT INTO invoices (id, customer_id, period, status, version, document) VALUES (?, ?, ?, ?, ?, ?)",
+        ("inv_old", "cus_1", "2025-09", "draft", 1, json.dumps(document)),
+    )
+    conn.execute(
+        "INSERT INTO customers (id, name, email, email_key, timezone, currency, plan_id, created_at)"
+        " VALUES ('cus_1', 'Ada', 'a@x.io', 'a@x.io', 'America/New_York', 'USD', NULL, ?)",
+        (NOW.isoformat(),),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStorage(path)
+    try:
+        row = store.db.connection().execute("SELECT period_end FROM invoices WHERE id = 'inv_old'").fetchone()
+        assert row == (1_759_291_200_000_000,)  # 2025-10-01T04:00Z in microseconds
+        assert store.customers.get("cus_1").version == 0
+    finally:
+        store.close()
