@@ -35,20 +35,24 @@ class SettingsError(RuntimeError):
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    storage_backend: Literal["sqlite"] = "sqlite"
+    storage_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     billing_db_path: Path | None = None
     sqlite_journal_mode: Literal["WAL", "DELETE"] = "WAL"
+    table_name: str | None = None
+    aws_endpoint_url: str | None = None  # a local emulator (moto's server); unset on AWS
 
     @model_validator(mode="after")
     def _backend_needs_its_settings(self) -> Settings:
         if self.storage_backend == "sqlite" and self.billing_db_path is None:
             raise ValueError("BILLING_DB_PATH must be set when STORAGE_BACKEND is sqlite")
+        if self.storage_backend == "dynamodb" and not self.table_name:
+            raise ValueError("TABLE_NAME must be set when STORAGE_BACKEND is dynamodb")
         return self
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        names = ("STORAGE_BACKEND", "BILLING_DB_PATH", "SQLITE_JOURNAL_MODE")
+        names = ("STORAGE_BACKEND", "BILLING_DB_PATH", "SQLITE_JOURNAL_MODE", "TABLE_NAME", "AWS_ENDPOINT_URL")
         values = {name.lower(): env[name] for name in names if env.get(name)}
         try:
             return cls.model_validate(values)
@@ -83,7 +87,14 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
 
 
 def open_storage(settings: Settings) -> Storage:
-    from billing.adapters.sqlite import SqliteStorage  # imported here: only the chosen backend loads
+    # Adapters are imported here: only the chosen backend loads (SQLite deployments never import boto3).
+    if settings.storage_backend == "dynamodb":
+        from billing.adapters.dynamodb import DynamoStorage
+
+        assert settings.table_name is not None  # guaranteed by Settings' validator
+        return DynamoStorage(settings.table_name, endpoint_url=settings.aws_endpoint_url)
+
+    from billing.adapters.sqlite import SqliteStorage
 
     assert settings.billing_db_path is not None  # guaranteed by Settings' validator
     return SqliteStorage(settings.billing_db_path, journal_mode=settings.sqlite_journal_mode)
