@@ -1,13 +1,17 @@
 """POST /v1/plans — create a plan (immutable once created); 400 naming the field of any bad price."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.schemas import CreatePlanRequest, PlanOut
 
 app = create_resolver()
 
 
 @app.post("/v1/plans")
+@access(ADMIN)
+@idempotent
 def create_plan(body: CreatePlanRequest) -> tuple[PlanOut, int]:
     plan = bootstrap.services().plans.create(
         name=body.name,

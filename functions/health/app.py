@@ -1,5 +1,6 @@
 """GET /v1/health — public liveness check (no authorizer, no storage)."""
 
+from billing.http.access import PUBLIC, access
 from billing.http.app import create_resolver, entrypoint
 from billing.http.schemas import HealthOut
 
@@ -7,6 +8,7 @@ app = create_resolver()
 
 
 @app.get("/v1/health")
+@access(PUBLIC)
 def health() -> HealthOut:
     return HealthOut(status="ok")
 

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.invoices import InvoiceStatus
 from billing.domain.time import BillingPeriod
+from billing.http.access import access, own_customer
 from billing.http.app import create_resolver, entrypoint
 from billing.http.schemas import InvoicePageOut
 
@@ -13,6 +14,7 @@ app = create_resolver()
 
 
 @app.get("/v1/invoices")
+@access(own_customer("query"))
 def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
     period: Annotated[str | None, Query(max_length=7)] = None,

@@ -6,13 +6,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.time import BillingPeriod
+from billing.http.access import ADMIN, access
 from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.schemas import BillingRunOut
 
 app = create_resolver()
 
 
 @app.post("/v1/invoices/run")
+@access(ADMIN)
+@idempotent
 def run_invoices(
     period: Annotated[str, Query()],
     unit_price: Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)] = None,
