@@ -46,7 +46,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "run_invoices": {"query": {"period": "2025-09", "unit_price": "0.01"}},
     "list_customer_invoices": {"path": {"customer_id": CUSTOMER}},
-    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "limit": "50"}},
+    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "customer_id": CUSTOMER, "limit": "50"}},
     "get_invoice": {"path": {"invoice_id": INVOICE}},
     "create_plan": {
         "body": {
