@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from billing.http.access import ADMIN, ANY_KEY, PUBLIC, Owned, OwnCustomer, Policy, policy_of
+from billing.http.access import ADMIN, ANY_KEY, PUBLIC, OwnCustomer, Owned, Policy, policy_of
 
 from events.generate import SAMPLES
 from local_gateway.template import Route, load_template
@@ -56,9 +56,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(gateway: HttpClient) -> World:
-    status, plan = gateway.request(
-        "POST", "/v1/plans", {"name": "Matrix", "prices": [{"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}]}
-    )
+    price = {"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}
+    status, plan = gateway.request("POST", "/v1/plans", {"name": "Matrix", "prices": [price]})
     assert status == 201, plan
     own = _customer(gateway, "own", plan["id"])
     other = _customer(gateway, "other", None)  # not on A's plan: that plan is none of its business
@@ -165,7 +164,8 @@ def test_a_customer_key_reads_its_own_data_and_lists_only_its_own_invoices(gatew
     assert status == 200 and {i["customer_id"] for i in page["data"]} == {world.own["id"]}
     assert gateway.request("GET", "/v1/invoices", key=key)[0] == 403  # all customers' invoices: admins only
     assert gateway.request("GET", f"/v1/plans/{world.plan_id}", key=key)[0] == 200  # the plan it is on
-    other_events = {"customer_id": world.other["id"], "events": [{"feature": "x", "quantity": 1, "ts": "2025-09-01T00:00:00Z"}]}
+    event = {"feature": "x", "quantity": 1, "ts": "2025-09-01T00:00:00Z"}
+    other_events = {"customer_id": world.other["id"], "events": [event]}
     assert gateway.request("POST", "/v1/events/batch", other_events, key=key)[0] == 403
 
 
