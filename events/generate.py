@@ -21,6 +21,9 @@ SAMPLE_KEY = "sample-admin-key-replace-me-0123456789abcdef"
 CUSTOMER = "cus_0123456789abcdef0123456789abcdef"
 INVOICE = "inv_0123456789abcdef0123"
 PLAN = "plan_0123456789abcdef0123456789abcdef"
+API_KEY = "key_0123456789abcdef0123456789abcdef"
+# What the authorizer hands to handlers for the admin key (billing.auth.ADMIN.as_context()).
+ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 # Per function folder: path parameters, query and body of its sample request.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -45,7 +48,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "run_invoices": {"query": {"period": "2025-09", "unit_price": "0.01"}},
     "list_customer_invoices": {"path": {"customer_id": CUSTOMER}},
-    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "limit": "50"}},
+    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "customer_id": CUSTOMER, "limit": "50"}},
     "get_invoice": {"path": {"invoice_id": INVOICE}},
     "create_plan": {
         "body": {
@@ -69,6 +72,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "get_credits": {"path": {"customer_id": CUSTOMER}},
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},
     "void_invoice": {"path": {"invoice_id": INVOICE}},
+    "create_api_key": {"body": {"customer_id": CUSTOMER, "name": "Acme production"}},
+    "list_api_keys": {"query": {"limit": "50"}},
+    "revoke_api_key": {"path": {"key_id": API_KEY}},
+    "whoami": {},
 }
 
 SCHEDULED = {"monthly_billing": {"unit_price": "0.01", "now": "2025-10-01T14:00:00Z"}}
@@ -99,7 +106,7 @@ def route_sample(route: Route, folder: str) -> dict[str, Any]:
         query=sample.get("query"),
         path_parameters=path_parameters or None,
         headers={"authorization": f"Bearer {SAMPLE_KEY}", "user-agent": "curl/8.5.0"},
-        authorizer_context=None if route.authorizer is None else {"key_id": "admin", "scopes": "*"},
+        authorizer_context=None if route.authorizer is None else ADMIN_CONTEXT,
         now=SAMPLE_TIME,
         request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
     )

@@ -1,13 +1,15 @@
 """GET /v1/health — public liveness check (no authorizer, no storage)."""
 
+from billing.http.access import PUBLIC, access
 from billing.http.app import entrypoint
-from billing.http.routes import PUBLIC, ApiRouter, resolver_for
+from billing.http.routes import UNAUTHENTICATED, ApiRouter, resolver_for
 from billing.http.schemas import HealthOut
 
 router = ApiRouter()
 
 
-@router.get("/v1/health", security=PUBLIC)
+@router.get("/v1/health", security=UNAUTHENTICATED)
+@access(PUBLIC)
 def health() -> HealthOut:
     return HealthOut(status="ok")
 

@@ -1,6 +1,7 @@
 """POST /v1/events/batch — ingest one customer's usage events, idempotent on each event's id."""
 
 from billing import bootstrap
+from billing.http.access import access, own_customer
 from billing.http.app import entrypoint, metrics
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import EventBatchRequest, IngestOut
@@ -9,6 +10,7 @@ router = ApiRouter()
 
 
 @router.post("/v1/events/batch")
+@access(own_customer("body"))
 def ingest_events(body: EventBatchRequest) -> IngestOut:
     result = bootstrap.services().ingest.ingest(body.customer_id, [event.to_new_event() for event in body.events])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)

@@ -5,7 +5,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.time import BillingPeriod
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import BillingRunOut, UnitPrice
 
@@ -13,6 +15,8 @@ router = ApiRouter()
 
 
 @router.post("/v1/invoices/run")
+@access(ADMIN)
+@idempotent
 def run_invoices(
     period: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")],
     unit_price: Annotated[UnitPrice | None, Query()] = None,

@@ -59,7 +59,10 @@ def test_the_authorizer_sample_is_a_real_request_event_and_allows_only_the_right
         anonymous = authorizer.lambda_handler(event, lambda_context)
     finally:
         authorizer.verifier.cache_clear()
-    assert allowed == {"isAuthorized": True, "context": {"key_id": "admin", "scopes": "*"}}
+    assert allowed == {
+        "isAuthorized": True,
+        "context": {"key_id": "admin", "role": "admin", "customer_id": ""},
+    }
     assert denied["isAuthorized"] is False
     assert anonymous["isAuthorized"] is False
 

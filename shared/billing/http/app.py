@@ -9,8 +9,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.http.access import enforce_access
 from billing.http.body import exact_json, text_body
 from billing.http.errors import register_error_handlers
+from billing.http.idempotency import honour_idempotency_key
 
 logger = Logger(service="billing")
 metrics = Metrics(namespace="UsageBilling", service="billing")
@@ -21,6 +23,8 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 def create_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
     register_error_handlers(app)
+    # Every route: its declared access policy first, then the Idempotency-Key header if it opted in.
+    app.use(middlewares=[enforce_access, honour_idempotency_key])
     return app
 
 

@@ -12,7 +12,7 @@ Declared that way, every route also joins the one OpenAPI document (billing.http
 each function module's `router`: the spec describes exactly the handlers' own declarations. ApiRouter
 adds what every route of this API shares to each declaration: the success response (the return type,
 with the route's `status_code`), the error responses (our error body, or the gateway's own message), and
-bearer-key security unless the route is declared `security=PUBLIC`.
+bearer-key security unless the route is declared `security=UNAUTHENTICATED`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from billing.http.app import create_resolver
 
 BEARER = "bearerAuth"
 # OpenAPI's "no authentication needed" requirement (an empty object); mark routes with Auth: Authorizer NONE.
-PUBLIC: list[dict[str, list[str]]] = [{}]
+UNAUTHENTICATED: list[dict[str, list[str]]] = [{}]
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
 
 
@@ -90,7 +90,7 @@ class ApiRouter(Router):
         call.apply_defaults()
         options = call.arguments
         status_code = int(options["status_code"])
-        public = options["security"] == PUBLIC
+        public = options["security"] == UNAUTHENTICATED
         methods = {options["method"]} if isinstance(options["method"], str) else set(options["method"])
         has_body = bool(methods & {"POST", "PUT", "PATCH"})
         options["responses"] = {

@@ -1,0 +1,194 @@
+"""Invoices: the invoice item at (customer, period) — its key is the "one invoice per customer and period"
+guard — and a copy under its id, written in the same transaction with the same version condition, so
+`get(id)` is one GetItem. Drafts carry the keys of the sparse DraftsDue index; finalizing drops them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from billing.adapters.dynamodb import keys
+from billing.adapters.dynamodb.credits import entry_actions
+from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
+from billing.adapters.dynamodb.table import (
+    DRAFTS_INDEX,
+    DRAFTS_PK,
+    DRAFTS_SK,
+    LIST_INDEX,
+    LIST_PK,
+    LIST_SK,
+    Cancelled,
+    Item,
+    Table,
+    integer,
+    n,
+    put_action,
+    s,
+    update_action,
+)
+from billing.adapters.records import invoice_from_record, invoice_to_record
+from billing.domain.credits import CreditEntry
+from billing.domain.errors import ConcurrentUpdate
+from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.paging import Page
+from billing.domain.time import to_micros
+
+
+def invoice_from_item(item: Item) -> Invoice:
+    return invoice_from_record(undoc(item), version=integer(item, "version"))
+
+
+def _items(invoice: Invoice, version: int) -> tuple[Item, Item]:
+    common = {
+        "doc": doc(invoice_to_record(invoice)),
+        "version": n(version),
+        "status": s(invoice.status.value),
+        "period": s(invoice.period),
+        "customer_id": s(invoice.customer_id),
+    }
+    main: Item = {
+        **keys.invoice(invoice.customer_id, invoice.period),
+        **common,
+        LIST_PK: s(keys.INVOICES),
+        LIST_SK: s(f"{invoice.period}#{invoice.customer_id}"),
+    }
+    if invoice.status == InvoiceStatus.DRAFT:
+        main[DRAFTS_PK] = s(keys.DRAFTS)
+        main[DRAFTS_SK] = s(f"{keys.padded(to_micros(invoice.period_end))}#{invoice.id}")
+    return main, {**keys.invoice_by_id(invoice.id), **common}
+
+
+def _write_actions(invoice: Invoice) -> list[dict[str, Any]]:
+    """[invoice item, id copy], each guarded: absent for a new invoice, else at the version read."""
+    main, by_id = _items(invoice, invoice.version + 1)
+    if invoice.version == 0:
+        return [put_action(main, NOT_EXISTS), put_action(by_id, NOT_EXISTS)]
+    at_version = {":version": n(invoice.version)}
+    return [
+        put_action(main, "version = :version", values=at_version),
+        put_action(by_id, "version = :version", values=at_version),
+    ]
+
+
+def _advance_customer(customer_id: str, expected_version: int) -> dict[str, Any]:
+    return update_action(
+        keys.customer(customer_id),
+        "SET version = version + :one",
+        "version = :expected",
+        values={":one": n(1), ":expected": n(expected_version)},
+    )
+
+
+class DynamoInvoices:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def get(self, invoice_id: str) -> Invoice | None:
+        item = self._table.get(keys.invoice_by_id(invoice_id))
+        return None if item is None else invoice_from_item(item)
+
+    def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        return self._table.page(
+            invoice_from_item,
+            limit=limit,
+            cursor=cursor,
+            key="PK = :pk AND begins_with(SK, :prefix)",
+            values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+            forward=False,
+        )
+
+    def list(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: InvoiceStatus | None = None,
+        period: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Invoice]:
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        if status is not None:
+            filters.append("#status = :status")
+            names["#status"] = "status"
+            values[":status"] = s(status.value)
+        if customer_id is not None:
+            # The customer's own partition: strongly consistent.
+            values[":pk"] = s(keys.customer_pk(customer_id))
+            if period is not None:
+                values[":sk"] = s(keys.invoice_sk(period))
+                condition = "PK = :pk AND SK = :sk"
+            else:
+                values[":sk"] = s("INV#")
+                condition = "PK = :pk AND begins_with(SK, :sk)"
+            return self._table.page(
+                invoice_from_item,
+                limit=limit,
+                cursor=cursor,
+                key=condition,
+                filter=" AND ".join(filters) or None,
+                names=names,
+                values=values,
+                forward=False,
+            )
+        values[":type"] = s(keys.INVOICES)
+        condition = f"{LIST_PK} = :type"
+        if period is not None:
+            values[":period"] = s(f"{period}#")
+            condition += f" AND begins_with({LIST_SK}, :period)"
+        return self._table.page(
+            invoice_from_item,
+            limit=limit,
+            cursor=cursor,
+            index=LIST_INDEX,
+            key=condition,
+            filter=" AND ".join(filters) or None,
+            names=names,
+            values=values,
+        )
+
+    def save(self, invoice: Invoice) -> Invoice:
+        try:
+            self._table.transact(_write_actions(invoice))
+        except Cancelled:
+            if invoice.version == 0:
+                raise ConcurrentUpdate(
+                    f"an invoice for customer {invoice.customer_id} and period {invoice.period} already exists"
+                ) from None
+            raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}") from None
+        return replace(invoice, version=invoice.version + 1)
+
+    def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        return self._table.page(
+            invoice_from_item,
+            limit=limit,
+            cursor=cursor,
+            index=DRAFTS_INDEX,
+            key=f"{DRAFTS_PK} = :drafts AND {DRAFTS_SK} < :after",
+            values={":drafts": s(keys.DRAFTS), ":after": s(keys.padded(to_micros(period_end_before) + 1))},
+        )
+
+    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
+        return self._transition(invoice, consumption, customer_version)
+
+    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+        return self._transition(invoice, restoration, customer_version)
+
+    def _transition(self, invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> Invoice:
+        """One transaction: the invoice (and its copy) at its version, the customer's version, and the
+        credit entry with its balance move. Any failed condition means something changed since it was read
+        — a duplicate consumption entry included (another finalization won) — so it is ConcurrentUpdate:
+        the lifecycle service re-reads and finds the invoice finalized."""
+        actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
+        if entry is not None:
+            actions.extend(entry_actions(entry))
+        try:
+            self._table.transact(actions)
+        except Cancelled:
+            raise ConcurrentUpdate(
+                f"invoice {invoice.id}, its customer or their credit changed since they were read"
+            ) from None
+        return replace(invoice, version=invoice.version + 1)

@@ -1,0 +1,143 @@
+"""Billing runs: the run item holds its counters; one outcome item per (run, customer) in the run's
+partition. Outcomes and the counters they move are one transaction, guarded by the statuses read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from billing.adapters.dynamodb import keys
+from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
+from billing.adapters.dynamodb.table import (
+    Cancelled,
+    ConditionFailed,
+    Item,
+    Table,
+    integer,
+    n,
+    put_action,
+    s,
+    update_action,
+)
+from billing.adapters.records import (
+    billing_run_from_record,
+    billing_run_to_record,
+    outcome_from_record,
+    outcome_to_record,
+)
+from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.errors import ConcurrentUpdate, Conflict, NotFound
+from billing.domain.paging import Page
+
+_COUNTERS = {OutcomeStatus.BILLED: "billed", OutcomeStatus.FAILED: "failed"}
+_ATTEMPTS = 10
+
+
+def outcome_from_item(item: Item) -> CustomerOutcome:
+    return outcome_from_record(undoc(item))
+
+
+class DynamoBillingRuns:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def add(self, run: BillingRunRecord) -> None:
+        item = {
+            **keys.run(run.id),
+            "doc": doc(billing_run_to_record(run)),
+            "queued": n(run.customers_queued),
+            "billed": n(run.customers_billed),
+            "failed": n(run.customers_failed),
+            "planned": {"BOOL": run.planned},
+        }
+        try:
+            self._table.put(item, condition=NOT_EXISTS)
+        except ConditionFailed:
+            raise Conflict(f"billing run {run.id!r} already exists") from None
+
+    def get(self, run_id: str) -> BillingRunRecord | None:
+        item = self._table.get(keys.run(run_id))
+        if item is None:
+            return None
+        return billing_run_from_record(
+            undoc(item),
+            queued=integer(item, "queued"),
+            billed=integer(item, "billed"),
+            failed=integer(item, "failed"),
+            planned=bool(item.get("planned", {}).get("BOOL", False)),
+        )
+
+    def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
+        expression = "ADD queued :count" + (" SET planned = :planned" if planned else "")
+        values: dict[str, Any] = {":count": n(count)}
+        if planned:
+            values[":planned"] = {"BOOL": True}
+        try:
+            self._table.update(keys.run(run_id), expression, condition="attribute_exists(PK)", values=values)
+        except ConditionFailed:
+            raise NotFound(f"billing run {run_id!r} does not exist") from None
+
+    def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
+        """BatchGetItem of the stored outcomes, then one TransactWriteItems: each changed outcome (conditional on
+        the status read) and the run's counters moved by the changes. A racing writer cancels it: read again."""
+        if len(outcomes) > MAX_OUTCOMES_PER_WRITE:
+            raise ValueError(f"at most {MAX_OUTCOMES_PER_WRITE} outcomes per write")
+        for _ in range(_ATTEMPTS):
+            stored = self._table.batch_get([keys.outcome(run_id, o.customer_id) for o in outcomes])
+            previous = {undoc(item)["customer_id"]: OutcomeStatus(item["status"]["S"]) for item in stored}
+            changed = [o for o in outcomes if previous.get(o.customer_id) != o.status]
+            if not changed:
+                return
+            actions = [self._outcome_action(run_id, o, previous.get(o.customer_id)) for o in changed]
+            moves = Counter(_COUNTERS[o.status] for o in changed)
+            moves.subtract(_COUNTERS[previous[o.customer_id]] for o in changed if o.customer_id in previous)
+            actions.append(
+                update_action(
+                    keys.run(run_id),
+                    "ADD billed :billed, failed :failed",
+                    "attribute_exists(PK)",
+                    values={":billed": n(moves["billed"]), ":failed": n(moves["failed"])},
+                )
+            )
+            try:
+                self._table.transact(actions)
+            except Cancelled as cancelled:
+                if cancelled.failed(len(actions) - 1):
+                    raise NotFound(f"billing run {run_id!r} does not exist") from None
+                continue  # another worker recorded one of these customers meanwhile: read again
+            return
+        raise ConcurrentUpdate(f"outcomes of run {run_id} kept changing")
+
+    @staticmethod
+    def _outcome_action(run_id: str, outcome: CustomerOutcome, previous: OutcomeStatus | None) -> dict[str, Any]:
+        item = {
+            **keys.outcome(run_id, outcome.customer_id),
+            "doc": doc(outcome_to_record(outcome)),
+            "status": s(outcome.status.value),
+        }
+        if previous is None:
+            return put_action(item, NOT_EXISTS)
+        return put_action(
+            item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous.value)}
+        )
+
+    def outcomes(
+        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+    ) -> Page[CustomerOutcome]:
+        values: dict[str, Any] = {":pk": s(keys.run_pk(run_id)), ":prefix": s("OUT#")}
+        names: dict[str, str] = {}
+        condition = None
+        if status is not None:
+            condition = "#status = :status"
+            names["#status"] = "status"
+            values[":status"] = s(status.value)
+        return self._table.page(
+            outcome_from_item,
+            limit=limit,
+            cursor=cursor,
+            key="PK = :pk AND begins_with(SK, :prefix)",
+            filter=condition,
+            names=names,
+            values=values,
+        )
