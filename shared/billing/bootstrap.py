@@ -22,6 +22,7 @@ from billing.services import (
     CustomerService,
     IngestService,
     InvoiceService,
+    MeterService,
     PlanService,
     UsageService,
 )
@@ -66,6 +67,7 @@ class Services:
     invoices: InvoiceService
     plans: PlanService
     credits: CreditService
+    meters: MeterService
 
 
 def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
@@ -79,6 +81,7 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
         invoices=InvoiceService(storage, customers, clock),
         plans=PlanService(storage, clock),
         credits=CreditService(storage, customers, clock),
+        meters=MeterService(storage, clock),
     )
 
 
