@@ -108,6 +108,10 @@ class IngestService:
         self._clock = clock
         self._tracked = TrackedProperties(storage, clock)
 
+    def now(self) -> datetime:
+        """The ingest clock: the time of events sent without one (drop-in replies echo it)."""
+        return self._clock()
+
     def ingest(self, customer_id: str, events: Sequence[NewEvent]) -> IngestResult:
         """Store a validated batch for one customer (validation refuses a bad batch before anything is
         written). Each event is stored atomically with its rollups; if storage fails part-way, a retry
@@ -149,7 +153,7 @@ class IngestService:
         """
         customers: _Lookup[CustomerKey, Customer | None] = _Lookup(lambda key: self._customer(*key))
         meters: _Lookup[str, list[Meter]] = _Lookup(self._storage.meters.for_event_type)
-        now = self._clock()
+        now = self.now()
         planned: list[tuple[Customer, str, list[UsageEvent]]] = []
         for index, event in enumerate(events):
             customer = self._resolve_customer(index, event, customers)
