@@ -112,10 +112,8 @@ def create_resolver() -> APIGatewayHttpResolver:
 
 def _from_validation(app: APIGatewayHttpResolver, errors: Sequence[dict[str, Any]]) -> Response:
     root = "events" if app.current_event.path.endswith("/batch") else "event"
-    body_errors = [
-        e for e in errors if tuple(e.get("loc", ()))[:2] != ("body", root) or e.get("type") == "json_invalid"
-    ]
-    if body_errors or not errors:
+    # The body itself, or its `event`/`events` member, is not there or not an object/array: Lago's 400.
+    if not errors or any(tuple(e.get("loc", ()))[:2] != ("body", root) or len(e["loc"]) == 2 for e in errors):
         return _envelope(HTTPStatus.BAD_REQUEST, error=f"BadRequest: param is missing or the value is empty: {root}")
     details: dict[str, Any] = {}
     for error in errors:
