@@ -69,7 +69,7 @@ export interface BillingRunResult {
   invoice_ids: string[];
 }
 
-export type LineItemType = "usage" | "minimum" | "adjustment" | "credit";
+export type LineItemType = "plan_fee" | "usage" | "minimum" | "adjustment" | "credit";
 
 /** One tier (or the package) a usage line's quantity fell in. Amounts are unrounded decimal strings. */
 export interface TierCharge {
@@ -83,6 +83,15 @@ export interface TierCharge {
   amount: Decimal;
   /** Set for the package model; unit_amount is then the price of one package. */
   package_size?: Decimal;
+  /** Set for the graduated_percentage model (a percentage); unit_amount is then rate / 100. */
+  rate?: Decimal;
+}
+
+/** A percentage price's parts: the rate on the value, the fixed fee per event, or per-transaction pricing. */
+export interface PercentageCharge {
+  kind: "percentage" | "fixed_fee" | "per_transaction";
+  amount: Decimal;
+  [field: string]: unknown;
 }
 
 export interface LineItem {
@@ -92,7 +101,7 @@ export interface LineItem {
   unit_price?: Decimal | null;
   amount: Decimal;
   description: string;
-  breakdown?: TierCharge[];
+  breakdown?: (TierCharge | PercentageCharge)[];
   /** For adjustment lines: the earlier period they correct (YYYY-MM). */
   adjusts_period?: string | null;
 }

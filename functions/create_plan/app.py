@@ -13,6 +13,7 @@ def create_plan(body: CreatePlanRequest) -> tuple[PlanOut, int]:
         name=body.name,
         currency=body.currency,
         minimum_amount=body.minimum_amount,
+        amount=body.amount,
         grace_period_days=body.grace_period_days,
         prices=body.prices,
     )

@@ -1,6 +1,6 @@
 // Invoices: list a customer's invoices (or fetch one by id) with expandable line items,
 // and finalize (draft → finalized) or void (finalized → void) them.
-import type { ApiClient, Invoice, LineItem, TierCharge } from "../api.js";
+import type { ApiClient, Invoice, LineItem, PercentageCharge, TierCharge } from "../api.js";
 import { bindCustomerPicker } from "../customers-store.js";
 import { byId, h, replaceChildren, requireValue, runAction, table } from "../dom.js";
 
@@ -11,13 +11,20 @@ export interface InvoicesSection {
 const dash = (value: string | null | undefined): string => (value === null || value === undefined || value === "" ? "—" : value);
 
 /** One tier of a usage line, e.g. "Tier 2 (100 – 1000]: 900 × 0.01 = 9.00" (the API's unrounded strings; `tier` counts from 0). */
-export function describeCharge(c: TierCharge): string {
+export function describeCharge(charge: TierCharge | PercentageCharge): string {
+  if ("kind" in charge) {
+    const { kind, amount, ...rest } = charge;
+    const fields = Object.entries(rest).map(([key, value]) => `${key.replace(/_/g, " ")} ${String(value)}`);
+    return `${kind.replace(/_/g, " ")}: ${fields.join(", ")} = ${amount}`;
+  }
+  const c = charge;
   const flat = c.flat_amount && !/^0*\.?0*$/.test(c.flat_amount) ? ` + ${c.flat_amount} flat` : "";
   if (c.package_size !== undefined) {
     return `${c.units} units in packages of ${c.package_size} at ${c.unit_amount}${flat} = ${c.amount}`;
   }
   const range = c.up_to === null ? `(${c.from} – ∞)` : `(${c.from} – ${c.up_to}]`;
-  return `Tier ${c.tier + 1} ${range}: ${c.units} × ${c.unit_amount}${flat} = ${c.amount}`;
+  const price = c.rate !== undefined ? `${c.rate} %` : c.unit_amount;
+  return `Tier ${c.tier + 1} ${range}: ${c.units} × ${price}${flat} = ${c.amount}`;
 }
 
 function lineItemsTable(invoice: Invoice): HTMLElement {

@@ -25,6 +25,7 @@ class InvoiceStatus(StrEnum):
 
 
 class LineType(StrEnum):
+    PLAN_FEE = "plan_fee"
     USAGE = "usage"
     MINIMUM = "minimum"
     ADJUSTMENT = "adjustment"
@@ -43,7 +44,7 @@ class LineItem:
     adjusts_period: str | None = None  # adjustment lines: the finalized period whose late usage they bill
 
 
-_RATED_LINES = frozenset({LineType.USAGE, LineType.MINIMUM})
+_RATED_LINES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 
 def invoice_id_for(customer_id: str, period: str) -> str:
@@ -84,7 +85,7 @@ class Invoice:
 
     @property
     def subtotal(self) -> Decimal:
-        """Usage, minimum and adjustment lines: what is owed before prepaid credit."""
+        """Plan fee, usage, minimum and adjustment lines: what is owed before prepaid credit."""
         return sum((line.amount for line in self.line_items if line.type != LineType.CREDIT), ZERO)
 
     @property
@@ -97,7 +98,7 @@ class Invoice:
 
     @property
     def rated_amount(self) -> Decimal:
-        """What the invoice billed for its own period: usage and minimum lines."""
+        """What the invoice billed for its own period: plan fee, usage and minimum lines."""
         return sum((line.amount for line in self.line_items if line.type in _RATED_LINES), ZERO)
 
     def adjusted_amount(self, period: str) -> Decimal:

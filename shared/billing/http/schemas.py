@@ -92,6 +92,7 @@ class CreatePlanRequest(RequestModel):
 
     name: Text
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "USD"
+    amount: Amount = Decimal(0)  # the plan fee per period (Lago's plan amount_cents, as a decimal string)
     minimum_amount: Amount = Decimal(0)
     grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
     prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
@@ -270,6 +271,7 @@ class PlanOut(BaseModel):
     id: str
     name: str
     currency: str
+    amount: str
     minimum_amount: str
     grace_period_days: int
     prices: list[dict[str, Any]]
@@ -281,6 +283,7 @@ class PlanOut(BaseModel):
             id=plan.id,
             name=plan.name,
             currency=plan.currency,
+            amount=format_money(plan.amount, plan.currency),
             minimum_amount=format_money(plan.minimum_amount, plan.currency),
             grace_period_days=plan.grace_period_days,
             prices=[price.to_spec() for price in plan.prices],
