@@ -168,19 +168,23 @@ class IngestService:
         first_index: dict[tuple[str, str], int] = {}
         for index, (customer, event_id, _) in enumerate(planned):
             first_index.setdefault((customer.id, event_id), index)
-        by_customer: dict[str, list[UsageEvent]] = {}
+        by_customer: dict[str, dict[str, UsageEvent]] = {}
+        owned: dict[int, list[str]] = {}  # the stored ids each first occurrence brings
         for index in first_index.values():
-            by_customer.setdefault(planned[index][0].id, []).extend(planned[index][2])
+            unique = by_customer.setdefault(planned[index][0].id, {})
+            # `a#b` sent as an id and derived from event `a` for meter `b`: stored once, by the first
+            owned[index] = [record.id for record in planned[index][2] if unique.setdefault(record.id, record) is record]
         stored: set[tuple[str, str]] = set()
-        for customer_id, usage_events in by_customer.items():
+        for customer_id, unique in by_customer.items():
+            usage_events = list(unique.values())
             flags = self._storage.usage.record(usage_events).stored
             stored.update((customer_id, e.id) for e, new in zip(usage_events, flags, strict=True) if new)
 
         outcomes = []
         for index, (customer, event_id, usage_events) in enumerate(planned):
-            first = first_index[(customer.id, event_id)] == index
-            counted = not usage_events or any((customer.id, e.id) in stored for e in usage_events)
-            outcomes.append(EventOutcome(index, event_id, duplicate=not (first and counted), customer_id=customer.id))
+            ids = owned.get(index)
+            counted = ids is not None and (any((customer.id, i) in stored for i in ids) or not usage_events)
+            outcomes.append(EventOutcome(index, event_id, duplicate=not counted, customer_id=customer.id))
         return IngestResult(tuple(outcomes))
 
     def _customer(self, customer_id: str | None, external_id: str | None) -> Customer | None:

@@ -131,3 +131,20 @@ def test_meters_are_one_per_feature_and_their_paths_are_checked(services, meters
     assert error.value.field == "value_property"
     assert services.meters.get("api_calls_eu").filters == {"region": ("eu",)}
     assert sorted(m.feature for m in services.meters.list().items) == ["api_calls", "api_calls_eu", "tokens"]
+
+
+def test_an_id_that_looks_derived_never_stores_a_record_twice(services, acme, meters):
+    result = services.ingest.ingest_events(
+        [
+            typed("request", "a"),
+            IncomingEvent(
+                ts=utc(2025, 9, 3),
+                id="a#api_calls",
+                external_customer_id="acme-1",
+                feature="api_calls",
+                quantity=Decimal(5),
+            ),
+        ]
+    )
+    assert [o.duplicate for o in result.outcomes] == [False, True]
+    assert totals(services, acme.id) == {"api_calls": 1}
