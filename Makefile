@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VENV_SAM := .venv-sam
+VENV_CLIENTS := .venv-clients
 PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 
@@ -37,6 +38,12 @@ $(VENV_SAM)/.installed: requirements-sam.txt
 	$(VENV_SAM)/bin/pip install --quiet -r requirements-sam.txt
 	touch $@
 
+# The OpenMeter, Lago and Stripe Python clients for the drop-in end-to-end tests, apart from ours (their pins clash).
+$(VENV_CLIENTS)/.installed: requirements-clients.txt
+	$(PYTHON) -m venv $(VENV_CLIENTS)
+	$(VENV_CLIENTS)/bin/pip install --quiet -r requirements-clients.txt
+	touch $@
+
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
@@ -47,7 +54,7 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(shell find 
 run: setup ## Serve the API (template.yaml's routes) and the dashboard on http://$(HOST):$(PORT), SQLite at $(BILLING_DB_PATH)
 	$(PY) -m local_gateway --template template.yaml --static frontend/dist
 
-test: setup $(VENV_SAM)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
+test: setup $(VENV_SAM)/.installed $(VENV_CLIENTS)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
 	@if [ -z "$(PYTHON312_BIN)" ]; then echo "sam build needs python3.12 (pyenv 3.12.x or python3.12 on PATH)"; exit 1; fi
 	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadfile
 

@@ -70,6 +70,82 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "assign_customer_plan": {"path": {"customer_id": CUSTOMER}, "body": {"plan_id": PLAN}},
     "grant_credits": {"path": {"customer_id": CUSTOMER}, "body": {"amount": "10.00", "description": "Welcome credit"}},
     "get_credits": {"path": {"customer_id": CUSTOMER}},
+    "ingest_customer_events": {
+        "body": {
+            "events": [
+                {
+                    "id": "req-0001",
+                    "external_customer_id": "acme-1",
+                    "type": "api_request",
+                    "ts": "2025-09-03T10:00:00Z",
+                    "properties": {"region": "eu", "usage": {"tokens": 1200}},
+                },
+                {
+                    "id": "evt-0003",
+                    "customer_id": CUSTOMER,
+                    "feature": "storage",
+                    "quantity": "2",
+                    "ts": "2025-09-03T10:05:00Z",
+                },
+            ]
+        }
+    },
+    "create_meter": {
+        "body": {"feature": "api_calls_eu", "event_type": "api_request", "filters": {"region": ["eu", "eu-west"]}}
+    },
+    "list_meters": {"query": {"limit": "50"}},
+    "get_meter": {"path": {"feature": "api_calls_eu"}},
+    "openmeter_ingest_events": {
+        "headers": {"content-type": "application/cloudevents+json"},
+        "body": json.dumps(
+            {
+                "specversion": "1.0",
+                "id": "5c10fade-1c9e-4d6c-8275-c52c36731d3c",
+                "source": "my-app",
+                "type": "prompt",
+                "subject": "acme-1",
+                "time": "2025-09-03T10:00:00Z",
+                "data": {"tokens": 100, "model": "gpt-4o"},
+            }
+        ),
+    },
+    "lago_create_event": {
+        "body": {
+            "event": {
+                "transaction_id": "tx-0001",
+                "external_subscription_id": "acme-1",
+                "code": "api_request",
+                "timestamp": 1756893600,
+                "properties": {"region": "eu"},
+            }
+        }
+    },
+    "lago_create_batch_events": {
+        "body": {
+            "events": [
+                {
+                    "transaction_id": "tx-0002",
+                    "external_subscription_id": "acme-1",
+                    "code": "api_request",
+                    "timestamp": "1756893600.5",
+                    "properties": {"region": "us"},
+                }
+            ]
+        }
+    },
+    "stripe_meter_event_v1": {
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
+        "body": "event_name=api_request&payload%5Bstripe_customer_id%5D=cus_NciAYcXfLnqBoz"
+        "&payload%5Bvalue%5D=25&identifier=idmp-0001&timestamp=1756893600",
+    },
+    "stripe_meter_event_v2": {
+        "body": {
+            "event_name": "api_request",
+            "identifier": "idmp-0002",
+            "timestamp": "2025-09-03T10:00:00.000Z",
+            "payload": {"stripe_customer_id": "cus_NciAYcXfLnqBoz", "value": "25"},
+        }
+    },
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},
     "void_invoice": {"path": {"invoice_id": INVOICE}},
     "create_api_key": {"body": {"customer_id": CUSTOMER, "name": "Acme production"}},
@@ -105,7 +181,7 @@ def route_sample(route: Route, folder: str) -> dict[str, Any]:
         body=sample.get("body"),
         query=sample.get("query"),
         path_parameters=path_parameters or None,
-        headers={"authorization": f"Bearer {SAMPLE_KEY}", "user-agent": "curl/8.5.0"},
+        headers={"authorization": f"Bearer {SAMPLE_KEY}", "user-agent": "curl/8.5.0", **sample.get("headers", {})},
         authorizer_context=None if route.authorizer is None else ADMIN_CONTEXT,
         now=SAMPLE_TIME,
         request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",

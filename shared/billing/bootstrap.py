@@ -23,6 +23,7 @@ from billing.services import (
     CustomerService,
     IngestService,
     InvoiceService,
+    MeterService,
     PlanService,
     UsageService,
 )
@@ -75,6 +76,7 @@ class Services:
     plans: PlanService
     credits: CreditService
     api_keys: ApiKeyService
+    meters: MeterService
 
     @cached_property
     def idempotency(self) -> BasePersistenceLayer:
@@ -95,6 +97,7 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
         plans=PlanService(storage, clock),
         credits=CreditService(storage, customers, clock),
         api_keys=ApiKeyService(storage, clock),
+        meters=MeterService(storage, clock),
     )
 
 

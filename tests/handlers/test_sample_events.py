@@ -40,7 +40,7 @@ def test_http_samples_are_real_payload_2_events_answered_with_2xx_or_4xx(functio
     assert 200 <= reply["statusCode"] < 500, reply
     if function == "docs":  # Swagger UI: a page, every asset inlined
         assert reply["headers"]["Content-Type"] == "text/html" and "<script src=" not in reply["body"]
-    else:
+    elif reply["statusCode"] != 204:  # OpenMeter's ingestion answers 204 with no body
         json.loads(reply["body"])
 
 

@@ -20,6 +20,17 @@ class InvalidInput(BillingError):
     code = "validation_error"
 
 
+class InvalidEvent(InvalidInput):
+    """One event of a batch is refused (so the whole batch is). `event_field` is the field inside the
+    event in our vocabulary (`type`, `external_customer_id`, `properties.usage.count`, ...), so drop-in
+    routes can name it the way their vendor's clients do."""
+
+    def __init__(self, index: int, event_field: str, message: str) -> None:
+        super().__init__(message, field=f"events[{index}].{event_field}")
+        self.index = index
+        self.event_field = event_field
+
+
 class InvalidPrice(InvalidInput):
     """A price or plan definition that cannot be rated (unknown model, tiers out of order, ...)."""
 
@@ -47,6 +58,11 @@ class Forbidden(BillingError):
     """The caller's key may not do this (another customer's data, or an admin-only route)."""
 
     code = "forbidden"
+
+
+class MeterNotFound(NotFound):
+    def __init__(self, feature: str) -> None:
+        super().__init__(f"no meter for feature {feature!r}")
 
 
 class Conflict(BillingError):

@@ -4,8 +4,9 @@ from billing.services.api_keys import ApiKeyService, NewApiKey
 from billing.services.billing import BillingRun, BillingService, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger, CreditService
 from billing.services.customers import CustomerService
-from billing.services.ingest import IngestService, NewEvent
+from billing.services.ingest import IncomingEvent, IngestService, NewEvent
 from billing.services.invoices import InvoiceService
+from billing.services.meters import MeterService
 from billing.services.plans import PlanService
 from billing.services.usage import UsageService, Window
 
@@ -18,8 +19,10 @@ __all__ = [
     "CreditService",
     "CustomerService",
     "FinalizeRun",
+    "IncomingEvent",
     "IngestService",
     "InvoiceService",
+    "MeterService",
     "NewApiKey",
     "NewEvent",
     "PlanService",
