@@ -84,10 +84,15 @@ def page(browser: Browser, gateway: Gateway) -> Iterator[Page]:
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # The dashboard is served with a Content-Security-Policy: anything it refuses is a bug of the page.
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     page.goto(gateway.url + "/")
     page.wait_for_selector("html[data-ready='true']", state="attached")
     try:
         yield page
     finally:
         context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    assert not errors, f"uncaught errors or CSP violations in the page: {errors}"

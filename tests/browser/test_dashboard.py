@@ -11,7 +11,7 @@ import os
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import CHROMIUM
 
@@ -24,6 +24,33 @@ SCREENSHOT_ENV = "BROWSER_TEST_SCREENSHOT"
 def test_chromium_is_installed() -> None:
     # The fixtures fail the same way; this makes the reason a plain FAILED line too. Never skipped.
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make test`, which installs Debian's Chromium"
+
+
+def test_the_dashboard_is_served_with_a_content_security_policy_that_bites(browser: Browser, gateway) -> None:
+    # Every test's page fixture fails on a CSP violation; this one proves the policy is there to be violated.
+    context = browser.new_context(service_workers="block")
+    try:
+        page = context.new_page()
+        response = page.goto(gateway.url + "/")
+        page.wait_for_selector("html[data-ready='true']", state="attached")  # its own module script ran
+
+        assert response is not None
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        violated = page.evaluate(
+            """() => new Promise((resolve) => {
+                document.addEventListener("securitypolicyviolation", (e) => resolve(e.effectiveDirective));
+                const script = document.createElement("script");
+                script.textContent = "window.inlineRan = true";
+                document.head.append(script);
+            })"""
+        )
+        assert violated == "script-src-elem"
+        assert page.evaluate("window.inlineRan === undefined")
+    finally:
+        context.close()
 
 
 def region(page: Page, name: str) -> Locator:
