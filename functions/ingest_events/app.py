@@ -2,9 +2,16 @@
 
 from billing import bootstrap
 from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.observability import events_in_body
 from billing.http.schemas import EventBatchRequest, IngestOut
 
-app = create_resolver()
+
+def _count_rejected() -> None:
+    # A refused batch stores none of its events (validation error, unknown customer).
+    metrics.add_metric(name="EventsRejected", unit="Count", value=events_in_body(app.current_event.raw_event))
+
+
+app = create_resolver(on_refused=_count_rejected)
 
 
 @app.post("/v1/events/batch")

@@ -126,3 +126,6 @@ class Storage(Protocol):
 
     @property
     def credits(self) -> CreditRepository: ...
+
+    def check(self) -> None:
+        """A cheap probe for health checks: raises StorageUnavailable when the backend cannot serve."""

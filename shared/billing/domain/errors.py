@@ -58,3 +58,9 @@ class ConcurrentUpdate(Conflict):
 
 class InvoiceNotEditable(Conflict):
     """Finalized and void invoices never change."""
+
+
+class StorageUnavailable(BillingError):
+    """The storage backend cannot serve right now (full disk, read-only, unreachable, throttled)."""
+
+    code = "storage_unavailable"

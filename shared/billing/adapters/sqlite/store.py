@@ -394,5 +394,8 @@ class SqliteStorage:
         self.plans = SqlitePlans(self.db)
         self.credits = ledger.SqliteCredits(self.db)
 
+    def check(self) -> None:
+        self.db.check()
+
     def close(self) -> None:
         self.db.close()
