@@ -10,6 +10,7 @@ service recovers once the file is fixed.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
@@ -234,7 +235,8 @@ class Database:
         try:
             descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
             try:
-                os.write(descriptor, b"\0" * _PROBE_BYTES)
+                if os.write(descriptor, b"\0" * _PROBE_BYTES) < _PROBE_BYTES:  # the space ran out half-way
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
@@ -294,7 +296,9 @@ class SharedMemoryGuard:
     with SIGBUS: no exception, no answer, every request in flight lost.
 
     So before each use of the database:
-    - a -shm file this process cannot write is refused (SQLite would map it read-only);
+    - a -shm file this process cannot write gets the database file's mode back, as SQLite created it; if the
+      database itself is read-only, or the -shm is not ours to change, the database is refused (SQLite would
+      map the -shm read-only);
     - a -shm file smaller than what SQLite mapped is grown back to that size at once (zero-filled, as SQLite
       itself creates it: SQLite then rebuilds the index from the WAL) and that request is refused;
     - a -shm file replaced by another file is refused until the process restarts (two processes would
@@ -303,6 +307,7 @@ class SharedMemoryGuard:
     """
 
     def __init__(self, database: Path) -> None:
+        self.database = database
         self.path = database.with_name(database.name + "-shm")
         self._mapped: tuple[int, int, int] | None = None  # (device, inode, size) while in use
 
@@ -319,6 +324,16 @@ class SharedMemoryGuard:
                 )
             if info.st_size < size:
                 self._grow_back(size)
+        if not os.access(self.path, os.W_OK):
+            self._make_writable()
+
+    def _make_writable(self) -> None:
+        """A -shm we cannot write takes the database file's mode back (SQLite creates it with that mode), or
+        the database is refused: a read-only mapping would hold no lock against another process truncating it."""
+        if not os.access(self.database, os.W_OK):
+            raise StorageUnavailable("storage unavailable: the database is read-only")
+        with suppress(OSError):  # not ours: it stays read-only, and refused
+            os.chmod(self.path, stat.S_IMODE(os.stat(self.database).st_mode))
         if not os.access(self.path, os.W_OK):
             raise StorageUnavailable("storage unavailable: the database's -shm file is read-only")
 
