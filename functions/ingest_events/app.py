@@ -3,10 +3,16 @@
 from billing import bootstrap
 from billing.http.access import access, own_customer
 from billing.http.app import entrypoint, metrics
+from billing.http.observability import events_in_body
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import EventBatchRequest, IngestOut
 
 router = ApiRouter()
+
+
+def _count_rejected() -> None:
+    # A refused batch stores none of its events (validation error, unknown customer, another customer's key).
+    metrics.add_metric(name="EventsRejected", unit="Count", value=events_in_body(app.current_event.raw_event))
 
 
 @router.post("/v1/events/batch")
@@ -18,5 +24,5 @@ def ingest_events(body: EventBatchRequest) -> IngestOut:
     return IngestOut.of(result)
 
 
-app = resolver_for(router)
+app = resolver_for(router, on_refused=_count_rejected)
 lambda_handler = entrypoint(app)

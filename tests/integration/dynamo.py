@@ -39,7 +39,7 @@ def create_table_arguments(template: Path = TEMPLATE, resource: str = TABLE_RESO
     return arguments
 
 
-_serial = threading.Lock()
+_serial = threading.RLock()  # re-entrant: nested mocks wrap process_request twice
 
 
 def _serialized(process_request: Any) -> Any:

@@ -136,3 +136,55 @@ def test_functions_on_efs_use_a_rollback_journal_and_wait_for_mount_targets():
             assert env["BILLING_DB_PATH"].startswith(properties["FileSystemConfigs"][0]["LocalMountPath"])
             assert set(RESOURCES[name]["DependsOn"]) == {"MountTargetA", "MountTargetB"}
             assert "VpcConfig" in properties, name
+
+
+def _policy_directives(policy: str) -> dict[str, str]:
+    return {d.split()[0]: " ".join(d.split()[1:]) for d in (part.strip() for part in policy.split(";")) if d}
+
+
+def test_cors_origins_are_a_parameter_and_never_a_wildcard():
+    parameter = TEMPLATE["Parameters"]["CorsAllowOrigins"]
+    cors = RESOURCES["BillingApi"]["Properties"]["CorsConfiguration"]
+    allowed = re.compile(parameter["AllowedPattern"])
+
+    assert parameter["Type"] == "CommaDelimitedList"
+    assert {"Ref": "CorsAllowOrigins"} in _intrinsic_leaves(cors["AllowOrigins"])
+    assert "*" not in repr(cors["AllowOrigins"])
+    for origin in ["https://app.example.com", "https://localhost:8443", ""]:
+        assert allowed.fullmatch(origin), origin
+    for origin in ["*", "https://*.example.com", "http://app.example.com", "https://a.com/path", "null"]:
+        assert not allowed.fullmatch(origin), origin
+    assert cors.get("AllowCredentials") is not True
+
+
+def _intrinsic_leaves(value):
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return [value]
+        return [leaf for item in value.values() for leaf in _intrinsic_leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _intrinsic_leaves(item)]
+    return [value]
+
+
+def test_the_dashboard_gets_the_security_headers_the_local_gateway_sends():
+    from local_gateway.static import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+
+    behaviour = RESOURCES["DashboardDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "DashboardResponseHeadersPolicy"}
+    policy = RESOURCES["DashboardResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = policy["SecurityHeadersConfig"]
+    deployed = _policy_directives(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    local = _policy_directives(CONTENT_SECURITY_POLICY)
+
+    # The same policy, except that in AWS the API lives on another origin (execute-api).
+    assert deployed.pop("connect-src") == "'self' https://*.execute-api.${AWS::Region}.amazonaws.com"
+    assert local.pop("connect-src") == "'self'"
+    assert deployed == local
+    assert deployed["script-src"] == "'self'" and deployed["frame-ancestors"] == "'none'"
+    assert all("unsafe" not in sources for sources in deployed.values())
+    assert all(part.get("Override") is True for part in security.values())
+    headers = dict(SECURITY_HEADERS)
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == headers["referrer-policy"]
+    assert security["FrameOptions"]["FrameOption"] == headers["x-frame-options"]
+    assert "ContentTypeOptions" in security and headers["x-content-type-options"] == "nosniff"

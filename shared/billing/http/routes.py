@@ -27,6 +27,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from billing.http.app import create_resolver
+from billing.http.errors import OnRefused
 
 BEARER = "bearerAuth"
 # OpenAPI's "no authentication needed" requirement (an empty object); mark routes with Auth: Authorizer NONE.
@@ -105,8 +106,9 @@ class ApiRouter(Router):
 _ROUTE_SIGNATURE = inspect.signature(Router.route)
 
 
-def resolver_for(router: ApiRouter) -> APIGatewayHttpResolver:
-    """The function's own resolver: validation, the error map, and its route."""
-    app = create_resolver()
+def resolver_for(router: ApiRouter, *, on_refused: OnRefused | None = None) -> APIGatewayHttpResolver:
+    """The function's own resolver: validation, the error map, and its route (`on_refused` is called for
+    each request answered with a 4xx)."""
+    app = create_resolver(on_refused)
     app.include_router(router)
     return app
