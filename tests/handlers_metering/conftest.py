@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from billing.auth import ADMIN
 
 from local_gateway.events import http_event
 
@@ -41,7 +42,7 @@ class Api:
             route_key=route,
             body=body,
             headers={"authorization": "Bearer test-key", **(headers or {})},
-            authorizer_context={"key_id": "admin", "scopes": "*"},
+            authorizer_context=ADMIN.as_context(),
         )
         reply = importlib.import_module(f"functions.{function}.app").lambda_handler(event, self._context)
         return Reply(
