@@ -36,7 +36,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from billing import bootstrap
 from billing.auth import Principal
-from billing.domain.errors import ForeignEvent, Forbidden, NotFound
+from billing.domain.errors import Forbidden, ForeignEvent, NotFound
 
 POLICY_ATTRIBUTE = "__access_policy__"
 
