@@ -51,6 +51,7 @@ def _payload_values(value: Any) -> Any:
 
 class StripePayload(BaseModel):
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)  # the event's properties, as text
 
     stripe_customer_id: ExternalId
 
