@@ -22,6 +22,9 @@ CUSTOMER = "cus_0123456789abcdef0123456789abcdef"
 INVOICE = "inv_0123456789abcdef0123"
 PLAN = "plan_0123456789abcdef0123456789abcdef"
 API_KEY = "key_0123456789abcdef0123456789abcdef"
+EXTERNAL_ID = "acme-1"  # the customer's id in the client's own system (drop-in routes name customers by it)
+STRIPE_CUSTOMER = "cus_NciAYcXfLnqBoz"  # a Stripe client's customer id, our external id
+EXTERNAL_IDS = (EXTERNAL_ID, STRIPE_CUSTOMER)
 # What the authorizer hands to handlers for the admin key (billing.auth.ADMIN.as_context()).
 ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
@@ -75,7 +78,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "events": [
                 {
                     "id": "req-0001",
-                    "external_customer_id": "acme-1",
+                    "external_customer_id": EXTERNAL_ID,
                     "type": "api_request",
                     "ts": "2025-09-03T10:00:00Z",
                     "properties": {"region": "eu", "usage": {"tokens": 1200}},
@@ -103,7 +106,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "id": "5c10fade-1c9e-4d6c-8275-c52c36731d3c",
                 "source": "my-app",
                 "type": "prompt",
-                "subject": "acme-1",
+                "subject": EXTERNAL_ID,
                 "time": "2025-09-03T10:00:00Z",
                 "data": {"tokens": 100, "model": "gpt-4o"},
             }
@@ -113,7 +116,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "body": {
             "event": {
                 "transaction_id": "tx-0001",
-                "external_subscription_id": "acme-1",
+                "external_subscription_id": EXTERNAL_ID,
                 "code": "api_request",
                 "timestamp": 1756893600,
                 "properties": {"region": "eu"},
@@ -125,7 +128,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "events": [
                 {
                     "transaction_id": "tx-0002",
-                    "external_subscription_id": "acme-1",
+                    "external_subscription_id": EXTERNAL_ID,
                     "code": "api_request",
                     "timestamp": "1756893600.5",
                     "properties": {"region": "us"},
@@ -135,7 +138,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "stripe_meter_event_v1": {
         "headers": {"content-type": "application/x-www-form-urlencoded"},
-        "body": "event_name=api_request&payload%5Bstripe_customer_id%5D=cus_NciAYcXfLnqBoz"
+        "body": f"event_name=api_request&payload%5Bstripe_customer_id%5D={STRIPE_CUSTOMER}"
         "&payload%5Bvalue%5D=25&identifier=idmp-0001&timestamp=1756893600",
     },
     "stripe_meter_event_v2": {
@@ -143,7 +146,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "event_name": "api_request",
             "identifier": "idmp-0002",
             "timestamp": "2025-09-03T10:00:00.000Z",
-            "payload": {"stripe_customer_id": "cus_NciAYcXfLnqBoz", "value": "25"},
+            "payload": {"stripe_customer_id": STRIPE_CUSTOMER, "value": "25"},
         }
     },
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},

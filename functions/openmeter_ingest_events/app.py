@@ -2,16 +2,24 @@
 
 from aws_lambda_powertools.event_handler import Response
 from billing import bootstrap
+from billing.http.access import access, own_events
 from billing.http.app import entrypoint, metrics
 from billing.http.dropin import openmeter
+from billing.http.routes import ApiRouter, resolver_for
 
-app = openmeter.create_resolver()
+router = ApiRouter(refusals=openmeter.REFUSALS)
 
 
-@app.post(openmeter.PATH)
+@router.post(
+    openmeter.PATH,
+    status_code=204,
+    responses={204: {"description": "Accepted (no body, as OpenMeter answers)", "content": {}}},
+    openapi_extensions=openmeter.REQUEST_BODY,
+)
+@access(own_events(openmeter.customers_named))
 def ingest_cloudevents() -> Response[None]:
     # The body is read by hand: Powertools answers 415 to CloudEvents content types on a typed body.
-    request = app.current_event
+    request = router.current_event
     events = openmeter.read_events(request.decoded_body, request.headers.get("content-type", ""))
     result = bootstrap.services().ingest.ingest_events(events)
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
@@ -19,4 +27,5 @@ def ingest_cloudevents() -> Response[None]:
     return Response(status_code=204)
 
 
+app = resolver_for(router, openmeter.create_resolver)
 lambda_handler = entrypoint(app)

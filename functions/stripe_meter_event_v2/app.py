@@ -1,16 +1,17 @@
 """POST /v2/billing/meter_events — Stripe's v2 (JSON) meter event, for Stripe clients pointed at us."""
 
-from typing import Any
-
 from billing import bootstrap
+from billing.http.access import access, own_events
 from billing.http.app import entrypoint, metrics
 from billing.http.dropin import stripe
+from billing.http.routes import ApiRouter, resolver_for
 
-app = stripe.create_resolver()
+router = ApiRouter(refusals=stripe.REFUSALS)
 
 
-@app.post("/v2/billing/meter_events")
-def create_meter_event(body: stripe.MeterEventV2In) -> dict[str, Any]:
+@router.post("/v2/billing/meter_events")
+@access(own_events(stripe.v2_customers_named))
+def create_meter_event(body: stripe.MeterEventV2In) -> stripe.MeterEventV2Out:
     ingest = bootstrap.services().ingest
     now = ingest.now()
     ts = body.time(now)
@@ -19,4 +20,5 @@ def create_meter_event(body: stripe.MeterEventV2In) -> dict[str, Any]:
     return stripe.meter_event_v2(body, result, ts, now)
 
 
+app = resolver_for(router, stripe.create_resolver)
 lambda_handler = entrypoint(app)

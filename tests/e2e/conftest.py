@@ -24,12 +24,21 @@ class HttpClient:
     key: str | None = ADMIN_KEY
 
     def request(
-        self, method: str, path: str, body: Any = None, *, key: str | None = None, raw: bytes | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         request = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
             request.add_header("content-type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         token = key if key is not None else self.key
         if token:
             request.add_header("authorization", f"Bearer {token}")
@@ -41,7 +50,9 @@ class HttpClient:
 
 
 def _decode(payload: bytes, content_type: str) -> Any:
-    return json.loads(payload) if content_type == "application/json" else payload.decode()
+    """JSON (application/json, application/problem+json) decoded; anything else as text."""
+    is_json = content_type == "application/json" or content_type.endswith("+json")
+    return json.loads(payload) if is_json and payload else payload.decode()
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,12 @@ class Api(HttpClient):
         assert status == 201, body
         return body["id"]
 
+    def customer_key(self, customer_id: str) -> str:
+        """A new API key of that customer (the secret a customer's own integration would hold)."""
+        status, body = self.request("POST", "/v1/api-keys", {"customer_id": customer_id, "name": "integration"})
+        assert status == 201, body
+        return body["key"]
+
     def meter(self, **meter: Any) -> None:
         status, body = self.request("POST", "/v1/meters", meter)
         assert status == 201, body

@@ -77,3 +77,30 @@ def test_lago_client_raises_lago_api_error_with_lagos_envelope_on_a_refused_even
     assert outcomes[1]["response"]["error_details"] == {"1": {"code": ["no meter counts events of type 'nope'"]}}
     assert (outcomes[2]["error"], outcomes[2]["status"]) == ("LagoApiError", 403)
     assert api.usage(globex) == {}
+
+
+def test_lago_client_with_a_customer_key_sends_its_own_customers_events_only(api):
+    own = api.customer("lago-own")
+    other = api.customer("lago-other")
+    api.meter(feature="lago_own_calls", event_type="lago_own_call")
+    key = api.customer_key(own)
+
+    outcomes = api.drive(
+        "lago",
+        [
+            {"call": "create", "events": [event("k1", "lago_own_call", "lago-own")], "api_key": key},
+            {
+                "call": "batch_create",
+                "events": [event("k2", "lago_own_call", "lago-own"), event("k3", "lago_own_call", "lago-other")],
+                "api_key": key,
+            },
+        ],
+    )
+
+    assert outcomes[0]["ok"] and outcomes[0]["response"]["lago_customer_id"] == own
+    assert outcomes[1] == {
+        "error": "LagoApiError",
+        "status": 403,
+        "response": {"status": 403, "error": "Forbidden", "code": "forbidden"},
+    }
+    assert (api.usage(own), api.usage(other)) == ({"lago_own_calls": "1"}, {})

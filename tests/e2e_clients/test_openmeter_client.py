@@ -71,3 +71,30 @@ def test_openmeter_client_raises_its_own_error_on_a_refused_event_and_nothing_is
     }
     assert (outcomes[2]["error"], outcomes[2]["status"]) == ("HttpResponseError", 403)  # the authorizer
     assert api.usage(globex) == {}
+
+
+def test_openmeter_client_with_a_customer_key_sends_its_own_customers_events_only(api):
+    own = api.customer("om-own")
+    other = api.customer("om-other")
+    api.meter(feature="om_own_calls", event_type="own_call")
+    key = api.customer_key(own)
+
+    outcomes = api.drive(
+        "openmeter",
+        [
+            {"call": "ingest_events", "events": [cloudevent("k1", "own_call", "om-own")], "api_key": key},
+            {
+                "call": "ingest_events",
+                "events": [cloudevent("k2", "own_call", "om-own"), cloudevent("k3", "own_call", "om-other")],
+                "api_key": key,
+            },
+        ],
+    )
+
+    assert outcomes[0] == {"ok": True}
+    assert outcomes[1] == {
+        "error": "HttpResponseError",
+        "status": 403,
+        "detail": "this key may only send events of its own customer",
+    }
+    assert (api.usage(own), api.usage(other)) == ({"om_own_calls": "1"}, {})

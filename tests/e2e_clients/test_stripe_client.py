@@ -86,3 +86,40 @@ def test_stripe_client_raises_invalid_request_error_naming_the_param(api):
     assert outcomes[0]["message"] == "property 'value' is not a number: 'many' (meter 'st_emails' counts it)"
     assert outcomes[3]["status"] == 403  # the authorizer refused the wrong secret key
     assert api.usage(globex) == {}
+
+
+def test_stripe_client_with_a_customer_key_records_its_own_customers_events_only(api):
+    own = api.customer("cus_StripeOwn")
+    other = api.customer("cus_StripeOther")
+    api.meter(feature="st_own_calls", event_type="st_own_call", value_property="value")
+    key = api.customer_key(own)
+    call = {"event_name": "st_own_call", "timestamp": 1756893600}
+
+    outcomes = api.drive(
+        "stripe",
+        [
+            {
+                "call": "v1",
+                "params": {**call, "payload": {"stripe_customer_id": "cus_StripeOwn", "value": "2"}},
+                "api_key": key,
+            },
+            {
+                "call": "v2",
+                "params": {
+                    "event_name": "st_own_call",
+                    "timestamp": "2025-09-03T10:00:00Z",
+                    "payload": {"stripe_customer_id": "cus_StripeOther", "value": "5"},
+                },
+                "api_key": key,
+            },
+        ],
+    )
+
+    assert outcomes[0].get("ok"), outcomes
+    # Stripe's clients raise PermissionError on a 403 (and read neither code nor param from it).
+    assert {k: outcomes[1][k] for k in ("error", "status", "message")} == {
+        "error": "PermissionError",
+        "status": 403,
+        "message": "this key may only send events of its own customer",
+    }
+    assert (api.usage(own), api.usage(other)) == ({"st_own_calls": "2"}, {})

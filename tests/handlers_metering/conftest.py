@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from billing.auth import ADMIN, Principal
 
 from local_gateway.events import http_event
 
@@ -28,11 +29,25 @@ class Reply:
 
 
 class Api:
-    def __init__(self, context) -> None:
+    """Calls a function's handler as API Gateway does, with the authorizer's context for `principal`."""
+
+    def __init__(self, context, principal: Principal = ADMIN) -> None:
         self._context = context
+        self._principal = principal
+
+    def as_key(self, principal: Principal) -> Api:
+        """The same API called with another key (a customer's)."""
+        return Api(self._context, principal)
 
     def __call__(
-        self, function: str, route: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+        self,
+        function: str,
+        route: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        principal: Principal | None = None,
     ) -> Reply:
         method = route.split(maxsplit=1)[0]
         event = http_event(
@@ -41,7 +56,7 @@ class Api:
             route_key=route,
             body=body,
             headers={"authorization": "Bearer test-key", **(headers or {})},
-            authorizer_context={"key_id": "admin", "scopes": "*"},
+            authorizer_context=(principal or self._principal).as_context(),
         )
         reply = importlib.import_module(f"functions.{function}.app").lambda_handler(event, self._context)
         return Reply(

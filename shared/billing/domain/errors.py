@@ -60,6 +60,16 @@ class Forbidden(BillingError):
     code = "forbidden"
 
 
+class ForeignEvent(Forbidden):
+    """One event of a batch names a customer the caller's key may not send events for (so the whole batch
+    is refused). `index` and `event_field` as InvalidEvent's, for the drop-in routes' vendor names."""
+
+    def __init__(self, index: int, event_field: str) -> None:
+        super().__init__("this key may only send events of its own customer", field=f"events[{index}].{event_field}")
+        self.index = index
+        self.event_field = event_field
+
+
 class MeterNotFound(NotFound):
     def __init__(self, feature: str) -> None:
         super().__init__(f"no meter for feature {feature!r}")

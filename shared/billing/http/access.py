@@ -14,6 +14,9 @@ every resolver runs (billing.http.app.create_resolver), checks the route's polic
   request's customer (path parameter, query parameter or body field); another customer's key gets 403.
 - owned(name, owner): admin keys, or the customer key that owns the resource the path names (an
   invoice, a plan); anyone else gets 404, as if it did not exist.
+- own_events(customers_named): routes whose events each name their customer (POST /v1/events, the
+  drop-in routes): admin keys, or a customer key when every event names its own customer (by id or by
+  its external id); one event naming another customer refuses the whole request with 403.
 
 A route that declares no policy is refused to everyone (fail closed), and tests/e2e's access matrix fails
 for it. Request validation (400) runs before this check: a 400 names fields of what the caller sent, never
@@ -23,8 +26,8 @@ stored data.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -33,7 +36,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from billing import bootstrap
 from billing.auth import Principal
-from billing.domain.errors import Forbidden, NotFound
+from billing.domain.errors import Forbidden, ForeignEvent, NotFound
 
 POLICY_ATTRIBUTE = "__access_policy__"
 
@@ -57,6 +60,7 @@ class RouteRequest:
     path_parameters: dict[str, str]
     query: dict[str, str]
     event: APIGatewayProxyEventV2
+    arguments: Mapping[str, Any] = field(default_factory=dict)  # the route's validated arguments (`body`)
 
     def body_field(self, name: str) -> Any:
         try:
@@ -147,6 +151,32 @@ class Owned(Policy):
             raise NotFound(f"{self.kind} {resource_id!r} does not exist")
 
 
+CustomerNamed = tuple[str | None, str | None]  # how an event names its customer: (our id, external id)
+
+
+@dataclass(frozen=True, repr=False)
+class OwnEvents(Policy):
+    """Each event of the request names its customer, by our id or by the customer's external id (as drop-in
+    clients do); a customer key may only send events naming its own customer. One event naming another
+    customer, or one that does not exist, refuses the whole request with 403 (ForeignEvent, which names the
+    event) before anything is stored. `customers_named` reads them from the request, validated."""
+
+    customers_named: Callable[[RouteRequest], Iterable[CustomerNamed]]
+    name = "own_events"
+
+    def check(self, principal: Principal | None, request: RouteRequest) -> None:
+        principal = _authenticated(principal)
+        if principal.is_admin:
+            return
+        assert principal.customer_id is not None  # a customer principal
+        own = bootstrap.services().customers.get(principal.customer_id)
+        for index, (customer_id, external_id) in enumerate(self.customers_named(request)):
+            if customer_id is not None and customer_id != own.id:
+                raise ForeignEvent(index, "customer_id")
+            if customer_id is None and (external_id is None or external_id != own.external_id):
+                raise ForeignEvent(index, "external_customer_id")
+
+
 PUBLIC: Policy = _Public()
 ANY_KEY: Policy = _AnyKey()
 ADMIN: Policy = _Admin()
@@ -159,6 +189,10 @@ def own_customer(where: Where, param: str = "customer_id") -> Policy:
 
 def owned(param: str, kind: str, allowed: Callable[[Principal, str], bool]) -> Policy:
     return Owned(param, allowed, kind)
+
+
+def own_events(customers_named: Callable[[RouteRequest], Iterable[CustomerNamed]]) -> Policy:
+    return OwnEvents(customers_named)
 
 
 def _invoice_is_theirs(principal: Principal, invoice_id: str) -> bool:
@@ -204,10 +238,12 @@ def enforce_access(app: APIGatewayHttpResolver, next_middleware: Callable[..., R
     if policy is None:
         raise Forbidden(f"route {getattr(route, 'method', '')} {getattr(route, 'path', '')} declares no access policy")
     event = app.current_event
+    arguments = dict(app.context.get("_route_args") or {})  # validated by now: request validation runs first
     request = RouteRequest(
-        path_parameters=dict(app.context.get("_route_args") or {}),
+        path_parameters=arguments,
         query=dict(event.query_string_parameters or {}),
         event=event,
+        arguments=arguments,
     )
     policy.check(principal_of(app), request)
     return next_middleware(app)
@@ -220,10 +256,14 @@ __all__ = [
     "OWN_INVOICE",
     "OWN_PLAN",
     "PUBLIC",
+    "CustomerNamed",
+    "OwnEvents",
     "Policy",
+    "RouteRequest",
     "access",
     "enforce_access",
     "own_customer",
+    "own_events",
     "owned",
     "policy_of",
     "principal_of",

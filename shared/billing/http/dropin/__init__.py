@@ -1,7 +1,9 @@
 """Drop-in ingestion: the OpenMeter, Lago and Stripe meter-event APIs, so those vendors' own clients work
 against us unchanged. Each module reads its vendor's payloads into IncomingEvents (billing.services.ingest)
 and answers, successes and refusals alike, the way that vendor's server does. One resolver factory per
-vendor holds that vendor's error map."""
+vendor holds that vendor's error map; the functions declare their routes on an ApiRouter whose `refusals`
+describe that vendor's envelope, and build their resolver with `resolver_for(router, vendor.create_resolver)`,
+so the routes are in the one OpenAPI document and run the access policies like every other route."""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
-from billing.domain.errors import BillingError, InvalidEvent
+from billing.domain.errors import BillingError, ForeignEvent, InvalidEvent
+from billing.http.access import enforce_access
 from billing.http.errors import _STATUS_BY_ERROR as STATUS_BY_ERROR
+from billing.http.idempotency import honour_idempotency_key
 
 exact_json = partial(json.loads, parse_float=Decimal)
 
@@ -32,11 +36,13 @@ def vendor_resolver(
     on_error: Callable[[BillingError], Any],
     on_not_found: Callable[[], Any],
 ) -> APIGatewayHttpResolver:
-    """A resolver like billing.http.app.create_resolver's whose errors are rendered by the vendor's map."""
+    """A resolver like billing.http.app.create_resolver's (validation, then the route's access policy) whose
+    errors are rendered by the vendor's map."""
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
     app.exception_handler(RequestValidationError)(lambda error: on_validation(error.errors()))
     app.exception_handler(BillingError)(on_error)
     app.not_found(lambda _: on_not_found())
+    app.use(middlewares=[enforce_access, honour_idempotency_key])
     return app
 
 
@@ -73,6 +79,6 @@ def status_of(error: BillingError) -> HTTPStatus:
 
 def event_field(error: BillingError) -> tuple[int | None, str | None]:
     """(index, field in our vocabulary) of a refused event, or (None, the error's field)."""
-    if isinstance(error, InvalidEvent):
+    if isinstance(error, InvalidEvent | ForeignEvent):
         return error.index, error.event_field
     return None, error.field

@@ -20,12 +20,14 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from billing.domain.errors import BillingError
 from billing.domain.time import iso_utc
+from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.dropin import event_field, status_of, unix_seconds, vendor_resolver
 from billing.http.metering import EventType, ExternalId, Properties
+from billing.http.routes import Refusals
 from billing.http.schemas import MAX_EVENTS_PER_BATCH
 from billing.services.ingest import IncomingEvent, IngestResult
 
@@ -45,6 +47,20 @@ def _lago_timestamp(value: Any) -> Any:
     return unix_seconds(seconds)
 
 
+# What the timestamp accepts, as the document says it: unix seconds, a number or a numeric string.
+_UNIX_SECONDS = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 253_402_300_800},
+        {"type": "string", "pattern": r"^\s*[0-9]{1,11}(\.[0-9]{1,6})?\s*$"},
+        {"type": "null"},
+    ],
+    "description": "Unix seconds, possibly fractional; now when absent",
+}
+
+
+_NO_DYNAMIC_PRICING = "Lago's dynamic pricing: not supported, so null or absent"
+
+
 class LagoEventIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # fields newer clients add are not ours to refuse
 
@@ -52,9 +68,11 @@ class LagoEventIn(BaseModel):
     code: EventType
     external_subscription_id: ExternalId | None = None
     external_customer_id: ExternalId | None = None
-    timestamp: Annotated[datetime | None, BeforeValidator(_lago_timestamp)] = None
+    timestamp: Annotated[datetime | None, BeforeValidator(_lago_timestamp), WithJsonSchema(_UNIX_SECONDS)] = None
     properties: Properties = None
-    precise_total_amount_cents: Any = None
+    precise_total_amount_cents: Annotated[Any, WithJsonSchema({"type": "null", "description": _NO_DYNAMIC_PRICING})] = (
+        None
+    )
 
     @field_validator("precise_total_amount_cents")
     @classmethod
@@ -63,11 +81,16 @@ class LagoEventIn(BaseModel):
             raise ValueError("dynamic pricing (precise_total_amount_cents) is not supported")
         return value
 
+    @property
+    def customer_external_id(self) -> str | None:
+        """The customer's external id: external_customer_id when sent, else external_subscription_id."""
+        return self.external_customer_id or self.external_subscription_id
+
     def to_incoming(self, now: datetime) -> IncomingEvent:
         return IncomingEvent(
             ts=self.timestamp or now,
             id=self.transaction_id,
-            external_customer_id=self.external_customer_id or self.external_subscription_id,
+            external_customer_id=self.customer_external_id,
             type=self.code,
             properties=self.properties,
         )
@@ -81,22 +104,74 @@ class LagoBatchRequest(BaseModel):
     events: Annotated[list[LagoEventIn], Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)]
 
 
-def events_out(events: Sequence[LagoEventIn], result: IngestResult, now: datetime) -> list[dict[str, Any]]:
+def customers_named(request: RouteRequest) -> list[CustomerNamed]:
+    """Each event's customer (an external id), for the access policy: from the validated body."""
+    body = request.arguments["body"]
+    events = body.events if isinstance(body, LagoBatchRequest) else [body.event]
+    return [(None, event.customer_external_id) for event in events]
+
+
+class LagoEventOut(BaseModel):
+    """An event as Lago echoes it back."""
+
+    lago_id: None
+    transaction_id: str
+    lago_customer_id: str | None
+    code: str
+    timestamp: str
+    precise_total_amount_cents: None
+    properties: dict[str, str]
+    lago_subscription_id: None
+    external_subscription_id: str | None
+    external_customer_id: str | None
+    created_at: str
+
+
+class LagoEventResponse(BaseModel):
+    event: LagoEventOut
+
+
+class LagoBatchResponse(BaseModel):
+    events: list[LagoEventOut]
+
+
+class LagoError(BaseModel):
+    """Lago's refusal: {"status", "error"} (400), plus "code" and "error_details" ({field: [message]},
+    keyed by the event's index in a batch) on a 422 and on other refusals' codes."""
+
+    status: int
+    error: str
+    code: str | None = None
+    error_details: dict[str, Any] | None = None
+
+
+REFUSALS = Refusals(
+    model=LagoError,
+    statuses={
+        HTTPStatus.BAD_REQUEST: "The body is not an event (`event`, or `events` in a batch, missing or not an object)",
+        HTTPStatus.NOT_FOUND: "Unknown route (Lago's envelope or the gateway's message)",
+        HTTPStatus.UNPROCESSABLE_ENTITY: "An event is refused (unknown code or customer, bad timestamp or "
+        "properties): `error_details` names each field",
+    },
+)
+
+
+def events_out(events: Sequence[LagoEventIn], result: IngestResult, now: datetime) -> list[LagoEventOut]:
     """Each event as Lago echoes it back."""
     return [
-        {
-            "lago_id": None,
-            "transaction_id": event.transaction_id,
-            "lago_customer_id": outcome.customer_id,
-            "code": event.code,
-            "timestamp": iso_utc((event.timestamp or now).astimezone(UTC)),
-            "precise_total_amount_cents": None,
-            "properties": dict(event.properties or {}),
-            "lago_subscription_id": None,
-            "external_subscription_id": event.external_subscription_id,
-            "external_customer_id": event.external_customer_id,
-            "created_at": iso_utc(now),
-        }
+        LagoEventOut(
+            lago_id=None,
+            transaction_id=event.transaction_id,
+            lago_customer_id=outcome.customer_id,
+            code=event.code,
+            timestamp=iso_utc((event.timestamp or now).astimezone(UTC)),
+            precise_total_amount_cents=None,
+            properties=dict(event.properties or {}),
+            lago_subscription_id=None,
+            external_subscription_id=event.external_subscription_id,
+            external_customer_id=event.external_customer_id,
+            created_at=iso_utc(now),
+        )
         for event, outcome in zip(events, result.outcomes, strict=True)
     ]
 

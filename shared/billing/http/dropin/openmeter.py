@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -20,9 +21,11 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from billing.domain.errors import BillingError
+from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.dropin import event_field, read_json, status_of, validate_body, vendor_resolver
 from billing.http.errors import field_path
 from billing.http.metering import EventType, Properties
+from billing.http.routes import ErrorDetail, Refusals, body_content, request_body
 from billing.http.schemas import MAX_EVENTS_PER_BATCH, IsoInstant
 from billing.services.ingest import IncomingEvent
 
@@ -58,11 +61,45 @@ class CloudEvent(BaseModel):
         )
 
 
+CloudEvents = Annotated[list[CloudEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)]
 _ONE = TypeAdapter(CloudEvent)
-_MANY = TypeAdapter(Annotated[list[CloudEvent], Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)])
+_MANY = TypeAdapter(CloudEvents)
+
+# The body is read by hand (Powertools answers 415 to CloudEvents content types on a typed body), so the
+# route describes it itself: the three content types OpenMeter's API takes.
+REQUEST_BODY = request_body(
+    {
+        SINGLE: body_content(CloudEvent),
+        BATCH: body_content(CloudEvents),
+        "application/json": body_content(CloudEvent | CloudEvents),
+    }
+)
 
 
-def read_events(body: str | None, content_type: str) -> list[IncomingEvent]:
+class OpenMeterProblem(BaseModel):
+    """OpenMeter's refusal: an RFC 7807 problem (application/problem+json) that also carries our `error`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    error: ErrorDetail
+
+
+REFUSALS = Refusals(
+    model=OpenMeterProblem,
+    media_type=PROBLEM,
+    statuses={
+        HTTPStatus.BAD_REQUEST: "Not CloudEvents, or an event is refused (unknown type or subject, bad data); "
+        "`error.fields` names the attribute (`[i].attribute` in a batch)",
+        HTTPStatus.NOT_FOUND: "Unknown route (OpenMeter's problem or the gateway's message)",
+    },
+)
+
+
+@lru_cache(maxsize=1)  # the access policy and the route read the same body: parsed once
+def read_events(body: str | None, content_type: str) -> tuple[IncomingEvent, ...]:
     """The events of a request body: one CloudEvent or an array of them, as its content type says."""
     parsed = read_json(body)
     media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
@@ -70,7 +107,13 @@ def read_events(body: str | None, content_type: str) -> list[IncomingEvent]:
         events = validate_body(_MANY, parsed)
     else:
         events = [validate_body(_ONE, parsed)]
-    return [event.to_incoming() for event in events]
+    return tuple(event.to_incoming() for event in events)
+
+
+def customers_named(request: RouteRequest) -> list[CustomerNamed]:
+    """Each event's customer (its `subject`, an external id), for the access policy."""
+    events = read_events(request.event.decoded_body, request.event.headers.get("content-type", ""))
+    return [(None, event.external_customer_id) for event in events]
 
 
 def create_resolver() -> APIGatewayHttpResolver:

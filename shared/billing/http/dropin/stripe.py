@@ -16,17 +16,20 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
-from billing.domain.errors import BillingError
+from billing.domain.errors import BillingError, Forbidden
 from billing.domain.properties import PropertyError, property_text
+from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.dropin import event_field, status_of, unix_seconds, validate_body, vendor_resolver
 from billing.http.metering import ExternalId
+from billing.http.routes import Refusals, body_content, request_body
 from billing.http.schemas import IsoInstant
 from billing.services.ingest import IncomingEvent, IngestResult
 
@@ -48,6 +51,7 @@ def _payload_values(value: Any) -> Any:
 
 class StripePayload(BaseModel):
     model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)  # the event's properties, as text
 
     stripe_customer_id: ExternalId
 
@@ -90,8 +94,15 @@ class MeterEventV2In(_MeterEventIn):
 
 
 _V1 = TypeAdapter(MeterEventV1In)
+FORM = "application/x-www-form-urlencoded"
+# The v1 body is a form read by hand (the typed-body validation speaks JSON only): described here, with
+# Stripe's bracket keys (payload[value]=3) as OpenAPI's deepObject style.
+V1_REQUEST_BODY = request_body(
+    {FORM: body_content(MeterEventV1In, encoding={"payload": {"style": "deepObject", "explode": True}})}
+)
 
 
+@lru_cache(maxsize=1)  # the access policy and the route read the same body: parsed once
 def read_form(body: str | None) -> MeterEventV1In:
     """A v1 form body: `payload[value]=3` becomes {"payload": {"value": "3"}}."""
     fields: dict[str, Any] = {}
@@ -104,28 +115,85 @@ def read_form(body: str | None) -> MeterEventV1In:
     return validate_body(_V1, fields)
 
 
-def meter_event_v1(event: MeterEventV1In, result: IngestResult, ts: datetime, now: datetime) -> dict[str, Any]:
-    return {
-        "object": "billing.meter_event",
-        "created": int(now.timestamp()),
-        "event_name": event.event_name,
-        "identifier": result.outcomes[0].id,
-        "livemode": False,
-        "payload": event.payload_out(),
-        "timestamp": int(ts.timestamp()),
-    }
+def v1_customers_named(request: RouteRequest) -> list[CustomerNamed]:
+    """The event's customer (payload[stripe_customer_id], an external id), for the access policy."""
+    return [(None, read_form(request.event.decoded_body).payload.stripe_customer_id)]
 
 
-def meter_event_v2(event: MeterEventV2In, result: IngestResult, ts: datetime, now: datetime) -> dict[str, Any]:
-    return {
-        "object": "v2.billing.meter_event",
-        "created": _iso_millis(now),
-        "event_name": event.event_name,
-        "identifier": result.outcomes[0].id,
-        "livemode": False,
-        "payload": event.payload_out(),
-        "timestamp": _iso_millis(ts),
-    }
+def v2_customers_named(request: RouteRequest) -> list[CustomerNamed]:
+    return [(None, request.arguments["body"].payload.stripe_customer_id)]
+
+
+class MeterEventV1Out(BaseModel):
+    """A `billing.meter_event`, as Stripe answers it."""
+
+    object: Literal["billing.meter_event"]
+    created: int
+    event_name: str
+    identifier: str
+    livemode: bool
+    payload: dict[str, str]
+    timestamp: int
+
+
+class MeterEventV2Out(BaseModel):
+    """A `v2.billing.meter_event`, as Stripe answers it (ISO 8601 instants to the millisecond)."""
+
+    object: Literal["v2.billing.meter_event"]
+    created: str
+    event_name: str
+    identifier: str
+    livemode: bool
+    payload: dict[str, str]
+    timestamp: str
+
+
+class StripeErrorDetail(BaseModel):
+    type: str
+    code: str
+    message: str
+    param: str | None = None
+
+
+class StripeError(BaseModel):
+    """Stripe's refusal, which its clients raise (InvalidRequestError on a 400 or 404, PermissionError on a
+    403): {"error": {"type", "code", "message", "param"}}."""
+
+    error: StripeErrorDetail
+
+
+REFUSALS = Refusals(
+    model=StripeError,
+    statuses={
+        HTTPStatus.BAD_REQUEST: "A parameter is missing, unknown or invalid, or the customer is unknown; "
+        "`param` names it",
+        HTTPStatus.NOT_FOUND: "Unknown route (Stripe's error or the gateway's message)",
+    },
+)
+
+
+def meter_event_v1(event: MeterEventV1In, result: IngestResult, ts: datetime, now: datetime) -> MeterEventV1Out:
+    return MeterEventV1Out(
+        object="billing.meter_event",
+        created=int(now.timestamp()),
+        event_name=event.event_name,
+        identifier=result.outcomes[0].id,
+        livemode=False,
+        payload=event.payload_out(),
+        timestamp=int(ts.timestamp()),
+    )
+
+
+def meter_event_v2(event: MeterEventV2In, result: IngestResult, ts: datetime, now: datetime) -> MeterEventV2Out:
+    return MeterEventV2Out(
+        object="v2.billing.meter_event",
+        created=_iso_millis(now),
+        event_name=event.event_name,
+        identifier=result.outcomes[0].id,
+        livemode=False,
+        payload=event.payload_out(),
+        timestamp=_iso_millis(ts),
+    )
 
 
 def _iso_millis(moment: datetime) -> str:
@@ -161,6 +229,8 @@ def _from_error(error: BillingError) -> Response:
     status = status_of(error)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return _error(status, error.code, error.message, None, kind="api_error")
+    if isinstance(error, Forbidden):
+        return _error(status, error.code, error.message, param)
     code = "resource_missing" if name == "external_customer_id" else "parameter_invalid"
     return _error(status, code, error.message, param)
 
