@@ -142,7 +142,7 @@ def test_a_database_read_only_from_the_start_answers_503_with_the_reason(tmp_pat
     assert 201 in statuses and set(statuses) <= {201, 409, 503}
     assert all(body == message for status, body in after if status == 503)
     assert healthy == (200, {"status": "ok"})
-    assert sorted(c["email"] for c in listed[1]) == ["a@x.example", "b@x.example"]
+    assert sorted(c["email"] for c in listed[1]["data"]) == ["a@x.example", "b@x.example"]
 
 
 def test_a_truncated_shm_no_longer_kills_the_gateway(gateway: Gateway) -> None:
@@ -208,7 +208,7 @@ def test_no_key_ever_appears_in_the_gateways_logs(tmp_path: Path, dashboard_buil
     logs = (tmp_path / "gateway.out").read_text() + (tmp_path / "gateway.log").read_text()
     requests = [record for record in log_records(tmp_path) if record.get("message") == "request"]
     assert len(requests) >= 5  # the handlers did log (at DEBUG, the most talkative level), with their principal
-    assert {"key_id": "admin", "scopes": "*"} in [record.get("principal") for record in requests]
+    assert {"key_id": "admin", "role": "admin", "customer_id": ""} in [record.get("principal") for record in requests]
     assert KEY not in logs
     assert wrong not in logs
     assert "Bearer" not in logs
@@ -227,5 +227,5 @@ def test_each_response_names_its_log_line(tmp_path: Path, dashboard_build: Path)
         r for r in log_records(tmp_path) if r.get("message") == "request" and r.get("correlation_id") == request_id
     ]
     assert (line["route"], line["status"]) == ("GET /v1/customers", 200)
-    assert line["principal"] == {"key_id": "admin", "scopes": "*"}
+    assert line["principal"] == {"key_id": "admin", "role": "admin", "customer_id": ""}
     assert isinstance(line["latency_ms"], float | int)

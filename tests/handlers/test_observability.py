@@ -16,13 +16,15 @@ import pytest
 from billing import bootstrap
 from billing.http.observability import logger, metrics
 
-from events.generate import SAMPLE_KEY, route_sample
+from events.generate import SAMPLE_KEY, function_folder, route_sample
 from local_gateway.events import authorizer_event, http_event
 from local_gateway.template import load_template
 from tests.handlers.conftest import handler
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUTES = {Path(route.code_dir).name: route for route in load_template(ROOT / "template.yaml").routes}
+ROUTES = {
+    function_folder(route.code_dir, route.handler): route for route in load_template(ROOT / "template.yaml").routes
+}
 
 
 class LogLines:
@@ -79,7 +81,7 @@ def test_every_handler_logs_one_request_line_and_returns_its_request_id(
     if ROUTES[folder].authorizer is None:
         assert "principal" not in line
     else:
-        assert line["principal"] == {"key_id": "admin", "scopes": "*"}
+        assert line["principal"] == {"key_id": "admin", "role": "admin", "customer_id": ""}
     assert reply["headers"]["X-Request-Id"] == request_id
     assert reply["headers"]["X-Content-Type-Options"] == "nosniff"
     assert SAMPLE_KEY not in logs.text()
@@ -162,7 +164,7 @@ def batch_event(customer_id: str, events: list[dict[str, Any]]) -> dict[str, Any
         "/v1/events/batch",
         route_key="POST /v1/events/batch",
         body={"customer_id": customer_id, "events": events},
-        authorizer_context={"key_id": "admin", "scopes": "*"},
+        authorizer_context={"key_id": "admin", "role": "admin", "customer_id": ""},
     )
 
 
@@ -196,10 +198,10 @@ def test_a_billing_run_counts_the_invoices_it_generated(
         "/v1/invoices/run",
         route_key="POST /v1/invoices/run",
         query={"period": "2025-09", "unit_price": "0.01"},
-        authorizer_context={"key_id": "admin", "scopes": "*"},
+        authorizer_context={"key_id": "admin", "role": "admin", "customer_id": ""},
     )
 
     reply = handler("run_invoices")(event, lambda_context)
 
     assert reply["statusCode"] == 200, reply["body"]
-    assert emitted_metrics(capsys.readouterr().out) == {"InvoicesGenerated": 1}
+    assert emitted_metrics(capsys.readouterr().out) == {"InvoicesGenerated": 1, "InvoicesFailed": 0}

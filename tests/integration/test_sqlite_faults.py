@@ -26,7 +26,7 @@ from billing.domain.models import Customer
 from local_gateway.events import http_event
 from tests.handlers.conftest import handler
 
-ADMIN = {"key_id": "admin", "scopes": "*"}
+ADMIN = {"key_id": "admin", "role": "admin", "customer_id": ""}
 NOW = datetime(2025, 10, 2, tzinfo=UTC)
 
 
@@ -231,7 +231,7 @@ def test_a_truncated_shm_is_grown_back_before_sqlite_touches_its_mapping(tmp_pat
         with pytest.raises(StorageUnavailable, match="truncated while in use; restored"):
             storage.customers.list(limit=1)
         assert shm.stat().st_size == size
-        assert [c.id for c in storage.customers.list(limit=5)] == ["c1"]  # SQLite rebuilt its index
+        assert [c.id for c in storage.customers.list(limit=5).items] == ["c1"]  # SQLite rebuilt its index
         storage.customers.add(customer("c2"))
         storage.check()
     finally:
@@ -277,7 +277,7 @@ def test_the_guard_forgets_the_mapping_once_the_last_connection_is_closed(tmp_pa
     storage.close()  # the last connection: SQLite deletes the -shm, the next one is a new file
     assert not (tmp_path / "billing.db-shm").exists()
 
-    assert storage.customers.list(limit=1) == []
+    assert storage.customers.list(limit=1).items == []
     storage.customers.list(limit=1)
     storage.close()
 

@@ -19,7 +19,7 @@ metrics = Metrics(namespace="UsageBilling", service="billing")
 REQUEST_ID_HEADER = "X-Request-Id"
 # What of the authorizer's context describes the caller. A key's secret or hash is never in the context, and
 # only these names are logged even if one day it were.
-PRINCIPAL_FIELDS = ("key_id", "kind", "role", "customer_id", "scopes")
+PRINCIPAL_FIELDS = ("key_id", "role", "customer_id")
 
 
 def request_id(event: Mapping[str, Any]) -> str | None:
