@@ -73,6 +73,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "assign_customer_plan": {"path": {"customer_id": CUSTOMER}, "body": {"plan_id": PLAN}},
     "grant_credits": {"path": {"customer_id": CUSTOMER}, "body": {"amount": "10.00", "description": "Welcome credit"}},
     "get_credits": {"path": {"customer_id": CUSTOMER}},
+    "get_upcoming_invoice": {"path": {"customer_id": CUSTOMER}},
+    "estimate_invoice": {"path": {"customer_id": CUSTOMER}, "body": {"period": "2025-09", "plan_id": PLAN}},
     "ingest_customer_events": {
         "body": {
             "events": [

@@ -89,10 +89,29 @@ export interface Page<T> {
   filtered_here?: boolean;
 }
 
+/** An invoice stored nowhere: the upcoming invoice (status "upcoming") or one side of an estimate. */
+export interface InvoicePreview {
+  status: "upcoming" | "estimate";
+  customer_id: string;
+  period: string;
+  period_start: string;
+  period_end: string;
+  currency: string;
+  subtotal: Decimal;
+  credits_applied: Decimal;
+  total: Decimal;
+  line_items: LineItem[];
+  plan_id: string | null;
+  plan_name: string | null;
+  /** When it was composed (ISO 8601, UTC). */
+  as_of: string;
+}
+
+/** A period's usage rated under the customer's own plan (`current`) and another (`estimate`). */
 export interface Estimate {
   period: string;
-  current: Invoice;
-  estimate: Invoice;
+  current: InvoicePreview;
+  estimate: InvoicePreview;
 }
 
 export interface ApiKey {
@@ -139,7 +158,6 @@ export interface LineItem {
 }
 
 export interface Invoice {
-  /** Absent (or empty) on an upcoming invoice or an estimate: they are stored nowhere. */
   id: string;
   customer_id: string;
   period: string;
@@ -435,7 +453,7 @@ export class ApiClient {
     return this.page<Invoice>("/v1/invoices", options);
   }
 
-  upcomingInvoice(customerId: string): Promise<Invoice> {
+  upcomingInvoice(customerId: string): Promise<InvoicePreview> {
     return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/upcoming-invoice`);
   }
 

@@ -1,6 +1,6 @@
 // An invoice's lines as a table with each usage line's tier breakdown in words, and its totals.
 // Shared by the invoice document, the customer's upcoming invoice and the what-if estimate.
-import type { Invoice, LineItem, PercentageCharge, TierCharge } from "./api.js";
+import type { Invoice, InvoicePreview, LineItem, PercentageCharge, TierCharge } from "./api.js";
 import { formatMoney, groupDigits, isDecimalString, isZeroDecimal } from "./decimal.js";
 import { h } from "./dom.js";
 
@@ -40,7 +40,10 @@ function quantityText(line: LineItem): string {
   return line.unit_price ? `${groupDigits(line.quantity)} × ${line.unit_price}` : groupDigits(line.quantity);
 }
 
-export function linesTable(invoice: Invoice, caption: string, id: string): HTMLTableElement {
+/** What the table reads of an invoice, stored or not. */
+type Priced = Pick<Invoice | InvoicePreview, "currency" | "subtotal" | "credits_applied" | "total" | "line_items">;
+
+export function linesTable(invoice: Priced, caption: string, id: string): HTMLTableElement {
   const lines = Array.isArray(invoice.line_items) ? invoice.line_items : [];
   const credit = lines.filter((l) => l.type === "credit");
   const charged = lines.filter((l) => l.type !== "credit");

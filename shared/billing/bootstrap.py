@@ -25,6 +25,7 @@ from billing.services import (
     InvoiceService,
     MeterService,
     PlanService,
+    PreviewService,
     UsageService,
 )
 from billing.services.clock import Clock, system_clock
@@ -77,6 +78,7 @@ class Services:
     credits: CreditService
     api_keys: ApiKeyService
     meters: MeterService
+    previews: PreviewService
 
     @cached_property
     def idempotency(self) -> BasePersistenceLayer:
@@ -98,6 +100,7 @@ def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
         credits=CreditService(storage, customers, clock),
         api_keys=ApiKeyService(storage, clock),
         meters=MeterService(storage, clock),
+        previews=PreviewService(storage, customers, clock),
     )
 
 

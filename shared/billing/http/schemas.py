@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -34,6 +34,7 @@ from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
 from billing.services.billing import BillingRun, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger
 from billing.services.ingest import IngestResult, NewEvent
+from billing.services.previews import Estimate, InvoicePreview
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
@@ -314,6 +315,66 @@ class InvoiceOut(BaseModel):
             updated_at=iso_utc(invoice.updated_at),
             finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
             voided_at=None if invoice.voided_at is None else iso_utc(invoice.voided_at),
+        )
+
+
+class InvoicePreviewOut(BaseModel):
+    """An invoice stored nowhere (the upcoming invoice, an estimate): no id, no lifecycle dates; `status` says
+    which it is and `as_of` when it was composed."""
+
+    status: Literal["upcoming", "estimate"]
+    customer_id: str
+    period: str
+    period_start: str
+    period_end: str
+    currency: str
+    subtotal: str
+    credits_applied: str
+    total: str
+    line_items: list[LineItemOut]
+    plan_id: str | None
+    plan_name: str | None
+    as_of: str
+
+    @classmethod
+    def of(cls, preview: InvoicePreview) -> InvoicePreviewOut:
+        invoice, money = preview.invoice, preview.invoice.currency
+        return cls(
+            status=preview.kind.value,
+            customer_id=invoice.customer_id,
+            period=invoice.period,
+            period_start=iso_utc(invoice.period_start),
+            period_end=iso_utc(invoice.period_end),
+            currency=money,
+            subtotal=format_money(invoice.subtotal, money),
+            credits_applied=format_money(invoice.credits_applied, money),
+            total=format_money(invoice.total, money),
+            line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
+            plan_id=invoice.plan_id,
+            plan_name=preview.plan_name,
+            as_of=iso_utc(preview.as_of),
+        )
+
+
+class EstimateRequest(RequestModel):
+    """The plan to compare with: a stored plan's id, or a plan described as POST /v1/plans takes it."""
+
+    period: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$")] | None = None  # default: the current period
+    plan_id: ResourceId | None = None
+    plan: CreatePlanRequest | None = None
+
+
+class EstimateOut(BaseModel):
+    period: str
+    current: InvoicePreviewOut  # under the customer's own plan
+    estimate: InvoicePreviewOut  # under the other plan
+
+    @classmethod
+    def of(cls, estimate: Estimate) -> EstimateOut:
+        return cls(
+            period=estimate.period,
+            current=InvoicePreviewOut.of(estimate.current),
+            estimate=InvoicePreviewOut.of(estimate.estimate),
         )
 
 

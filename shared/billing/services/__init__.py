@@ -8,6 +8,7 @@ from billing.services.ingest import IncomingEvent, IngestService, NewEvent
 from billing.services.invoices import InvoiceService
 from billing.services.meters import MeterService
 from billing.services.plans import PlanService
+from billing.services.previews import Estimate, InvoicePreview, PreviewService
 from billing.services.usage import UsageService, Window
 
 __all__ = [
@@ -18,14 +19,17 @@ __all__ = [
     "CreditLedger",
     "CreditService",
     "CustomerService",
+    "Estimate",
     "FinalizeRun",
     "IncomingEvent",
     "IngestService",
+    "InvoicePreview",
     "InvoiceService",
     "MeterService",
     "NewApiKey",
     "NewEvent",
     "PlanService",
+    "PreviewService",
     "UsageService",
     "Window",
 ]

@@ -71,6 +71,29 @@ class InvoiceComposer:
             rated_events=events_counted(usage),
         )
 
+    @exact
+    def rate(
+        self,
+        customer: Customer,
+        period: BillingPeriod,
+        plan: Plan | None,
+        *,
+        unit_price: Decimal | None,
+        usage: CustomerPeriodUsage | None = None,
+    ) -> InvoiceContent:
+        """What the period itself costs under `plan`, stored or not (the customer's or any other): the plan
+        fee, usage and minimum lines, without late-usage adjustments of earlier periods or credit."""
+        if usage is None:
+            usage = self._storage.usage.period_usage(customer.id, period.key)
+        bounds = period.bounds(timezone(customer.timezone))
+        return InvoiceContent(
+            currency=plan.currency if plan is not None else customer.currency,
+            line_items=self._rated(customer, usage, plan, unit_price, bounds),
+            plan_id=None if plan is None else plan.id,
+            unit_price=unit_price,
+            rated_events=events_counted(usage),
+        )
+
     def _rated(
         self,
         customer: Customer,
