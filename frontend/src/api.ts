@@ -114,6 +114,13 @@ export interface Estimate {
   estimate: InvoicePreview;
 }
 
+/** GET /v1/whoami: the calling key, its role and (for a customer key) its customer. */
+export interface Principal {
+  key_id: string;
+  role: "admin" | "customer" | string;
+  customer_id: string | null;
+}
+
 export interface ApiKey {
   id: string;
   customer_id?: string | null;
@@ -382,6 +389,10 @@ export class ApiClient {
 
   health(): Promise<{ status: string }> {
     return this.request("GET", "/v1/health", { auth: false });
+  }
+
+  whoami(): Promise<Principal> {
+    return this.request("GET", "/v1/whoami");
   }
 
   createCustomer(input: NewCustomer): Promise<Customer> {

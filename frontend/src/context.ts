@@ -35,6 +35,17 @@ export function noKeyNotice(what: string): HTMLElement {
   );
 }
 
+/** What an administrator's page says to a customer key instead of asking the API (which would refuse). */
+export function adminOnlyNotice(what: string): HTMLElement {
+  const own = getConfig().keyCustomerId;
+  return h(
+    "div",
+    { class: "note note-warning admin-only", role: "note" },
+    h("p", {}, h("strong", {}, `${what} needs an administrator key.`), " The saved key is a customer's key."),
+    h("p", {}, "See ", link(href({ view: "customer", id: own }), "your account"), ", or change the key in ", link(href({ view: "settings" }), "Settings"), "."),
+  );
+}
+
 export function pageHeader(title: string, ...extra: (Node | string | null)[]): HTMLElement {
   return h("div", { class: "page-header" }, h("h1", { id: "view-title", tabindex: "-1" }, title), ...extra);
 }

@@ -10,10 +10,12 @@ export interface CustomerPicker extends Field<HTMLInputElement> {
   resolve(): Promise<Customer | null>;
 }
 
-export function customerPicker(ctx: Ctx, id: string, initial = ""): CustomerPicker {
+/** `fixed`: the field holds `initial` and cannot change (a customer key acts for its own customer only). */
+export function customerPicker(ctx: Ctx, id: string, initial = "", fixed = false): CustomerPicker {
   const listId = `${id}-options`;
   const chosen = h("p", { class: "hint picked", id: `${id}-picked`, "aria-live": "polite" });
-  const f = field(id, "Customer", input({ list: listId, value: initial, placeholder: "name, email or cus_…" }), "Type a name or email to search; the customer's id is what is sent.");
+  const hint = fixed ? "This key acts for its own customer only." : "Type a name or email to search; the customer's id is what is sent.";
+  const f = field(id, "Customer", input({ list: listId, value: initial, placeholder: "name, email or cus_…" }), hint);
   const options = h("datalist", { id: listId });
   f.wrap.append(options, chosen);
   f.control.setAttribute("aria-describedby", `${id}-hint ${id}-picked`);
@@ -49,6 +51,11 @@ export function customerPicker(ctx: Ctx, id: string, initial = ""): CustomerPick
     }
   };
 
+  if (fixed) {
+    f.control.readOnly = true;
+    void resolve();
+    return { ...f, resolve };
+  }
   f.control.addEventListener("input", () => {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void search(), 250);

@@ -15,7 +15,7 @@ import { invoiceView } from "./views/invoice.js";
 import { invoicesView } from "./views/invoices.js";
 import { overviewView } from "./views/overview.js";
 import { planNewView, planView, plansView } from "./views/plans.js";
-import { settingsView } from "./views/settings.js";
+import { refreshKeyScope, settingsView } from "./views/settings.js";
 
 const VIEWS: Record<Route["view"], View> = {
   overview: overviewView,
@@ -130,12 +130,16 @@ function start(): void {
     if (location.hash && !location.hash.startsWith("#/")) return; // an in-page anchor, not a view
     void render();
   });
-  document.addEventListener("settings-saved", () => updateChrome(shown));
+  document.addEventListener("settings-saved", () => {
+    cache.clear();
+    updateChrome(shown);
+  });
   byId("skip-link", HTMLAnchorElement).addEventListener("click", (event) => {
     event.preventDefault();
     (main.querySelector<HTMLElement>("h1") ?? main).focus();
   });
-  void render();
+  // What the saved key may do is asked of the API (GET /v1/whoami) before the first view is drawn.
+  void refreshKeyScope().then(render);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

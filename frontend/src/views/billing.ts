@@ -1,7 +1,7 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
 // and see the customers it could not bill.
 import type { BillingRun, BillingRunResult } from "../api.js";
-import { customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
+import { adminOnlyNotice, customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
 import { explainError, isMissingRoute } from "../errors.js";
@@ -75,7 +75,7 @@ export const billingView: View = async (ctx, route, root) => {
     return;
   }
   if (!isAdmin()) {
-    root.append(note("Billing runs need an administrator key.", "warning"));
+    root.append(adminOnlyNotice("Billing"));
     return;
   }
   const period = field("billing-period", "Period (YYYY-MM)", input({ value: previousPeriod(), inputmode: "numeric" }), "Each customer's calendar month in their own timezone. Defaults to last month, which the events form's default timestamp falls in.");

@@ -4,7 +4,7 @@ import { ApiError, type ApiClient, type Customer, type Invoice, type Plan } from
 import { fillWindows } from "../chart-scale.js";
 import { usageCharts } from "../chart.js";
 import { hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
-import { formatMoney, isDecimalString, subtractDecimals, sumDecimals } from "../decimal.js";
+import { formatMoney, isDecimalString, isZeroDecimal, subtractDecimals, sumDecimals } from "../decimal.js";
 import { badge, dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
 import { explainError, isMissingRoute } from "../errors.js";
 import { actions, feedback, field, input, ProblemsError, select, submitting } from "../forms.js";
@@ -34,7 +34,14 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
   if (upcoming.status === "fulfilled") {
     const inv = upcoming.value;
     parts.push(
-      h("p", { class: "live-cost" }, "Cost so far: ", h("strong", { id: "live-cost" }, formatMoney(inv.total, inv.currency)), " (the upcoming invoice, not yet billed)"),
+      h(
+        "p",
+        { class: "live-cost" },
+        "Cost so far: ",
+        h("strong", { id: "live-cost" }, formatMoney(inv.subtotal, inv.currency)),
+        isZeroDecimal(inv.credits_applied) ? "" : `, ${formatMoney(inv.total, inv.currency)} after ${formatMoney(inv.credits_applied, inv.currency)} of prepaid credit`,
+        ` (the upcoming invoice as of ${formatInZone(inv.as_of, customer.timezone, false)}, not yet billed)`,
+      ),
       h("details", {}, h("summary", {}, "Upcoming invoice lines"), linesTable(inv, "Upcoming invoice", "upcoming-lines")),
     );
   } else if (upcoming.reason instanceof Error && upcoming.reason.message !== "past") {
@@ -208,7 +215,12 @@ export const customerView: View = async (ctx, route, root) => {
   }
   if (!ctx.alive()) return;
   ctx.remember(customer);
-  const plans = isAdmin() ? await ctx.api.listPlans({ limit: 500 }).then((p) => p.data, () => null) : null;
+  // An administrator chooses among every plan; a customer's key may read the plan it is on only.
+  const plans = isAdmin()
+    ? await ctx.api.listPlans({ limit: 500 }).then((p) => p.data, () => null)
+    : customer.plan_id
+      ? await ctx.api.getPlan(customer.plan_id).then((p) => [p], () => null)
+      : null;
   if (!ctx.alive()) return;
 
   const period = field("usage-period", "Period (YYYY-MM)", input({ value: currentPeriod(new Date(), customer.timezone), inputmode: "numeric" }));

@@ -9,6 +9,7 @@ import { badge, dataTable, h, replaceChildren } from "../dom.js";
 import { fieldLabel, parseFieldPath, plainMessage } from "../errors.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
 import { periodName, previousPeriod, timestampInPeriod, toUtcIso } from "../time.js";
+import { getConfig } from "../settings.js";
 
 const EVENT_LABELS = { customer_id: "Customer", feature: "Feature", quantity: "Quantity", ts: "Timestamp", id: "Event ID", properties: "Properties" };
 
@@ -63,7 +64,7 @@ export const eventsView: View = async (ctx, route, root) => {
   }
   const billed = previousPeriod();
   const work = h("div", { class: "events-work" });
-  const picker = customerPicker(ctx, "event-customer", route.customer);
+  const picker = isAdmin() ? customerPicker(ctx, "event-customer", route.customer) : customerPicker(ctx, "event-customer", getConfig().keyCustomerId, true);
   const results = h("div", { id: "events-results" });
 
   // --- one event ---------------------------------------------------------------------------------
@@ -187,5 +188,4 @@ export const eventsView: View = async (ctx, route, root) => {
 
   work.append(h("div", { class: "card form" }, picker.wrap), single, bulk);
   root.append(work, results);
-  if (!isAdmin()) root.append(h("p", { class: "hint" }, "With a customer key, events can be sent for that customer only."));
 };

@@ -124,7 +124,7 @@ export const invoiceView: View = async (ctx, route, root) => {
   };
   draw(invoice);
   root.append(
-    pageHeader(`Invoice ${invoice.id}`, h("p", { class: "subtitle no-print" }, customer ? customerLink(customer.id, customer.name) : invoice.customer_id, " · ", link(href({ view: "invoices", status: "", period: "", customer: "", cursor: "" }), "All invoices"))),
+    pageHeader(`Invoice ${invoice.id}`, h("p", { class: "subtitle no-print" }, customer ? customerLink(customer.id, customer.name) : invoice.customer_id, ...(isAdmin() ? [" · ", link(href({ view: "invoices", status: "", period: "", customer: "", cursor: "" }), "All invoices")] : []))),
     toolbar,
     doc,
   );

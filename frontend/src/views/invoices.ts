@@ -1,5 +1,5 @@
 // Invoices of every customer, filtered by status and period and paged (GET /v1/invoices).
-import { customerLink, hasKey, invoiceLink, noKeyNotice, pageHeader, type View } from "../context.js";
+import { adminOnlyNotice, customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
 import { formatMoney } from "../decimal.js";
 import { badge, dataTable, h, link, note } from "../dom.js";
 import { isMissingRoute } from "../errors.js";
@@ -19,6 +19,10 @@ export const invoicesView: View = async (ctx, route, root) => {
   root.append(pageHeader("Invoices"));
   if (!hasKey()) {
     root.append(noKeyNotice("The invoice list"));
+    return;
+  }
+  if (!isAdmin()) {
+    root.append(adminOnlyNotice("The list of all invoices"));
     return;
   }
   const status = field("invoice-status", "Status", select(STATUSES, route.status));

@@ -1,7 +1,7 @@
 // Plans: the list, one plan's detail (its prices in words) and the new-plan form. The form's checks
 // live in plan-model.ts, the prices editor in plan-editor.ts; this module only lays out and sends.
 import { ApiError, type Plan } from "../api.js";
-import { hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
+import { adminOnlyNotice, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
 import { dataTable, facts, h, link, note } from "../dom.js";
 import { isMissingRoute } from "../errors.js";
@@ -16,6 +16,10 @@ export const plansView: View = async (ctx, route, root) => {
   root.append(pageHeader("Plans", isAdmin() ? link(href({ view: "plan-new" }), "New plan", { class: "button-link" }) : null));
   if (!hasKey()) {
     root.append(noKeyNotice("The plan list"));
+    return;
+  }
+  if (!isAdmin()) {
+    root.append(adminOnlyNotice("The plan list"));
     return;
   }
   const page = await ctx.api.listPlans({ limit: 50, cursor: route.cursor });
@@ -90,7 +94,7 @@ export const planView: View = async (ctx, route, root) => {
     throw error;
   }
   if (!ctx.alive()) return;
-  root.append(pageHeader(plan.name, link(href({ view: "plans", cursor: "" }), "All plans")), planDetail(plan));
+  root.append(pageHeader(plan.name, isAdmin() ? link(href({ view: "plans", cursor: "" }), "All plans") : null), planDetail(plan));
 };
 
 export const planNewView: View = async (ctx, route, root) => {
@@ -98,6 +102,10 @@ export const planNewView: View = async (ctx, route, root) => {
   root.append(pageHeader("New plan"));
   if (!hasKey()) {
     root.append(noKeyNotice("Creating a plan"));
+    return;
+  }
+  if (!isAdmin()) {
+    root.append(adminOnlyNotice("Creating a plan"));
     return;
   }
   const name = field("plan-name", "Plan name", input({ placeholder: "Growth" }));
