@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -216,17 +216,21 @@ class IngestOut(BaseModel):
     results: list[EventResultOut]
 
     @classmethod
-    def of(cls, result: IngestResult) -> IngestOut:
+    def of(cls, result: IngestResult, *, with_customers: bool = False) -> Self:
         # Validated from plain dicts in one call: for a 1,000-event batch that is a third cheaper than
         # building 1,000 EventResultOut models one by one.
+        results = [
+            {"index": o.index, "id": o.id, "status": "duplicate" if o.duplicate else "accepted"}
+            for o in result.outcomes
+        ]
+        if with_customers:
+            for item, outcome in zip(results, result.outcomes, strict=True):
+                item["customer_id"] = outcome.customer_id
         return cls.model_validate(
             {
                 "accepted": result.accepted,
                 "duplicates": result.duplicates,
-                "results": [
-                    {"index": o.index, "id": o.id, "status": "duplicate" if o.duplicate else "accepted"}
-                    for o in result.outcomes
-                ],
+                "results": results,
             }
         )
 
