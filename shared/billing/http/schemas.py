@@ -219,7 +219,7 @@ class IngestOut(BaseModel):
     def of(cls, result: IngestResult, *, with_customers: bool = False) -> Self:
         # Validated from plain dicts in one call: for a 1,000-event batch that is a third cheaper than
         # building 1,000 EventResultOut models one by one.
-        results = [
+        results: list[dict[str, object]] = [
             {"index": o.index, "id": o.id, "status": "duplicate" if o.duplicate else "accepted"}
             for o in result.outcomes
         ]
