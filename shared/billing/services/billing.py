@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound
+from billing.domain.billing_runs import BillingRunRecord, BillingShard, CustomerOutcome, OutcomeStatus
+from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
 from billing.domain.invoices import Invoice, InvoiceContent, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
@@ -40,6 +40,8 @@ class BillingRun:
     invoice_ids: tuple[str, ...]
     failures: tuple[CustomerFailure, ...] = ()  # customers that could not be billed; everyone else was
     run_id: str | None = None
+    customers_queued: int | None = None
+    done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
 
     @property
     def invoices_generated(self) -> int:
@@ -105,16 +107,62 @@ class BillingService:
         return record
 
     def bill_and_record(
-        self, run_id: str, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+        self,
+        run_id: str,
+        customer_id: str,
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        retry_transient: bool = False,
+        failure_prefix: str = "",
     ) -> CustomerOutcome:
-        """Bill one customer of a run and record how it ended (once per customer and run)."""
+        """Bill one customer of a run and record how it ended (once per customer and run).
+
+        With `retry_transient`, a StorageUnavailable is raised instead of recorded: the caller (a queue
+        worker) lets the message be delivered again rather than report a customer failed for an outage."""
         try:
             invoice = self.bill_customer(customer_id, period, unit_price=unit_price, now=now)
             outcome = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
         except Exception as error:
-            outcome = CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=failure_reason(error))
+            if retry_transient and isinstance(error, StorageUnavailable):
+                raise
+            reason = (failure_prefix + failure_reason(error))[:500]
+            outcome = CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=reason)
         self._storage.billing_runs.record_outcome(run_id, outcome)
         return outcome
+
+    def bill_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
+        """Bill each customer of a queued shard and record its outcome (a queue worker's job).
+
+        A customer that cannot be billed (bad data, an unknown customer, a price that cannot be rated) is
+        recorded as failed with its reason and the others go on: delivering it again would fail again.
+        StorageUnavailable is raised instead, so the message is delivered again later; customers billed
+        before it are billed again then, which changes nothing (same invoice id, outcome recorded once).
+        """
+        now = now or self._clock()
+        period = BillingPeriod.parse(shard.period)
+        return [
+            self.bill_and_record(
+                shard.run_id, customer_id, period, unit_price=shard.unit_price, now=now, retry_transient=True
+            )
+            for customer_id in shard.customer_ids
+        ]
+
+    def settle_dead_shard(
+        self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
+    ) -> list[CustomerOutcome]:
+        """A last attempt at a shard the queue gave up on (its dead-letter queue's consumer): every customer
+        is billed if it can be now, else recorded as failed with why, so the run reports it and ends."""
+        now = now or self._clock()
+        period = BillingPeriod.parse(shard.period)
+        prefix = f"dead-lettered after {attempts or 'several'} deliveries, last attempt: "
+        return [
+            self.bill_and_record(
+                shard.run_id, customer_id, period, unit_price=shard.unit_price, now=now, failure_prefix=prefix
+            )
+            for customer_id in shard.customer_ids
+        ]
 
     def bill_customer(
         self, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
