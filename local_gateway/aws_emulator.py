@@ -58,6 +58,10 @@ class MotoServer:
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import WSGIRequestHandler, make_server
 
+        from local_gateway import moto_speedups
+
+        moto_speedups.install()
+
         class QuietHandler(WSGIRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 """No access log: the gateway's own log says what happened."""
