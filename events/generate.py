@@ -26,10 +26,15 @@ RUN = "run_0123456789abcdef0123456789abcdef"
 SHARD = json.dumps(
     {"run_id": RUN, "period": "2025-09", "unit_price": "0.01", "customer_ids": [CUSTOMER]}, separators=(",", ":")
 )
+API_KEY = "key_0123456789abcdef0123456789abcdef"
+# What the authorizer hands to handlers for the admin key (billing.auth.ADMIN.as_context()).
+ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 # Per function folder: path parameters, query and body of its sample request.
 SAMPLES: dict[str, dict[str, Any]] = {
     "health": {},
+    "openapi": {},
+    "docs": {},
     "create_customer": {"body": {"name": "Acme Corp", "email": "billing@acme.example", "timezone": "UTC"}},
     "list_customers": {"query": {"limit": "50"}},
     "get_customer": {"path": {"customer_id": CUSTOMER}},
@@ -48,6 +53,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "run_invoices": {"query": {"period": "2025-09", "unit_price": "0.01"}},
     "list_customer_invoices": {"path": {"customer_id": CUSTOMER}},
+    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "customer_id": CUSTOMER, "limit": "50"}},
     "get_invoice": {"path": {"invoice_id": INVOICE}},
     "create_plan": {
         "body": {
@@ -72,6 +78,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},
     "void_invoice": {"path": {"invoice_id": INVOICE}},
     "get_billing_run": {"path": {"run_id": RUN}, "query": {"limit": "50"}},
+    "create_api_key": {"body": {"customer_id": CUSTOMER, "name": "Acme production"}},
+    "list_api_keys": {"query": {"limit": "50"}},
+    "revoke_api_key": {"path": {"key_id": API_KEY}},
+    "whoami": {},
 }
 
 SCHEDULED = {"monthly_billing": {"unit_price": "0.01", "now": "2025-10-01T14:00:00Z"}}
@@ -89,6 +99,13 @@ def _concrete_path(route: Route, path_parameters: dict[str, str]) -> str:
     return path
 
 
+def function_folder(code_dir: Path | str, handler: str) -> str:
+    """The functions/<name> folder a handler lives in: `app.lambda_handler` in functions/<name>/, or
+    `<name>.app.lambda_handler` in functions/ (the OpenAPI and docs functions, which read every route)."""
+    module = handler.rpartition(".")[0]
+    return (Path(code_dir) / Path(*module.split("."))).parent.name
+
+
 def route_sample(route: Route, folder: str) -> dict[str, Any]:
     sample = SAMPLES[folder]
     path_parameters = sample.get("path", {})
@@ -100,7 +117,7 @@ def route_sample(route: Route, folder: str) -> dict[str, Any]:
         query=sample.get("query"),
         path_parameters=path_parameters or None,
         headers={"authorization": f"Bearer {SAMPLE_KEY}", "user-agent": "curl/8.5.0"},
-        authorizer_context=None if route.authorizer is None else {"key_id": "admin", "scopes": "*"},
+        authorizer_context=None if route.authorizer is None else ADMIN_CONTEXT,
         now=SAMPLE_TIME,
         request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
     )
@@ -111,10 +128,11 @@ def all_samples(template_path: Path) -> dict[str, dict[str, Any]]:
     template = load_template(template_path)
     samples: dict[str, dict[str, Any]] = {}
     for route in template.routes:
-        samples[Path(route.code_dir).name] = route_sample(route, Path(route.code_dir).name)
+        folder = function_folder(route.code_dir, route.handler)
+        samples[folder] = route_sample(route, folder)
         authorizer = template.authorizer_for(route)
-        if authorizer is not None and Path(authorizer.code_dir).name not in samples:
-            samples[Path(authorizer.code_dir).name] = authorizer_event(
+        if authorizer is not None and function_folder(authorizer.code_dir, authorizer.handler) not in samples:
+            samples[function_folder(authorizer.code_dir, authorizer.handler)] = authorizer_event(
                 route.method,
                 route.path,
                 route_key=route.route_key,

@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from billing.adapters.inprocess import InProcessBillingQueue
 from billing.ports import BillingQueue, Storage
 from billing.services import (
+    ApiKeyService,
     BillingService,
     CreditService,
     CustomerService,
@@ -28,6 +29,9 @@ from billing.services import (
 )
 from billing.services.clock import Clock, system_clock
 from billing.services.runs import BillingRunService
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 
 class SettingsError(RuntimeError):
@@ -81,6 +85,13 @@ class Services:
     plans: PlanService
     credits: CreditService
     runs: BillingRunService
+    api_keys: ApiKeyService
+
+    @cached_property
+    def idempotency(self) -> BasePersistenceLayer:
+        """Where Idempotency-Key records live: the active backend's store, built on first use (only the
+        functions whose routes honour the header load Powertools' idempotency utility)."""
+        return idempotency_store_for(self.storage)
 
 
 def build_services(storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> Services:
@@ -97,7 +108,8 @@ def build_services(storage: Storage, clock: Clock = system_clock, queue: Billing
         invoices=InvoiceService(storage, customers, clock),
         plans=PlanService(storage, clock),
         credits=CreditService(storage, customers, clock),
-        runs=BillingRunService(storage, billing, queue or InProcessBillingQueue(billing.bill_shard), clock),
+        runs=BillingRunService(storage, billing, queue or InProcessBillingQueue(billing.bill_queued_shard), clock),
+        api_keys=ApiKeyService(storage, clock),
     )
 
 
@@ -121,6 +133,36 @@ def open_storage(settings: Settings) -> Storage:
 
     assert settings.billing_db_path is not None  # guaranteed by Settings' validator
     return SqliteStorage(settings.billing_db_path, journal_mode=settings.sqlite_journal_mode)
+
+
+# Idempotency records share the backend's storage: the SQLite file's idempotency_records table, or the
+# DynamoDB single table under partition IDEMPOTENCY (SK = the hashed key; TTL on IdempotencyExpiry).
+IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
+IDEMPOTENCY_TTL_ATTRIBUTE = "IdempotencyExpiry"
+
+
+def idempotency_store_for(storage: Storage) -> BasePersistenceLayer:
+    from billing.adapters.sqlite import SqliteStorage
+
+    if isinstance(storage, SqliteStorage):
+        from billing.adapters.sqlite.idempotency import SqliteIdempotencyStore
+
+        return SqliteIdempotencyStore(storage.db)
+
+    from billing.adapters.dynamodb import DynamoStorage
+
+    if isinstance(storage, DynamoStorage):
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        return DynamoDBPersistenceLayer(
+            table_name=storage.table.name,
+            key_attr="PK",
+            sort_key_attr="SK",
+            static_pk_value=IDEMPOTENCY_PARTITION,
+            expiry_attr=IDEMPOTENCY_TTL_ATTRIBUTE,
+            boto3_client=storage.table.client,
+        )
+    raise SettingsError(f"no idempotency store for {type(storage).__name__}")
 
 
 _injected: list[Services] = []  # at most one: the services a test put in place

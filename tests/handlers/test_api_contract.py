@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from billing.auth import ADMIN
 
-from events.generate import SAMPLES
+from events.generate import SAMPLES, function_folder
 from local_gateway.events import http_event
 from local_gateway.template import load_template
 from tests.handlers.conftest import handler
@@ -44,7 +45,8 @@ def usage(api, customer_id, **query):
 
 
 ROUTES = {
-    Path(route.code_dir).name: route for route in load_template(Path(__file__).parents[2] / "template.yaml").routes
+    function_folder(route.code_dir, route.handler): route
+    for route in load_template(Path(__file__).parents[2] / "template.yaml").routes
 }
 
 
@@ -62,6 +64,7 @@ def test_a_body_that_is_not_json_is_a_400_naming_the_body_on_every_route(functio
         body="{not json",
         headers={"content-type": "application/json"},
         path_parameters=path_parameters or None,
+        authorizer_context=ADMIN.as_context(),
     )
     reply = handler(function)(event, lambda_context)
     assert reply["statusCode"] == 400
@@ -78,6 +81,7 @@ def test_a_json_body_is_read_as_json_whatever_its_declared_type(content_type, in
         route_key="POST /v1/customers",
         body='{"name": "Curl", "email": "curl@acme.example"}',
         headers=headers,
+        authorizer_context=ADMIN.as_context(),
     )
     reply = handler("create_customer")(event, lambda_context)
     assert reply["statusCode"] == 201, reply["body"]

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.parser.models import SqsModel
-
 from billing.domain.billing_runs import BillingRunRecord, BillingShard, OutcomeStatus, shard_message
 from billing.domain.errors import StorageUnavailable
 from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
+
 from events.generate import QUEUED
 from local_gateway.sqs import sample_sqs_event, sqs_event
 from tests.handlers.conftest import handler
@@ -59,9 +59,7 @@ def shard_event(*shards: BillingShard, receive_count: int = 1) -> dict:
     return sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:billing-BillingQueue")
 
 
-def test_the_worker_bills_each_customer_of_its_shard_and_a_bad_customer_fails_alone(
-    injected_services, lambda_context
-):
+def test_the_worker_bills_each_customer_of_its_shard_and_a_bad_customer_fails_alone(injected_services, lambda_context):
     services = injected_services
     good = customer_with_usage(services, "good@acme.example")
     run = started_run(services, 2)
@@ -155,7 +153,11 @@ def test_a_run_without_a_queue_is_done_when_it_answers_and_its_resource_pages_it
     services.storage.usage.period_usage = period_usage  # type: ignore[method-assign]
     try:
         status, run = api.call(
-            "run_invoices", "POST", "/v1/invoices/run", "/v1/invoices/run", query={"period": PERIOD, "unit_price": "0.01"}
+            "run_invoices",
+            "POST",
+            "/v1/invoices/run",
+            "/v1/invoices/run",
+            query={"period": PERIOD, "unit_price": "0.01"},
         )
     finally:
         del services.storage.usage.period_usage
@@ -165,7 +167,9 @@ def test_a_run_without_a_queue_is_done_when_it_answers_and_its_resource_pages_it
 
     status, first = get_run(api, run["billing_run_id"], limit="1")
     assert status == 200
-    assert {k: first[k] for k in ("id", "period", "status", "customers_queued", "customers_billed", "customers_failed")} == {
+    assert {
+        k: first[k] for k in ("id", "period", "status", "customers_queued", "customers_billed", "customers_failed")
+    } == {
         "id": run["billing_run_id"],
         "period": PERIOD,
         "status": "done",

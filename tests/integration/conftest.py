@@ -29,7 +29,7 @@ def table_arguments() -> dict[str, Any]:
 def dynamo_storage(client: Any, arguments: dict[str, Any]) -> Any:
     from billing.adapters.dynamodb import DynamoStorage
 
-    return DynamoStorage(create_table(client, arguments), region=REGION)
+    return DynamoStorage(create_table(client, arguments), region=REGION, client=client)
 
 
 @pytest.fixture(params=ADAPTERS)

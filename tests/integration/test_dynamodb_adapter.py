@@ -65,23 +65,23 @@ class TestNumbers:
 
 class TestTransactions:
     def test_more_than_100_events_with_duplicates_inside_are_each_counted_once(self, dynamo_store):
-        first = [event(f"e{i}", "2", SEPT + i * MINUTE, region=f"r{i % 7}") for i in range(150)]
-        assert dynamo_store.usage.record(first).accepted == 150
+        first = [event(f"e{i}", "2", SEPT + i * MINUTE, region=f"r{i % 7}") for i in range(105)]
+        assert dynamo_store.usage.record(first).accepted == 105
         dynamo_store.meter.reset()
 
-        # 60 stored already, scattered through 250 events: chunks hit the 100-item limit and the duplicates
+        # 21 stored already, scattered through 150 events: chunks hit the 100-item limit and the duplicates
         # come back as cancellation reasons, chunk after chunk.
-        retried = [event(f"e{i}", "2", SEPT + i * MINUTE, region=f"r{i % 7}") for i in range(0, 300, 5)]
-        fresh = [event(f"n{i}", "3", SEPT + i * MINUTE, region=f"s{i % 3}") for i in range(190)]
+        retried = [event(f"e{i}", "2", SEPT + i * MINUTE, region=f"r{i % 7}") for i in range(0, 150, 5)]
+        fresh = [event(f"n{i}", "3", SEPT + i * MINUTE, region=f"s{i % 3}") for i in range(120)]
         batch = [item for pair in zip(fresh, retried, strict=False) for item in pair] + fresh[len(retried) :]
         result = dynamo_store.usage.record(batch)
 
-        expected = [not (e.id.startswith("e") and int(e.id[1:]) < 150) for e in batch]
+        expected = [not (e.id.startswith("e") and int(e.id[1:]) < 105) for e in batch]
         assert list(result.stored) == expected
         usage = dynamo_store.usage.period_usage("c1", "2025-09")
-        stored_e = 150 + sum(1 for e in retried if int(e.id[1:]) >= 150)
-        assert usage.features["api"].count == stored_e + 190
-        assert usage.features["api"].sum == Decimal(2 * stored_e + 3 * 190)
+        stored_e = 105 + sum(1 for e in retried if int(e.id[1:]) >= 105)
+        assert usage.features["api"].count == stored_e + 120
+        assert usage.features["api"].sum == Decimal(2 * stored_e + 3 * 120)
         assert usage.distinct_counts[("api", "region")] == 7 + 3
         requests = dynamo_store.meter.snapshot()["requests"]
         assert requests["TransactWriteItems"] >= 3  # > 100 items: several transactions, some cancelled

@@ -68,7 +68,7 @@ class Faults:
         self.poisoned = set(ids[7::100])  # 10 customers whose usage cannot be rated
         self.flaky = set(ids[3::200])  # 5 customers whose first read fails: their message comes back
         self.dead = ids[505]  # never readable by the worker: its shard ends in the dead-letter queue
-        self.kill_at = {40, 333, 700}  # the n-th outcome write is where a worker dies
+        self.kill_at = {3, 13, 29}  # the n-th outcome write (one a shard) is where a worker dies
         self.kills = 0
         self._lock = threading.Lock()
         self._reads: Counter[str] = Counter()
@@ -77,7 +77,7 @@ class Faults:
         real_get, real_usage, real_record = (
             storage.customers.get,
             storage.usage.period_usage,
-            storage.billing_runs.record_outcome,
+            storage.billing_runs.record_outcomes,
         )
 
         def get(customer_id: str) -> Any:
@@ -95,15 +95,15 @@ class Faults:
                 raise ArithmeticError("quantity 1E+29 out of range")
             return real_usage(customer_id, period)
 
-        def record_outcome(run_id: str, outcome: Any) -> None:
+        def record_outcomes(run_id: str, outcomes: Any) -> None:
             if next(self._writes) in self.kill_at:
                 self.kills += 1
-                raise WorkerKilled  # after the invoice was saved, before its outcome was recorded
-            real_record(run_id, outcome)
+                raise WorkerKilled  # after the shard's invoices were saved, before their outcomes were recorded
+            real_record(run_id, outcomes)
 
         storage.customers.get = get  # type: ignore[method-assign]
         storage.usage.period_usage = period_usage  # type: ignore[method-assign]
-        storage.billing_runs.record_outcome = record_outcome  # type: ignore[method-assign]
+        storage.billing_runs.record_outcomes = record_outcomes  # type: ignore[method-assign]
 
 
 def container(function_id: str, number: int):
@@ -150,7 +150,7 @@ def test_a_thousand_customers_are_billed_exactly_once_through_the_queue_whatever
         run = services.runs.start(BillingPeriod.parse(PERIOD), unit_price=UNIT_PRICE, now=NOW)
         assert (run.done, run.customers_queued, run.invoice_ids) == (False, CUSTOMERS, ())
         record = storage.billing_runs.get(run.run_id)
-        duplicates = shards_of(record, ids[::4][:100], size=25)  # 4 shards of 100 customers sent twice
+        duplicates = shards_of(record, ids[::4][:100], size=25)  # 100 customers (4 shards) sent twice
         queue.send(duplicates)
 
         # And two workers drain the queue concurrently, failed messages coming back at once

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from events.generate import function_folder
 from local_gateway.aws_resources import aws_resources, deployment
 from local_gateway.template import load_template, load_yaml
 
@@ -15,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_yaml(ROOT / "template.yaml")
 RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
-PUBLIC_ROUTES = {"GET /v1/health"}
+PUBLIC_ROUTES = {"GET /v1/health", "GET /v1/openapi.json", "GET /v1/docs"}
+# These read every function module's route declaration (billing.http.openapi), so they ship functions/.
+WHOLE_FOLDER_FUNCTIONS = {"openapi", "docs"}
 LAMBDA_PYTHON_RUNTIMES = {"python3.10", "python3.11", "python3.12", "python3.13"}
 HTTP_API_MAX_TIMEOUT = 30
 
@@ -24,17 +27,25 @@ def http_events(properties: dict) -> list[dict]:
     return [e["Properties"] for e in properties.get("Events", {}).values() if e["Type"] == "HttpApi"]
 
 
+def folder_of(properties: dict) -> str:
+    return function_folder(properties["CodeUri"], properties["Handler"])
+
+
 def test_every_function_folder_has_one_resource_and_every_resource_a_folder():
     folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
-    code_uris = [Path(p["CodeUri"]).name for p in FUNCTIONS.values()]
-    assert sorted(code_uris) == sorted(folders)
-    assert all(p["CodeUri"] == f"functions/{Path(p['CodeUri']).name}/" for p in FUNCTIONS.values())
+    assert sorted(folder_of(p) for p in FUNCTIONS.values()) == sorted(folders)
+    for properties in FUNCTIONS.values():
+        folder = folder_of(properties)
+        if folder in WHOLE_FOLDER_FUNCTIONS:
+            assert (properties["CodeUri"], properties["Handler"]) == ("functions/", f"{folder}.app.lambda_handler")
+        else:
+            assert (properties["CodeUri"], properties["Handler"]) == (f"functions/{folder}/", "app.lambda_handler")
 
 
 def test_every_handler_named_in_the_template_exists():
     for properties in FUNCTIONS.values():
-        module, function = properties.get("Handler", TEMPLATE["Globals"]["Function"].get("Handler")).split(".")
-        source = (ROOT / properties["CodeUri"] / f"{module}.py").read_text()
+        module, _, function = properties["Handler"].rpartition(".")
+        source = (ROOT / properties["CodeUri"] / f"{module.replace('.', '/')}.py").read_text()
         names = {
             t.id
             for node in ast.walk(ast.parse(source))
@@ -119,6 +130,7 @@ SQLITE = deployment(TEMPLATE, {"StorageBackend": "sqlite"})
 DYNAMODB = deployment(TEMPLATE, {"StorageBackend": "dynamodb"})
 NETWORK_TYPES = ("AWS::EC2::", "AWS::EFS::")
 RUN_FUNCTIONS = {"RunInvoicesFunction", "MonthlyBillingFunction"}  # the only ones that start billing runs
+STORAGE_FREE = {"HealthFunction", "OpenApiFunction", "DocsFunction", "WhoAmIFunction"}  # never touch the data
 
 
 def policy_names(properties: dict) -> list[str]:
@@ -147,7 +159,7 @@ def test_the_sqlite_variant_keeps_efs_and_one_writer_and_has_no_queue_or_table()
     assert {"Vpc", "DataFileSystem", "MountTargetA", "MountTargetB", "DataAccessPoint"} <= set(SQLITE.resources)
     assert not any(r["Type"] in ("AWS::SQS::Queue", "AWS::DynamoDB::Table") for r in SQLITE.resources.values())
     for name, properties in SQLITE.functions.items():
-        storage_user = name not in {"AuthorizerFunction", "HealthFunction"}
+        storage_user = name not in STORAGE_FREE
         assert ("FileSystemConfigs" in properties) == storage_user, name
         writer = bool(methods(properties) - {"GET"}) or name == "MonthlyBillingFunction"
         assert ("ReservedConcurrentExecutions" in properties) == (storage_user and writer), name
@@ -165,9 +177,9 @@ def test_the_dynamodb_variant_has_no_vpc_no_efs_and_no_reserved_concurrency():
 def test_get_only_functions_read_the_table_and_only_writers_may_write():
     for name, properties in DYNAMODB.functions.items():
         names = policy_names(properties)
-        if name in {"AuthorizerFunction", "HealthFunction"}:
+        if name in STORAGE_FREE:
             assert names == [], name
-        elif methods(properties) == {"GET"}:
+        elif methods(properties) == {"GET"} or name == "AuthorizerFunction":  # the authorizer reads keys
             assert names == ["DynamoDBReadPolicy"], name
         else:
             assert "DynamoDBCrudPolicy" in names and "DynamoDBReadPolicy" not in names, name

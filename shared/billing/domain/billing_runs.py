@@ -15,6 +15,9 @@ from enum import StrEnum
 
 from billing.domain.errors import InvalidInput
 
+# Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
+MAX_OUTCOMES_PER_WRITE = 50
+
 
 class OutcomeStatus(StrEnum):
     BILLED = "billed"  # invoiced, or nothing to bill

@@ -43,6 +43,12 @@ class PlanNotFound(NotFound):
         super().__init__(f"plan {plan_id!r} does not exist", field=field)
 
 
+class Forbidden(BillingError):
+    """The caller's key may not do this (another customer's data, or an admin-only route)."""
+
+    code = "forbidden"
+
+
 class Conflict(BillingError):
     code = "conflict"
 

@@ -14,11 +14,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound, StorageUnavailable
+from billing.domain.errors import BillingError, Conflict, Forbidden, InvalidInput, NotFound, StorageUnavailable
+from billing.http.idempotency import IdempotencyKeyReused
 
 _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (InvalidInput, HTTPStatus.BAD_REQUEST),
+    (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
+    (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
     (Conflict, HTTPStatus.CONFLICT),
     (StorageUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
@@ -43,7 +46,8 @@ def _validation_fields(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]
     fields = []
     for error in errors:
         if error.get("type") == "json_invalid":
-            return [{"field": "body", "message": "request body is not valid JSON"}]
+            reason = (error.get("ctx") or {}).get("error")
+            return [{"field": "body", "message": "request body is not valid JSON" + (f" ({reason})" if reason else "")}]
         fields.append({"field": field_path(error.get("loc", ())), "message": error.get("msg", "invalid")})
     return fields
 

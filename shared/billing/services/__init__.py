@@ -1,5 +1,6 @@
 """Use cases. Each service receives the storage port (billing.ports) and a clock; none imports an adapter."""
 
+from billing.services.api_keys import ApiKeyService, NewApiKey
 from billing.services.billing import BillingRun, BillingService, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger, CreditService
 from billing.services.customers import CustomerService
@@ -9,6 +10,7 @@ from billing.services.plans import PlanService
 from billing.services.usage import UsageService, Window
 
 __all__ = [
+    "ApiKeyService",
     "BillingRun",
     "BillingService",
     "CreditGrant",
@@ -18,6 +20,7 @@ __all__ = [
     "FinalizeRun",
     "IngestService",
     "InvoiceService",
+    "NewApiKey",
     "NewEvent",
     "PlanService",
     "UsageService",

@@ -142,7 +142,8 @@ class DynamoCustomers:
             customer.id: customer
             for customer in map(customer_from_item, self._table.batch_get([keys.customer(i) for i in ids]))
         }
-        return [found[customer_id] for customer_id in ids if customer_id in found]
+        # Sorted like the SQLite adapter's (name, then id); the port promises no order.
+        return sorted(found.values(), key=lambda customer: (customer.name.lower(), customer.id))
 
     def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
         try:

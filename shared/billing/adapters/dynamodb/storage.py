@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from billing.adapters.dynamodb.catalog import DynamoApiKeys, DynamoMeters, DynamoPlans
 from billing.adapters.dynamodb.credits import DynamoCredits
 from billing.adapters.dynamodb.customers import DynamoCustomers
@@ -14,7 +16,7 @@ from billing.adapters.dynamodb.usage import DynamoUsage
 
 class DynamoStorage:
     """Every repository over the table `table_name`. Nothing touches AWS until the first request: the
-    client is built then (retries in botocore's standard mode, short timeouts)."""
+    client is built then (retries in botocore's standard mode, short timeouts) unless one is given."""
 
     def __init__(
         self,
@@ -24,11 +26,14 @@ class DynamoStorage:
         region: str | None = None,
         max_attempts: int = 5,
         retry_mode: str = "standard",
+        client: Any = None,
     ) -> None:
         settings = ClientSettings(
             region=region, endpoint_url=endpoint_url, max_attempts=max_attempts, retry_mode=retry_mode
         )
         self.table = Table(table_name, settings)
+        if client is not None:  # a client of the caller's (tests and the bench share one)
+            self.table.client = client
         self.customers = DynamoCustomers(self.table)
         self.usage = DynamoUsage(self.table)
         self.invoices = DynamoInvoices(self.table)
