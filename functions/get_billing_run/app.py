@@ -1,16 +1,19 @@
-"""GET /v1/billing-runs/{run_id}[?limit=&cursor=] — a billing run's progress and a page of its failures."""
+"""GET /v1/billing-runs/{run_id}[?limit=&cursor=] — a billing run's progress and a page of its failed customers."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.access import ADMIN, access
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import BillingRunStatusOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/billing-runs/<run_id>")
+@router.get("/v1/billing-runs/<run_id>")
+@access(ADMIN)
 def get_billing_run(
     run_id: str,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -19,4 +22,5 @@ def get_billing_run(
     return BillingRunStatusOut.of(bootstrap.services().runs.status(run_id, limit=limit, cursor=cursor))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)
