@@ -115,7 +115,9 @@ def dashboard_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def running_gateway(data: Path, static_dir: Path, admin_key: str) -> Iterator[str]:
+def running_gateway(
+    data: Path, static_dir: Path, admin_key: str, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """`python -m local_gateway` as a user runs it, on a free loopback port with its own SQLite file under
     `data`; yields its URL and stops it (SIGINT) afterwards. Its access log is kept in data/gateway.log."""
     env = {
@@ -127,6 +129,9 @@ def running_gateway(data: Path, static_dir: Path, admin_key: str) -> Iterator[st
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        **(
+            extra_env or {}
+        ),  # STORAGE_BACKEND=dynamodb: the gateway runs moto's server with the template's table and queues
     }
     log_path = data / "gateway.log"
     with log_path.open("w") as log:
