@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import uuid
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from local_gateway.runtime import load_handler
 from local_gateway.sqs import SqsPoller
 from local_gateway.template import _TemplateReader, load_yaml
 from tests.conftest import FrozenClock, LambdaContext
-from tests.integration.dynamo import REGION, moto_dynamodb
+from tests.integration.dynamo import REGION
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMERS = 1_000
@@ -126,14 +127,14 @@ def invoker(function_id: str, number: int = 1):
 
 
 @pytest.fixture
-def aws():
-    moto_speedups.install()  # moto's transactions and queries otherwise cost the whole table's size
-    with moto_dynamodb() as dynamodb:
-        import boto3
+def aws(dynamodb_client):
+    """The session's moto mock (tests/integration/conftest.py), with this test's own table and queues."""
+    import boto3
 
-        sqs = boto3.session.Session(region_name=REGION).client("sqs")
-        resources = aws_resources(ROOT / "template.yaml")
-        yield resources, create_resources(resources, dynamodb, sqs, prefix="fanout"), sqs
+    moto_speedups.install()  # moto's transactions and queries otherwise cost the whole table's size
+    sqs = boto3.session.Session(region_name=REGION).client("sqs")
+    resources = aws_resources(ROOT / "template.yaml")
+    yield resources, create_resources(resources, dynamodb_client, sqs, prefix=f"fanout-{uuid.uuid4().hex[:8]}"), sqs
 
 
 def test_a_thousand_customers_are_billed_exactly_once_through_the_queue_whatever_fails(aws, monkeypatch):
