@@ -4,6 +4,7 @@ message that keeps failing to the dead-letter queue."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import boto3
@@ -23,7 +24,9 @@ def queues():
     with mock_aws():
         sqs = boto3.session.Session(region_name="us-east-1").client("sqs")
         resources = aws_resources(ROOT / "template.yaml")
-        created = create_resources(resources, boto3.client("dynamodb", region_name="us-east-1"), sqs, prefix="t")
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        # unique names: another module's session-wide mock may be active in this worker, keeping its state
+        created = create_resources(resources, dynamodb, sqs, prefix=f"t-{uuid.uuid4().hex[:8]}")
         source = next(s for s in resources.event_sources if s.queue_id == "BillingQueue")
         yield sqs, created, source
 
