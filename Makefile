@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 PYTHON312_BIN := $(shell d=$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin 2>/dev/null | tail -n 1); \
 	if [ -n "$$d" ]; then echo "$$d"; elif command -v python3.12 >/dev/null 2>&1; then dirname "$$(command -v python3.12)"; fi)
 
-.PHONY: help run test test-fast lint bench bench-quick events sam-validate sam-build deploy-dashboard clean setup
+.PHONY: help run schedule test test-fast lint bench bench-quick events sam-validate sam-build deploy-dashboard clean setup
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench: setup ## Benchmarks; results go to docs/benchmarks.md
 
 bench-quick: setup ## Benchmarks in about a minute
 	$(PY) -m bench --quick
+
+schedule: $(VENV)/.installed ## Fire a schedule locally: make schedule ACTION=bill|finalize NOW=2025-10-01T14:00:00Z
+	$(PY) -m local_gateway.schedule --template template.yaml --action $(or $(ACTION),bill) $(if $(NOW),--now $(NOW))
 
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
 	$(PY) -m events.generate --template template.yaml --out events

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from local_gateway.events import authorizer_event, http_event
+from local_gateway.sqs import sample_sqs_event
 from local_gateway.template import Route, load_template
 
 SAMPLE_TIME = datetime(2025, 10, 1, 14, 0, tzinfo=UTC)
@@ -21,6 +22,10 @@ SAMPLE_KEY = "sample-admin-key-replace-me-0123456789abcdef"
 CUSTOMER = "cus_0123456789abcdef0123456789abcdef"
 INVOICE = "inv_0123456789abcdef0123"
 PLAN = "plan_0123456789abcdef0123456789abcdef"
+RUN = "run_0123456789abcdef0123456789abcdef"
+SHARD = json.dumps(
+    {"run_id": RUN, "period": "2025-09", "unit_price": "0.01", "customer_ids": [CUSTOMER]}, separators=(",", ":")
+)
 API_KEY = "key_0123456789abcdef0123456789abcdef"
 EXTERNAL_ID = "acme-1"  # the customer's id in the client's own system (drop-in routes name customers by it)
 STRIPE_CUSTOMER = "cus_NciAYcXfLnqBoz"  # a Stripe client's customer id, our external id
@@ -153,6 +158,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},
     "void_invoice": {"path": {"invoice_id": INVOICE}},
+    "get_billing_run": {"path": {"run_id": RUN}, "query": {"limit": "50"}},
     "create_api_key": {"body": {"customer_id": CUSTOMER, "name": "Acme production"}},
     "list_api_keys": {"query": {"limit": "50"}},
     "revoke_api_key": {"path": {"key_id": API_KEY}},
@@ -160,6 +166,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 SCHEDULED = {"monthly_billing": {"unit_price": "0.01", "now": "2025-10-01T14:00:00Z"}}
+# SQS event sources: a shard of a billing run, fresh from the queue and after its last delivery.
+QUEUED = {
+    "bill_customers": sample_sqs_event(SHARD, "billing-BillingQueue"),
+    "settle_dead_shards": sample_sqs_event(SHARD, "billing-BillingDeadLetterQueue", receive_count=6),
+}
 
 
 def _concrete_path(route: Route, path_parameters: dict[str, str]) -> str:
@@ -211,7 +222,7 @@ def all_samples(template_path: Path) -> dict[str, dict[str, Any]]:
                 now=SAMPLE_TIME,
                 request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
             )
-    return samples | SCHEDULED
+    return samples | SCHEDULED | QUEUED
 
 
 def main() -> None:

@@ -130,9 +130,10 @@ def running_gateway(
     the handlers' JSON logs) and data/gateway.log (stderr: the access log), through pipes this process
     drains, so that a file-size limit put on the gateway never applies to its logs; its pid is in data/gateway.pid.
 
-    `without_root_file_access`: when these tests run as root, the gateway runs without the capabilities
-    that let root write read-only files (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), as a service account
-    would, so that `chmod` can really make a file read-only for it."""
+    `env` adds or overrides variables (STORAGE_BACKEND=dynamodb: the gateway runs moto's server with the
+    template's table and queues). `without_root_file_access`: when these tests run as root, the gateway runs
+    without the capabilities that let root write read-only files (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), as a
+    service account would, so that `chmod` can really make a file read-only for it."""
     base_env = {
         **os.environ,
         "HOST": "127.0.0.1",

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from billing.ports import Storage
+from billing.adapters.inprocess import InProcessBillingQueue
+from billing.ports import BillingQueue, Storage
 from billing.services import (
     ApiKeyService,
     BillingService,
@@ -29,6 +30,7 @@ from billing.services import (
     UsageService,
 )
 from billing.services.clock import Clock, system_clock
+from billing.services.runs import BillingRunService
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
@@ -46,6 +48,7 @@ class Settings(BaseModel):
     sqlite_journal_mode: Literal["WAL", "DELETE"] = "WAL"
     table_name: str | None = None
     aws_endpoint_url: str | None = None  # a local emulator (moto's server); unset on AWS
+    queue_url: str | None = None  # the billing queue (SQS); unset: runs bill every customer in-process
 
     @model_validator(mode="after")
     def _backend_needs_its_settings(self) -> Settings:
@@ -58,7 +61,14 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        names = ("STORAGE_BACKEND", "BILLING_DB_PATH", "SQLITE_JOURNAL_MODE", "TABLE_NAME", "AWS_ENDPOINT_URL")
+        names = (
+            "STORAGE_BACKEND",
+            "BILLING_DB_PATH",
+            "SQLITE_JOURNAL_MODE",
+            "TABLE_NAME",
+            "AWS_ENDPOINT_URL",
+            "QUEUE_URL",
+        )
         values = {name.lower(): env[name] for name in names if env.get(name)}
         try:
             return cls.model_validate(values)
@@ -76,6 +86,7 @@ class Services:
     invoices: InvoiceService
     plans: PlanService
     credits: CreditService
+    runs: BillingRunService
     api_keys: ApiKeyService
     meters: MeterService
     previews: PreviewService
@@ -87,21 +98,33 @@ class Services:
         return idempotency_store_for(self.storage)
 
 
-def build_services(storage: Storage, clock: Clock = system_clock) -> Services:
+def build_services(storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> Services:
+    """The services over `storage`; billing runs send their customers to `queue`, or bill them in this
+    process when there is none."""
     customers = CustomerService(storage, clock)
+    billing = BillingService(storage, clock)
     return Services(
         storage=storage,
         customers=customers,
         ingest=IngestService(storage, clock),
         usage=UsageService(storage, customers),
-        billing=BillingService(storage, clock),
+        billing=billing,
         invoices=InvoiceService(storage, customers, clock),
         plans=PlanService(storage, clock),
         credits=CreditService(storage, customers, clock),
+        runs=BillingRunService(storage, billing, queue or InProcessBillingQueue(billing.bill_queued_shard), clock),
         api_keys=ApiKeyService(storage, clock),
         meters=MeterService(storage, clock),
         previews=PreviewService(storage, customers, clock),
     )
+
+
+def open_queue(settings: Settings) -> BillingQueue | None:
+    if settings.queue_url is None:
+        return None
+    from billing.adapters.sqs import SqsBillingQueue
+
+    return SqsBillingQueue(settings.queue_url, endpoint_url=settings.aws_endpoint_url)
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -153,7 +176,8 @@ _injected: list[Services] = []  # at most one: the services a test put in place
 
 @cache
 def _from_environment() -> Services:
-    return build_services(open_storage(Settings.from_env()))
+    settings = Settings.from_env()
+    return build_services(open_storage(settings), queue=open_queue(settings))
 
 
 def services() -> Services:

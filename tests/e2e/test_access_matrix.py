@@ -54,6 +54,7 @@ class World:
     invoice_id: str
     keys: dict[str, str | None]
     spare_key_id: str
+    run_id: str
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +73,7 @@ def world(gateway: HttpClient) -> World:
         assert gateway.request("POST", "/v1/meters", meter)[0] == 201
     events = [{"id": "m-1", "feature": "api_calls", "quantity": 7, "ts": "2025-09-05T12:00:00Z"}]
     assert gateway.request("POST", "/v1/events/batch", {"customer_id": own["id"], "events": events})[0] == 200
-    status, run = gateway.request("POST", "/v1/invoices/run?period=2025-09")
-    assert status == 200, run
+    run = gateway.run_billing("period=2025-09")
     status, invoices = gateway.request("GET", f"/v1/customers/{own['id']}/invoices")
     assert status == 200 and len(invoices) == 1
     keys: dict[str, str | None] = {"admin": gateway.key, "none": None}
@@ -85,7 +85,7 @@ def world(gateway: HttpClient) -> World:
             assert gateway.request("DELETE", f"/v1/api-keys/{created['id']}")[0] == 200
     status, spare = gateway.request("POST", "/v1/api-keys", {"name": "spare admin key"})
     assert status == 201 and spare["role"] == "admin"
-    return World(own, other, plan["id"], invoices[0]["id"], keys, spare["id"])
+    return World(own, other, plan["id"], invoices[0]["id"], keys, spare["id"], run["billing_run_id"])
 
 
 def _customer(gateway: HttpClient, name: str, plan_id: str | None) -> dict[str, Any]:
@@ -104,6 +104,7 @@ def request_for(route: Route, world: World) -> tuple[str, Any, dict[str, str]]:
     sample = SAMPLES[folder(route)]
     ids = {"customer_id": world.own["id"], "invoice_id": world.invoice_id, "plan_id": world.plan_id}
     ids["key_id"] = world.spare_key_id
+    ids["run_id"] = world.run_id
     path = route.path
     for name in sample.get("path", {}):
         path = path.replace("{" + name + "}", ids.get(name, sample["path"][name]))  # a meter's feature: as is

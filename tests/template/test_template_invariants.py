@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from events.generate import function_folder
+from local_gateway.aws_resources import aws_resources, deployment
 from local_gateway.template import load_template, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,14 +128,32 @@ def test_there_is_a_monthly_billing_schedule():
     assert any(re.fullmatch(r"cron\(\d+ \d+ 1 \* \? \*\)", cron) for cron in crons)
 
 
+SQLITE = deployment(TEMPLATE, {"StorageBackend": "sqlite"})
+DYNAMODB = deployment(TEMPLATE, {"StorageBackend": "dynamodb"})
+NETWORK_TYPES = ("AWS::EC2::", "AWS::EFS::")
+RUN_FUNCTIONS = {"RunInvoicesFunction", "MonthlyBillingFunction"}  # the only ones that start billing runs
+STORAGE_FREE = {"OpenApiFunction", "DocsFunction", "WhoAmIFunction"}  # never touch the data (health probes it)
+
+
+def policy_names(properties: dict) -> list[str]:
+    return [name for policy in properties.get("Policies", []) if isinstance(policy, dict) for name in policy]
+
+
+def methods(properties: dict) -> set[str]:
+    return {e["Method"].upper() for e in http_events(properties)}
+
+
 def test_functions_on_efs_use_a_rollback_journal_and_wait_for_mount_targets():
-    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    env = SQLITE.functions["HealthFunction"]["Environment"]["Variables"]
     assert env["SQLITE_JOURNAL_MODE"] == "DELETE"  # WAL does not work on network filesystems
-    for name, properties in FUNCTIONS.items():
+    assert env["STORAGE_BACKEND"] == {"Ref": "StorageBackend"}
+    ready = SQLITE.resources["StorageReady"]["Metadata"]["MountTargets"]
+    assert ready == [{"Ref": "MountTargetA"}, {"Ref": "MountTargetB"}]
+    for name, properties in SQLITE.functions.items():
         if "FileSystemConfigs" in properties:
             assert properties["FileSystemConfigs"][0]["LocalMountPath"].startswith("/mnt/")
             assert env["BILLING_DB_PATH"].startswith(properties["FileSystemConfigs"][0]["LocalMountPath"])
-            assert set(RESOURCES[name]["DependsOn"]) == {"MountTargetA", "MountTargetB"}
+            assert RESOURCES[name]["DependsOn"] == ["StorageReady"]
             assert "VpcConfig" in properties, name
 
 
@@ -188,3 +207,64 @@ def test_the_dashboard_gets_the_security_headers_the_local_gateway_sends():
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == headers["referrer-policy"]
     assert security["FrameOptions"]["FrameOption"] == headers["x-frame-options"]
     assert "ContentTypeOptions" in security and headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_sqlite_variant_keeps_efs_and_one_writer_and_has_no_queue_or_table():
+    assert {"Vpc", "DataFileSystem", "MountTargetA", "MountTargetB", "DataAccessPoint"} <= set(SQLITE.resources)
+    assert not any(r["Type"] in ("AWS::SQS::Queue", "AWS::DynamoDB::Table") for r in SQLITE.resources.values())
+    for name, properties in SQLITE.functions.items():
+        storage_user = name not in STORAGE_FREE
+        assert ("FileSystemConfigs" in properties) == storage_user, name
+        writer = (
+            bool(methods(properties) - {"GET"}) and name not in READ_ONLY_OTHERS
+        ) or name == "MonthlyBillingFunction"
+        assert ("ReservedConcurrentExecutions" in properties) == (storage_user and writer), name
+        assert "QUEUE_URL" not in properties["Environment"]["Variables"]  # runs bill in-process
+
+
+def test_the_dynamodb_variant_has_no_vpc_no_efs_and_no_reserved_concurrency():
+    assert not [name for name, r in DYNAMODB.resources.items() if r["Type"].startswith(NETWORK_TYPES)]
+    for name, properties in DYNAMODB.functions.items():
+        assert not {"VpcConfig", "FileSystemConfigs", "ReservedConcurrentExecutions"} & set(properties), name
+        env = properties["Environment"]["Variables"]
+        assert env["TABLE_NAME"] == {"Ref": "BillingTable"} and "BILLING_DB_PATH" not in env, name
+
+
+# Functions that read and never write although not GET: the authorizer (reads keys) and the estimate (a POST
+# of what-if input that stores nothing).
+READ_ONLY_OTHERS = {"AuthorizerFunction", "EstimateInvoiceFunction"}
+
+
+def test_get_only_functions_read_the_table_and_only_writers_may_write():
+    for name, properties in DYNAMODB.functions.items():
+        names = policy_names(properties)
+        if name in STORAGE_FREE:
+            assert names == [], name
+        elif methods(properties) == {"GET"} or name in READ_ONLY_OTHERS:
+            assert names == ["DynamoDBReadPolicy"], name
+        else:
+            assert "DynamoDBCrudPolicy" in names and "DynamoDBReadPolicy" not in names, name
+    assert all(policy_names(p) == [] for p in SQLITE.functions.values())  # EFS is reached by network, not IAM
+
+
+def test_only_the_run_functions_can_send_to_the_billing_queue():
+    senders = {name for name, p in DYNAMODB.functions.items() if "SQSSendMessagePolicy" in policy_names(p)}
+    assert senders == RUN_FUNCTIONS
+    for name in RUN_FUNCTIONS:
+        assert DYNAMODB.functions[name]["Environment"]["Variables"]["QUEUE_URL"] == {"Ref": "BillingQueue"}
+    with_queue_url = {n for n, p in DYNAMODB.functions.items() if "QUEUE_URL" in p["Environment"]["Variables"]}
+    assert with_queue_url == RUN_FUNCTIONS
+
+
+def test_queue_consumers_report_partial_failures_are_capped_and_their_queues_outlast_them():
+    resources = aws_resources(ROOT / "template.yaml")
+    assert {s.function_id for s in resources.event_sources} == {"BillCustomersFunction", "SettleDeadShardsFunction"}
+    for source in resources.event_sources:
+        queue = resources.queues[source.queue_id]
+        assert source.report_batch_item_failures and source.maximum_concurrency, source
+        assert queue.visibility_timeout >= 6 * source.function_timeout, source  # AWS's rule for SQS event sources
+        properties = DYNAMODB.functions[source.function_id]
+        assert {"SQSPollerPolicy", "DynamoDBCrudPolicy"} <= set(policy_names(properties))
+    billing_queue = resources.queues["BillingQueue"]
+    assert billing_queue.dead_letter_queue == "BillingDeadLetterQueue" and billing_queue.max_receive_count
+    assert not billing_queue.fifo  # billing is idempotent in storage: at-least-once delivery is enough

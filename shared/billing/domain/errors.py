@@ -105,3 +105,14 @@ class StorageUnavailable(BillingError):
     """The storage backend cannot serve right now (full disk, read-only, unreachable, throttled)."""
 
     code = "storage_unavailable"
+
+
+class BillingRunNotFound(NotFound):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"billing run {run_id!r} does not exist")
+
+
+class QueueUnavailable(StorageUnavailable):
+    """The billing queue refused or lost a message (throttled, unreachable, misconfigured)."""
+
+    code = "queue_unavailable"

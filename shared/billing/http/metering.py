@@ -4,7 +4,7 @@ customers, typed events for meters). Kept apart from schemas.py: these are the m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
@@ -13,7 +13,15 @@ from billing.domain.paging import Page
 from billing.domain.properties import PropertyError, flatten_properties, property_text
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.schemas import MAX_EVENTS_PER_BATCH, FeatureName, IsoInstant, Quantity, RequestModel
+from billing.http.schemas import (
+    MAX_EVENTS_PER_BATCH,
+    EventResultOut,
+    FeatureName,
+    IngestOut,
+    IsoInstant,
+    Quantity,
+    RequestModel,
+)
 from billing.services.ingest import IncomingEvent, IngestResult
 
 MAX_FILTERS = 20
@@ -141,32 +149,13 @@ def customers_named(request: RouteRequest) -> list[CustomerNamed]:
     return [(event.customer_id, event.external_customer_id) for event in body.events]
 
 
-class CustomerEventResultOut(BaseModel):
-    index: int
-    id: str
+class CustomerEventResultOut(EventResultOut):
     customer_id: str | None
-    status: str
 
 
-class CustomerIngestOut(BaseModel):
-    accepted: int
-    duplicates: int
-    results: list[CustomerEventResultOut]
+class CustomerIngestOut(IngestOut):
+    results: list[CustomerEventResultOut]  # type: ignore[assignment]  # each result also names its customer
 
     @classmethod
-    def of(cls, result: IngestResult) -> CustomerIngestOut:
-        return cls.model_validate(
-            {
-                "accepted": result.accepted,
-                "duplicates": result.duplicates,
-                "results": [
-                    {
-                        "index": o.index,
-                        "id": o.id,
-                        "customer_id": o.customer_id,
-                        "status": "duplicate" if o.duplicate else "accepted",
-                    }
-                    for o in result.outcomes
-                ],
-            }
-        )
+    def of(cls, result: IngestResult, *, with_customers: bool = True) -> Self:
+        return super().of(result, with_customers=with_customers)
