@@ -63,14 +63,25 @@ export interface UsageBucket {
   quantity: Decimal;
 }
 
+export interface BillingFailure {
+  customer_id: string;
+  /** Why the customer could not be billed, in the API's words. */
+  reason: string;
+}
+
+/** POST /v1/invoices/run: a started run. Billed in the background (status "running") when the API has a
+ * queue: its invoices and failures are then known from GET /v1/billing-runs/{billing_run_id}. */
 export interface BillingRunResult {
   invoices_generated: number;
   period: string;
   invoice_ids: string[];
-  /** Set once the API runs billing in the background (GET /v1/billing-runs/{id}). */
-  billing_run_id?: string;
+  billing_run_id?: string | null;
+  failures?: BillingFailure[];
+  status?: "running" | "done";
+  customers_queued?: number | null;
 }
 
+/** GET /v1/billing-runs/{id}: a run's counts and a page of the customers it could not bill. */
 export interface BillingRun {
   id: string;
   period: string;
@@ -78,7 +89,9 @@ export interface BillingRun {
   customers_queued: number;
   customers_billed: number;
   customers_failed: number;
-  failures: { customer_id: string; reason: string }[];
+  failures: BillingFailure[];
+  /** The next page of failures; null on the last. */
+  next_cursor?: string | null;
 }
 
 /** One page of a list; `next_cursor` is null on the last page. */
@@ -472,8 +485,8 @@ export class ApiClient {
     return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { body });
   }
 
-  getBillingRun(id: string): Promise<BillingRun> {
-    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`);
+  getBillingRun(id: string, cursor?: string): Promise<BillingRun> {
+    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor } });
   }
 
   listInvoices(customerId: string): Promise<Invoice[]> {

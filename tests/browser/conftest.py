@@ -52,6 +52,7 @@ MISSING_ROUTES = re.compile(r"/v1/billing-runs/")
 @dataclass(frozen=True)
 class Gateway:
     url: str
+    data: Path  # the gateway's folder: its SQLite file is data/billing.db
     key: str = ADMIN_KEY
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
@@ -91,8 +92,9 @@ def _fail(message: str) -> None:
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory, dashboard_build: Path) -> Iterator[Gateway]:
-    with running_gateway(tmp_path_factory.mktemp("browser-data"), dashboard_build, ADMIN_KEY) as url:
-        yield Gateway(url)
+    data = tmp_path_factory.mktemp("browser-data")
+    with running_gateway(data, dashboard_build, ADMIN_KEY) as url:
+        yield Gateway(url, data)
 
 
 @pytest.fixture(scope="session")

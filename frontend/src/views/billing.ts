@@ -1,6 +1,6 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
 // and see the customers it could not bill.
-import type { BillingRun, BillingRunResult } from "../api.js";
+import type { BillingFailure, BillingRun, BillingRunResult } from "../api.js";
 import { adminOnlyNotice, customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
@@ -9,21 +9,65 @@ import { actions, feedback, field, input, ProblemsError, submitting } from "../f
 import { href } from "../routes.js";
 import { isPeriod, periodName, previousPeriod } from "../time.js";
 
-function runProgress(run: BillingRun): HTMLElement {
+async function failureRows(ctx: Ctx, failures: BillingFailure[]): Promise<Node[][]> {
+  const customers = await Promise.all(failures.map((f) => ctx.customer(f.customer_id)));
+  return failures.map((f, i) => {
+    const customer = customers[i];
+    return [customerLink(f.customer_id, customer ? `${customer.name} (${f.customer_id})` : f.customer_id), h("span", { class: "failure-reason" }, f.reason)];
+  });
+}
+
+function failuresTable(rows: Node[][]): HTMLTableElement {
+  return dataTable({ id: "billing-failures" }, "Customers it could not bill", [{ label: "Customer", kind: "key" }, { label: "Reason" }], rows);
+}
+
+/** The customers a run could not bill, a page at a time ("Show more" asks for the next). */
+async function failuresBlock(ctx: Ctx, run: BillingRun): Promise<HTMLElement> {
+  const block = h("div", { class: "billing-failures" });
+  if (run.failures.length === 0) {
+    block.append(note(run.status === "done" ? "Every customer with something to bill was billed." : "No customer has failed so far.", "empty"));
+    return block;
+  }
+  const table = failuresTable(await failureRows(ctx, run.failures));
+  block.append(h("p", {}, "These customers were skipped: fix their data and run billing again (billed customers are not billed twice)."), table);
+  let cursor = run.next_cursor ?? null;
+  if (cursor) {
+    const more = h("button", { type: "button", class: "secondary" }, "Show more customers it could not bill");
+    const { alert } = feedback("billing-failures-more");
+    more.addEventListener("click", () => {
+      void submitting(block, alert, async () => {
+        if (!cursor) return;
+        const page = await ctx.api.getBillingRun(run.id, cursor);
+        const body = table.tBodies[0];
+        for (const cells of await failureRows(ctx, page.failures)) {
+          const row = failuresTable([cells]).tBodies[0]?.rows[0];
+          if (row && body) body.append(row);
+        }
+        cursor = page.next_cursor ?? null;
+        if (!cursor) more.remove();
+      });
+    });
+    block.append(actions(more), alert);
+  }
+  return block;
+}
+
+async function runProgress(ctx: Ctx, run: BillingRun): Promise<HTMLElement> {
   const done = run.customers_billed + run.customers_failed;
+  const state = run.status === "done" ? "done" : `running: ${done} of ${run.customers_queued} customers so far`;
   return h(
     "div",
     { id: "billing-progress" },
-    h("label", { for: "billing-progress-bar" }, `Run ${run.id}: ${run.status === "done" ? "done" : "running"}`),
-    h("progress", { id: "billing-progress-bar", max: Math.max(1, run.customers_queued), value: done }, `${done} of ${run.customers_queued}`),
+    h("h3", {}, `Run of ${periodName(run.period)}: ${state}`),
+    h("label", { for: "billing-progress-bar" }, "Customers done"),
+    h("progress", { id: "billing-progress-bar", max: Math.max(1, run.customers_queued), value: run.status === "done" ? Math.max(1, run.customers_queued) : done }, `${done} of ${run.customers_queued}`),
     facts([
       ["Customers queued", String(run.customers_queued)],
       ["Billed", String(run.customers_billed)],
       ["Could not bill", String(run.customers_failed)],
+      ["Run", link(href({ view: "billing", run: run.id }), run.id)],
     ]),
-    run.failures.length
-      ? dataTable({ id: "billing-failures" }, "Customers it could not bill", [{ label: "Customer", kind: "key" }, { label: "Reason" }], run.failures.map((f) => [customerLink(f.customer_id), f.reason]))
-      : null,
+    await failuresBlock(ctx, run),
   );
 }
 
@@ -36,33 +80,45 @@ async function follow(ctx: Ctx, id: string, into: HTMLElement): Promise<void> {
       if (!ctx.alive()) return;
       into.append(
         isMissingRoute(error)
-          ? note("This server cannot report a run's progress yet (no GET /v1/billing-runs/{id}); the invoices list shows what it made.", "warning")
+          ? note("This server cannot report a run's progress (no GET /v1/billing-runs/{id}); the invoices list shows what it made.", "warning")
           : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary)),
       );
       return;
     }
+    const view = await runProgress(ctx, run);
     if (!ctx.alive()) return;
-    replaceChildren(into, runProgress(run));
+    replaceChildren(into, view);
     if (run.status === "done") return;
     await new Promise((resolve) => window.setTimeout(resolve, 1000));
   }
 }
 
 function runResult(ctx: Ctx, result: BillingRunResult): HTMLElement {
+  const background = result.status === "running";
   const out = h(
     "section",
     { class: "card", id: "billing-result", "aria-labelledby": "billing-result-title" },
     h("h2", { id: "billing-result-title" }, `Billing run for ${periodName(result.period)}`),
-    h("p", { id: "billing-summary" }, `${result.invoices_generated} draft invoice${result.invoices_generated === 1 ? "" : "s"} created or recomputed. Drafts change until they are finalized.`),
+    h(
+      "p",
+      { id: "billing-summary" },
+      background
+        ? `${result.customers_queued ?? "Every"} customer${result.customers_queued === 1 ? "" : "s"} queued; they are billed in the background.`
+        : `${result.invoices_generated} draft invoice${result.invoices_generated === 1 ? "" : "s"} created or recomputed. Drafts change until they are finalized.`,
+    ),
   );
   if (result.invoice_ids.length) {
     out.append(h("ul", { class: "link-list", "aria-label": "Invoices of this run" }, result.invoice_ids.slice(0, 50).map((id) => h("li", {}, invoiceLink(id)))));
-    if (result.invoice_ids.length > 50) out.append(h("p", {}, link(href({ view: "invoices", status: "", period: result.period, customer: "", cursor: "" }), `All ${result.invoice_ids.length} invoices of ${result.period}`)));
   }
-  if (result.billing_run_id) {
-    const progress = h("div", { "aria-live": "polite" });
-    out.append(progress);
-    void follow(ctx, result.billing_run_id, progress);
+  if (result.invoices_generated > 50 || background) {
+    out.append(h("p", {}, link(href({ view: "invoices", status: "", period: result.period, customer: "", cursor: "" }), `All invoices of ${periodName(result.period)}`)));
+  }
+  const progress = h("div", { "aria-live": "polite" });
+  out.append(progress);
+  if (result.billing_run_id) void follow(ctx, result.billing_run_id, progress);
+  else if (result.failures?.length) {
+    const failures = result.failures;
+    void failureRows(ctx, failures).then((rows) => ctx.alive() && progress.append(failuresTable(rows)));
   }
   return out;
 }
@@ -114,8 +170,8 @@ export const billingView: View = async (ctx, route, root) => {
   });
   root.append(form, result);
   if (route.run) {
-    const progress = h("section", { class: "card", "aria-label": "Run progress" });
-    root.append(progress);
-    await follow(ctx, route.run, progress);
+    const progress = h("div", { "aria-live": "polite" }, h("p", {}, "Loading the run…"));
+    root.append(h("section", { class: "card", id: "billing-run", "aria-labelledby": "billing-run-title" }, h("h2", { id: "billing-run-title" }, `Billing run ${route.run}`), progress));
+    void follow(ctx, route.run, progress);
   }
 };

@@ -101,6 +101,20 @@ class InsufficientCredit(Conflict):
     """A ledger entry would take the credit balance below zero."""
 
 
+class UnratableUsage(Conflict):
+    """Stored usage that exact arithmetic cannot rate (a quantity from before input bounds existed): the
+    customer's period cannot be invoiced until it is corrected."""
+
+    def __init__(self, feature: str, period: str) -> None:
+        super().__init__(
+            f"the stored usage of {feature} for {period} cannot be rated: a quantity is beyond the bounds an "
+            "invoice can carry; correct or remove those events and bill again",
+            field=None,
+        )
+        self.feature = feature
+        self.period = period
+
+
 class StorageUnavailable(BillingError):
     """The storage backend cannot serve right now (full disk, read-only, unreachable, throttled)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from billing.domain.errors import UnratableUsage
 from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
@@ -49,20 +50,43 @@ def usage_lines(
     priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
     for feature in sorted(usage.features.keys() | priced.keys()):
-        aggregate = usage.features.get(feature)
-        price = priced.get(feature)
-        if price is None:
-            assert aggregate is not None
-            lines.append(_per_unit_line(feature, aggregate.sum, unit_price, currency))
-        elif aggregate is None:
-            rating = price.rate(ZERO, PeriodEvents(0, ()))
-            if rating.breakdown:
-                lines.append(_priced_line(price, ZERO, rating, currency))
-        else:
-            quantity = quantity_of(price, aggregate, unique_count)
-            events = PeriodEvents(aggregate.count, _values(price, event_values))
-            lines.append(_priced_line(price, quantity, price.rate(quantity, events), currency))
+        try:
+            line = _usage_line(
+                feature,
+                usage,
+                priced.get(feature),
+                unit_price=unit_price,
+                currency=currency,
+                unique_count=unique_count,
+                event_values=event_values,
+            )
+        except ArithmeticError as error:  # stored usage beyond what exact arithmetic can carry
+            raise UnratableUsage(feature, usage.period) from error
+        if line is not None:
+            lines.append(line)
     return tuple(lines)
+
+
+def _usage_line(
+    feature: str,
+    usage: CustomerPeriodUsage,
+    price: Price | None,
+    *,
+    unit_price: Decimal | None,
+    currency: str,
+    unique_count: UniqueCounter | None,
+    event_values: EventValues | None,
+) -> LineItem | None:
+    aggregate = usage.features.get(feature)
+    if price is None:
+        assert aggregate is not None
+        return _per_unit_line(feature, aggregate.sum, unit_price, currency)
+    if aggregate is None:
+        rating = price.rate(ZERO, PeriodEvents(0, ()))
+        return _priced_line(price, ZERO, rating, currency) if rating.breakdown else None
+    quantity = quantity_of(price, aggregate, unique_count)
+    events = PeriodEvents(aggregate.count, _values(price, event_values))
+    return _priced_line(price, quantity, price.rate(quantity, events), currency)
 
 
 def _values(price: Price, event_values: EventValues | None) -> Sequence[Decimal] | None:
