@@ -257,3 +257,17 @@ def test_a_customer_key_estimates_with_inline_plans_or_its_own_but_never_sees_an
     assert as_ada({"period": "2025-09", "plan_id": own["id"]})[0] == 200
     status, inline = as_ada({"period": "2025-09", "plan": GROWTH})
     assert (status, inline["estimate"]["total"]) == (200, "25.00")
+
+
+def test_stored_usage_that_cannot_be_rated_is_a_409_naming_the_feature_not_a_500(api):
+    ada = customer(api)
+    api.services.storage.db.connection().execute(  # a rollup from before input bounds existed
+        "INSERT INTO usage_period (period, customer_id, feature, sum, count, max, latest_ts, latest_quantity)"
+        " VALUES ('2025-10', ?, 'api_calls', '1e999999', 1, '1e999999', 0, '1e999999')",
+        (ada["id"],),
+    )
+
+    reply = upcoming(api, ada["id"])
+
+    assert (reply.status, reply.body["error"]["code"]) == (409, "conflict")
+    assert reply.body["error"]["message"].startswith("the stored usage of api_calls for 2025-10 cannot be rated")
