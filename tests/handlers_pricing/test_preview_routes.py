@@ -260,7 +260,7 @@ def test_a_customer_key_estimates_with_inline_plans_or_its_own_but_never_sees_an
 
 
 def test_stored_usage_that_cannot_be_rated_is_a_409_naming_the_feature_not_a_500(api):
-    ada = customer(api)
+    ada = customer(api, plan(api, STARTER)["id"])
     api.services.storage.db.connection().execute(  # a rollup from before input bounds existed
         "INSERT INTO usage_period (period, customer_id, feature, sum, count, max, latest_ts, latest_quantity)"
         " VALUES ('2025-10', ?, 'api_calls', '1e999999', 1, '1e999999', 0, '1e999999')",
