@@ -269,5 +269,5 @@ def test_stored_usage_that_cannot_be_rated_is_a_409_naming_the_feature_not_a_500
 
     reply = upcoming(api, ada["id"])
 
-    assert (reply.status, reply.body["error"]["code"]) == (409, "conflict")
+    assert (reply.status, reply.body["error"]["code"]) == (409, "conflict"), reply.body
     assert reply.body["error"]["message"].startswith("the stored usage of api_calls for 2025-10 cannot be rated")

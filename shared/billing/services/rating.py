@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from billing.domain.errors import UnratableUsage
+from billing.domain.errors import InvalidInput, UnratableUsage
 from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
@@ -60,7 +60,7 @@ def usage_lines(
                 unique_count=unique_count,
                 event_values=event_values,
             )
-        except ArithmeticError as error:  # stored usage beyond what exact arithmetic can carry
+        except (ArithmeticError, InvalidInput) as error:  # stored usage beyond the bounds rating accepts
             raise UnratableUsage(feature, usage.period) from error
         if line is not None:
             lines.append(line)
