@@ -116,6 +116,8 @@ export interface InvoicePreview {
   line_items: LineItem[];
   plan_id: string | null;
   plan_name: string | null;
+  /** The period's events rated into its usage lines. */
+  events_counted: number;
   /** When it was composed (ISO 8601, UTC). */
   as_of: string;
 }

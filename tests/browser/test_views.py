@@ -4,6 +4,7 @@ tests/browser/output/ (git-ignored) to be looked at."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -95,6 +96,9 @@ def test_every_view_renders_fits_the_width_and_passes_axe(dash: Dash, seeded: di
     for name, address, heading in views(seeded):
         dash.go(address)
         expect(dash.page.get_by_role("heading", level=1)).to_have_text(heading)
+        if name == "overview":  # this period so far, from the customers' upcoming invoices
+            expect(dash.page.locator("#overview-events")).to_have_text(re.compile(r"^[1-9][0-9,]*$"))
+            expect(dash.page.locator("#overview-upcoming")).to_contain_text("EUR")
         if name == "customer":
             expect(dash.page.get_by_role("img", name="api_calls: 25 in total", exact=False)).to_be_visible()
         dash.page.screenshot(path=str(OUTPUT / f"{dash.width}-{name}.png"), full_page=True)

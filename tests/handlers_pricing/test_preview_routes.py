@@ -83,7 +83,7 @@ def test_the_upcoming_invoice_is_the_current_periods_usage_so_far_with_fee_minim
     assert amounts(invoice) == [("plan_fee", "10.00"), ("usage", "1.00"), ("minimum", "14.00"), ("credit", "-5.00")]
     assert (invoice["subtotal"], invoice["credits_applied"], invoice["total"]) == ("25.00", "5.00", "20.00")
     assert invoice["line_items"][1]["quantity"] == "1500"
-    assert (invoice["plan_name"], invoice["as_of"]) == ("Growth", "2025-10-02T09:30:00Z")
+    assert (invoice["plan_name"], invoice["as_of"], invoice["events_counted"]) == ("Growth", "2025-10-02T09:30:00Z", 2)
     assert "id" not in invoice
 
 

@@ -1,24 +1,68 @@
-// Overview: how many customers, the last billed period's invoices by status (billed = finalized,
-// to be billed = drafts) and the biggest customers of that period.
-import type { Invoice } from "../api.js";
-import { customerLink, hasKey, noKeyNotice, pageHeader, type View } from "../context.js";
-import { compareDecimals, formatMoney, sumDecimals } from "../decimal.js";
+// Overview: how many customers; this period so far (events and the amount to be billed, from the
+// customers' upcoming invoices: every customer's when there are few, else the biggest ones'); the last
+// billed period's invoices by status (billed = finalized, to be billed = drafts) and its biggest customers.
+import type { Customer, Invoice, InvoicePreview } from "../api.js";
+import { customerLink, hasKey, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
+import { compareDecimals, formatMoney, isZeroDecimal, sumDecimals } from "../decimal.js";
 import { dataTable, h, link, note } from "../dom.js";
 import { isMissingRoute } from "../errors.js";
 import { href } from "../routes.js";
 import { periodName, previousPeriod } from "../time.js";
 
 const COUNT_PAGES = 5;
+/** Up to this many customers, the current period's figures are every customer's upcoming invoice summed. */
+const EVERY_CUSTOMER_UP_TO = 50;
+/** Beyond, the upcoming invoices of this many of the last period's biggest customers. */
+const SAMPLED = 10;
 
 function tile(label: string, value: string, id: string, detail?: Node | string): HTMLElement {
   return h("div", { class: "tile" }, h("p", { class: "tile-label", id: `${id}-label` }, label), h("p", { class: "tile-value", id, "aria-labelledby": `${id}-label ${id}` }, value), detail ? h("p", { class: "tile-detail" }, detail) : null);
 }
 
-function byCurrency(invoices: Invoice[]): string {
+function invoicesText(n: number): string {
+  return `${n} invoice${n === 1 ? "" : "s"}`;
+}
+
+function byCurrency(invoices: Pick<Invoice, "currency" | "total">[]): string {
   const totals = new Map<string, string[]>();
   for (const inv of invoices) totals.set(inv.currency, [...(totals.get(inv.currency) ?? []), inv.total]);
   if (totals.size === 0) return "0.00";
   return Array.from(totals, ([currency, values]) => formatMoney(sumDecimals(values), currency)).join(" + ");
+}
+
+/** The current period (each customer's month in its own timezone) from upcoming invoices: tiles for its
+ * events and its amount to be billed, and its biggest customers so far. */
+async function thisPeriod(ctx: Ctx, customerIds: string[], every: boolean, tiles: HTMLElement, card: HTMLElement): Promise<void> {
+  const replies = await Promise.allSettled(customerIds.map((id) => ctx.api.upcomingInvoice(id)));
+  if (!ctx.alive()) return;
+  const previews = replies.filter((r): r is PromiseFulfilledResult<InvoicePreview> => r.status === "fulfilled").map((r) => r.value);
+  const failed = replies.length - previews.length;
+  const whose = every ? (previews.length === 1 ? "the only customer" : `all ${previews.length} customers`) : `the ${previews.length} biggest customers only`;
+  const events = previews.reduce((n, p) => n + p.events_counted, 0);
+  tiles.append(
+    tile("Events this period", events.toLocaleString("en-US"), "overview-events", `${whose}; each customer's month in its own timezone`),
+    tile("To be billed this period so far", byCurrency(previews), "overview-upcoming", `The upcoming invoices of ${whose}, after prepaid credit`),
+  );
+  if (failed) card.append(note(`${failed} customer${failed === 1 ? "'s" : "s'"} upcoming invoice could not be read.`, "warning"));
+  const top = previews
+    .filter((p) => !isZeroDecimal(p.total))
+    .sort((a, b) => compareDecimals(b.total, a.total))
+    .slice(0, 5);
+  if (top.length === 0) {
+    card.append(note("Nothing to bill yet this period.", "empty"));
+    return;
+  }
+  const names = await Promise.all(top.map((p) => ctx.customer(p.customer_id)));
+  if (!ctx.alive()) return;
+  card.append(
+    dataTable(
+      { id: "overview-current-table" },
+      "Biggest customers this period so far",
+      [{ label: "Customer", kind: "key" }, { label: "Period" }, { label: "Events", kind: "num" }, { label: "So far", kind: "num" }],
+      top.map((p, i) => [customerLink(p.customer_id, names[i]?.name), p.period, p.events_counted.toLocaleString("en-US"), formatMoney(p.total, p.currency)]),
+      true,
+    ),
+  );
 }
 
 export const overviewView: View = async (ctx, _route, root) => {
@@ -31,15 +75,19 @@ export const overviewView: View = async (ctx, _route, root) => {
   const tiles = h("div", { class: "tiles" });
   const invoicesCard = h("section", { class: "card", "aria-labelledby": "overview-invoices" }, h("h2", { id: "overview-invoices" }, `Invoices of ${periodName(period)} (the last billed period)`));
   const biggest = h("section", { class: "card", "aria-labelledby": "overview-biggest" }, h("h2", { id: "overview-biggest" }, `Biggest customers of ${periodName(period)}`));
-  root.append(tiles, invoicesCard, biggest);
+  const current = h("section", { class: "card", "aria-labelledby": "overview-current" }, h("h2", { id: "overview-current" }, "Biggest customers this period so far"));
+  root.append(tiles, current, invoicesCard, biggest);
 
   // Customers: counted through at most a few pages, so a huge account does not stall the page.
   let count = 0;
   let cursor = "";
   let more = false;
+  const firstCustomers: Customer[] = [];
   for (let i = 0; i < COUNT_PAGES; i++) {
     const page = await ctx.api.listCustomers({ limit: 500, cursor });
     count += page.data.length;
+    page.data.forEach((c) => ctx.remember(c));
+    if (i === 0) firstCustomers.push(...page.data);
     if (!page.next_cursor) break;
     cursor = page.next_cursor;
     more = i === COUNT_PAGES - 1;
@@ -57,10 +105,18 @@ export const overviewView: View = async (ctx, _route, root) => {
     return;
   }
   if (!ctx.alive()) return;
+  const lastTop = invoices
+    .filter((i) => i.status !== "void")
+    .sort((a, b) => compareDecimals(b.total, a.total))
+    .map((i) => i.customer_id);
+  const every = !more && count <= EVERY_CUSTOMER_UP_TO;
+  const asked = every ? firstCustomers.map((c) => c.id) : [...new Set([...lastTop, ...firstCustomers.map((c) => c.id)])].slice(0, SAMPLED);
+  await thisPeriod(ctx, asked, every, tiles, current);
+  if (!ctx.alive()) return;
   const by = (status: string): Invoice[] => invoices.filter((i) => i.status === status);
   tiles.append(
-    tile("Billed (finalized)", byCurrency(by("finalized")), "overview-billed", `${by("finalized").length} invoices`),
-    tile("To be billed (drafts)", byCurrency(by("draft")), "overview-drafts", `${by("draft").length} invoices`),
+    tile(`Billed for ${periodName(period)}`, byCurrency(by("finalized")), "overview-billed", `${invoicesText(by("finalized").length)} finalized`),
+    tile(`To be billed for ${periodName(period)}`, byCurrency(by("draft")), "overview-drafts", `${invoicesText(by("draft").length)} still drafts`),
   );
   invoicesCard.append(
     dataTable(

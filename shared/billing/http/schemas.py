@@ -339,6 +339,7 @@ class InvoicePreviewOut(BaseModel):
     line_items: list[LineItemOut]
     plan_id: str | None
     plan_name: str | None
+    events_counted: int  # the period's events rated into its usage lines
     as_of: str
 
     @classmethod
@@ -357,6 +358,7 @@ class InvoicePreviewOut(BaseModel):
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
             plan_name=preview.plan_name,
+            events_counted=invoice.rated_events or 0,
             as_of=iso_utc(preview.as_of),
         )
 
