@@ -227,6 +227,8 @@ export interface PriceSpec {
 export interface NewPlan {
   name: string;
   currency?: string;
+  /** The plan fee, charged every period whatever the usage. */
+  amount?: Decimal;
   minimum_amount?: Decimal;
   grace_period_days?: number;
   prices: PriceSpec[];
@@ -236,6 +238,8 @@ export interface Plan {
   id: string;
   name: string;
   currency: string;
+  /** The plan fee per period ("0.00": none). */
+  amount: Decimal;
   minimum_amount: Decimal;
   grace_period_days: number;
   /** Canonical specs as the API returns them (every decimal a string, tiers with flat_amount). */

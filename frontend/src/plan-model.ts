@@ -24,6 +24,8 @@ export interface PriceValues {
 export interface PlanValues {
   name: string;
   currency: string;
+  /** The plan fee per period (optional: none when absent or empty). */
+  fee?: string;
   minimum: string;
   graceDays: string;
   prices: PriceValues[];
@@ -41,6 +43,7 @@ export const TIERED_MODELS = new Set(["graduated", "volume"]);
 export const PLAN_LABELS: Readonly<Record<string, string>> = {
   name: "Plan name",
   currency: "Currency",
+  amount: "Plan fee",
   minimum_amount: "Minimum amount",
   grace_period_days: "Grace period (days)",
   feature: "Feature",
@@ -79,6 +82,7 @@ export function planBody(values: PlanValues): NewPlan {
     currency: values.currency.trim().toUpperCase() || "USD",
     prices: values.prices.map(priceSpec),
   };
+  if (values.fee?.trim()) body.amount = values.fee.trim();
   if (values.minimum.trim()) body.minimum_amount = values.minimum.trim();
   const grace = values.graceDays.trim();
   body.grace_period_days = /^\d+$/.test(grace) ? Number.parseInt(grace, 10) : 0; // a count of days, not money
@@ -100,6 +104,7 @@ export function checkPlan(values: PlanValues): { body: NewPlan; problems: Proble
   if (values.currency.trim() && !/^[A-Za-z]{3}$/.test(values.currency.trim())) {
     problems.push({ path: "currency", message: "must be a three-letter ISO 4217 code such as USD" });
   }
+  decimal("amount", values.fee ?? "", false);
   decimal("minimum_amount", values.minimum, false);
   const grace = values.graceDays.trim();
   if (grace && (!/^\d+$/.test(grace) || Number.parseInt(grace, 10) > 365)) {

@@ -196,6 +196,12 @@ describe("plan model", () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(body, { name: "Growth", currency: "EUR", grace_period_days: 3, prices: [{ feature: "api_calls", model: "package", aggregation: "sum", package_size: "100", package_amount: "1.50" }] });
   });
+  it("sends a plan fee as amount, and checks it as money", () => {
+    const withFee = plans.checkPlan({ name: "Base", currency: "USD", fee: "12.50", minimum: "", graceDays: "0", prices: [] });
+    assert.deepEqual([withFee.problems, withFee.body.amount], [[], "12.50"]);
+    assert.equal("amount" in plans.checkPlan({ name: "Base", currency: "USD", fee: " ", minimum: "", graceDays: "0", prices: [] }).body, false);
+    assert.deepEqual(plans.checkPlan({ name: "Base", currency: "USD", fee: "-1", minimum: "", graceDays: "0", prices: [] }).problems.map((p) => p.path), ["amount"]);
+  });
   it("names problems by the API's field paths", () => {
     const { problems } = plans.checkPlan({
       name: "",

@@ -87,6 +87,7 @@ def test_a_customer_key_sees_its_own_page_and_no_administrators_control(dash: Da
     page.get_by_role("link", name=re.compile("^Keyed Basic")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Keyed Basic")
     expect(page.get_by_role("link", name="All plans")).to_have_count(0)
+    expect(page.locator(".fact", has_text="Plan fee per period")).to_contain_text("3.00 USD")
 
     # --- events for itself only: the customer field is its own and cannot change --------------------------
     nav(page, "Events")

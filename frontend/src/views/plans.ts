@@ -31,10 +31,11 @@ export const plansView: View = async (ctx, route, root) => {
       dataTable(
         { id: "plans-table" },
         `${page.data.length} plan${page.data.length === 1 ? "" : "s"}`,
-        [{ label: "Plan", kind: "key" }, { label: "Currency" }, { label: "Minimum", kind: "num" }, { label: "Prices" }],
+        [{ label: "Plan", kind: "key" }, { label: "Currency" }, { label: "Fee", kind: "num" }, { label: "Minimum", kind: "num" }, { label: "Prices" }],
         page.data.map((p) => [
           link(href({ view: "plan", id: p.id }), p.name),
           p.currency,
+          isZeroDecimal(p.amount ?? "0") ? "none" : formatMoney(p.amount, p.currency),
           isZeroDecimal(p.minimum_amount) ? "none" : formatMoney(p.minimum_amount, p.currency),
           p.prices.map((price) => price.feature).join(", ") || "none",
         ]),
@@ -60,6 +61,7 @@ export function planDetail(plan: Plan): HTMLElement {
       facts([
         ["Plan ID", h("code", {}, plan.id)],
         ["Currency", plan.currency],
+        ["Plan fee per period", isZeroDecimal(plan.amount ?? "0") ? "none" : formatMoney(plan.amount, plan.currency)],
         ["Minimum per period", isZeroDecimal(plan.minimum_amount) ? "none" : formatMoney(plan.minimum_amount, plan.currency)],
         ["Grace period", `${plan.grace_period_days} day${plan.grace_period_days === 1 ? "" : "s"} after the period before invoices are finalized`],
         ["Created", `${formatLocal(plan.created_at, "UTC")} (UTC)`],
@@ -110,6 +112,7 @@ export const planNewView: View = async (ctx, route, root) => {
   }
   const name = field("plan-name", "Plan name", input({ placeholder: "Growth" }));
   const currency = field("plan-currency", "Currency", input({ value: "USD", maxlength: 3 }), "ISO 4217 code; every amount of the plan is in it.");
+  const fee = field("plan-fee", "Plan fee", input({ inputmode: "decimal", placeholder: "none" }), "Charged every period whatever the usage, and counted towards the minimum (optional).");
   const minimum = field("plan-minimum", "Minimum amount", input({ inputmode: "decimal", placeholder: "none" }), "Charged per period when usage costs less (optional).");
   const grace = field("plan-grace-days", "Grace period (days)", input({ inputmode: "numeric", value: "0" }), "Days after a period ends before its invoices are finalized.");
   const prices = pricesEditor();
@@ -117,7 +120,7 @@ export const planNewView: View = async (ctx, route, root) => {
   const form = h(
     "form",
     { class: "card form", id: "plan-form", novalidate: true, "aria-label": "New plan" },
-    h("div", { class: "grid" }, name.wrap, currency.wrap, minimum.wrap, grace.wrap),
+    h("div", { class: "grid" }, name.wrap, currency.wrap, fee.wrap, minimum.wrap, grace.wrap),
     h("h2", {}, "Prices"),
     prices.el,
     actions(h("button", { type: "submit" }, "Create plan")),
@@ -127,6 +130,7 @@ export const planNewView: View = async (ctx, route, root) => {
   const top: Record<string, HTMLElement> = {
     name: name.control,
     currency: currency.control,
+    amount: fee.control,
     minimum_amount: minimum.control,
     grace_period_days: grace.control,
   };
@@ -140,6 +144,7 @@ export const planNewView: View = async (ctx, route, root) => {
         const { body, problems } = checkPlan({
           name: name.control.value,
           currency: currency.control.value,
+          fee: fee.control.value,
           minimum: minimum.control.value,
           graceDays: grace.control.value,
           prices: prices.values(),
