@@ -491,6 +491,13 @@ export class ApiClient {
     return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { body });
   }
 
+  /** The estimate against a plan the user typed as JSON (POST /v1/plans' body), sent as typed: its numbers
+   * never become JS numbers. `planJson` must be one JSON object (the caller checks it parses). */
+  estimateWithPlanJson(customerId: string, period: string, planJson: string): Promise<Estimate> {
+    const bodyText = `{"period": ${JSON.stringify(period)}, "plan": ${planJson}}`;
+    return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { bodyText });
+  }
+
   getBillingRun(id: string, cursor?: string): Promise<BillingRun> {
     return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor } });
   }

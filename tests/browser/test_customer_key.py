@@ -5,6 +5,7 @@ credit, and no administrator's control or page is offered; nothing it does is re
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,10 +19,10 @@ from tests.browser.test_workflows import nav, save_key
 pytestmark = pytest.mark.browser
 
 ADMIN_ONLY_LINKS = ["Overview", "Customers", "Plans", "Invoices", "Billing"]
-ADMIN_ONLY_BUTTONS = ["Change plan", "Grant credit", "Estimate", "Finalize…", "Void…", "Run billing", "Create customer"]
+ADMIN_ONLY_BUTTONS = ["Change plan", "Grant credit", "Finalize…", "Void…", "Run billing", "Create customer"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scoped(gateway: Gateway) -> dict[str, str]:
     """A customer in Tokyo on a plan with a fee, usage last month (billed) and this month, credit, and its key."""
     now = datetime.now(ZoneInfo("Asia/Tokyo"))  # the customer's periods are Tokyo's months
@@ -38,7 +39,12 @@ def scoped(gateway: Gateway) -> dict[str, str]:
     customer = gateway.call(
         "POST",
         "/v1/customers",
-        {"name": "Keyed Kabushiki", "email": "keyed@tokyo.example", "timezone": "Asia/Tokyo", "plan_id": plan["id"]},
+        {
+            "name": "Keyed Kabushiki",
+            "email": f"keyed.{uuid.uuid4().hex[:8]}@tokyo.example",
+            "timezone": "Asia/Tokyo",
+            "plan_id": plan["id"],
+        },
     )
     events = [
         {"id": "key-1", "feature": "api_calls", "quantity": 200, "ts": f"{last}-10T12:00:00+09:00"},
@@ -76,6 +82,24 @@ def test_a_customer_key_sees_its_own_page_and_no_administrators_control(dash: Da
     page.screenshot(path=str(OUTPUT / f"{dash.width}-customer-key.png"), full_page=True)
     assert page.evaluate(SIDEWAYS) <= 0
     assert page.evaluate(AXE_SERIOUS) == []
+
+    # --- what if: it may read no other stored plan, so it describes one (refused first, naming the field) -----
+    what_if = page.get_by_role("form", name="What-if estimate")
+    dash.console.allowed_statuses.add(400)  # the refused plan, logged by the browser
+    expect(what_if.get_by_label("Other plan")).to_have_value("describe")
+    expect(what_if.get_by_label("Other plan").locator("option")).to_have_count(1)
+    described = what_if.get_by_label("Plan to compare with (JSON)")
+    described.fill('{"name": "Per call", "prices": [{"feature": "api_calls", "model": "per_unit"}]}')
+    what_if.get_by_role("button", name="Estimate").click()
+    expect(described).to_have_attribute("aria-invalid", "true")
+    expect(what_if).to_contain_text("prices[0]")
+    described.fill(
+        '{"name": "Per call", "prices": [{"feature": "api_calls", "model": "per_unit", "unit_amount": "0.02"}]}'
+    )
+    what_if.get_by_role("button", name="Estimate").click()
+    expect(what_if.locator("#estimate-summary")).to_contain_text(
+        "on Per call the period would cost 4.00 USD instead of 5.00 USD on Keyed Basic (-1.00)"
+    )  # last month: 200 calls × 0.02, against the 3.00 fee + 200 × 0.01
 
     # --- its invoice and its plan: readable, with nothing to finalize and no way to the lists ----------
     page.get_by_role("link", name=f"{scoped['period']} invoice").click()

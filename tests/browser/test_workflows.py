@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import CHROMIUM, OUTPUT, Dash
+from tests.browser.test_views import AXE_SERIOUS
 
 pytestmark = pytest.mark.browser
 
@@ -266,3 +267,35 @@ def test_deep_links_back_button_and_keyboard(desktop: Dash) -> None:
              .filter((el) => el.tabIndex < 0 && !el.disabled).map((el) => el.outerHTML.slice(0, 80))"""
     )
     assert unreachable == []
+
+
+def test_the_what_if_estimate_puts_another_plan_beside_the_customers_own(desktop: Dash) -> None:
+    gateway, page = desktop.gateway, desktop.page
+    per_call = {"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}
+    own = gateway.call("POST", "/v1/plans", {"name": "What-if Own", "prices": [per_call]})
+    other = gateway.call(
+        "POST", "/v1/plans", {"name": "What-if Flat", "amount": "20.00", "prices": [{**per_call, "unit_amount": "0"}]}
+    )
+    customer = gateway.call(
+        "POST", "/v1/customers", {"name": "What-if Co", "email": "whatif@co.example", "plan_id": own["id"]}
+    )
+    p = previous_period()
+    event = {"id": "wi-1", "feature": "api_calls", "quantity": 3000, "ts": f"{p}-15T12:00:00Z"}
+    gateway.call("POST", "/v1/events/batch", {"customer_id": customer["id"], "events": [event]})
+    desktop.use_key()
+    desktop.go(f"#/customers/{customer['id']}")
+
+    what_if = page.get_by_role("form", name="What-if estimate")
+    expect(what_if.get_by_label("Period (YYYY-MM)")).to_have_value(p)
+    expect(what_if.get_by_label("Plan to compare with (JSON)")).to_be_hidden()
+    expect(what_if.get_by_label("Other plan").locator(f"option[value='{own['id']}']")).to_have_count(0)
+    what_if.get_by_label("Other plan").select_option(other["id"])
+    what_if.get_by_role("button", name="Estimate").click()
+
+    expect(what_if.locator("#estimate-summary")).to_contain_text(
+        "on What-if Flat the period would cost 20.00 USD instead of 30.00 USD on What-if Own (-10.00)"
+    )
+    expect(what_if.get_by_role("table", name="Own plan: What-if Own")).to_contain_text("30.00")
+    expect(what_if.get_by_role("table", name="Other plan: What-if Flat")).to_contain_text("Plan fee")
+    assert gateway.call("GET", f"/v1/customers/{customer['id']}/invoices") == []  # nothing was written
+    assert page.evaluate(AXE_SERIOUS) == []

@@ -9,6 +9,7 @@ import { badge, dataTable, facts, h, link, note, replaceChildren } from "../dom.
 import { explainError, isMissingRoute } from "../errors.js";
 import { actions, feedback, field, input, ProblemsError, select, submitting } from "../forms.js";
 import { linesTable } from "../invoice-lines.js";
+import { PLAN_LABELS } from "../plan-model.js";
 import { href } from "../routes.js";
 import { currentPeriod, describePeriod, formatInZone, formatLocal, isPeriod, localDayStarts, periodBounds, shiftPeriod } from "../time.js";
 
@@ -162,13 +163,31 @@ function planBlock(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElem
   return block;
 }
 
+const DESCRIBED = "describe";
+const PLAN_EXAMPLE = '{"name": "What if", "currency": "USD", "amount": "10.00", "prices": [{"feature": "api_calls", "model": "per_unit", "unit_amount": "0.002"}]}';
+
 function estimator(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElement {
+  // An administrator compares with any stored plan or one described here; a customer's key may read no other
+  // stored plan, so it describes the plan to compare with.
+  const others = isAdmin() ? (plans ?? []).filter((p) => p.id !== customer.plan_id) : [];
   const period = field("estimate-period", "Period (YYYY-MM)", input({ value: shiftPeriod(currentPeriod(new Date(), customer.timezone), -1), inputmode: "numeric" }), `A calendar month in ${customer.timezone}.`);
-  const plan = field("estimate-plan", "Other plan", select([["", "— Choose a plan —"], ...(plans ?? []).map((p): [string, string] => [p.id, `${p.name} · ${p.id}`])], ""));
+  const choices: [string, string][] = [...(others.length ? [["", "— Choose a plan —"] as [string, string]] : []), ...others.map((p): [string, string] => [p.id, `${p.name} · ${p.id}`]), [DESCRIBED, "A plan described below (JSON)"]];
+  const plan = field("estimate-plan", "Other plan", select(choices, others.length ? "" : DESCRIBED));
+  const described = field(
+    "estimate-plan-json",
+    "Plan to compare with (JSON)",
+    h("textarea", { rows: 4, spellcheck: "false", placeholder: PLAN_EXAMPLE }),
+    "The body of a new plan (name, currency, amount, minimum_amount, prices), as the API's POST /v1/plans takes it. Nothing is saved.",
+  );
+  const showDescribed = (): void => {
+    described.wrap.hidden = plan.control.value !== DESCRIBED;
+  };
+  plan.control.addEventListener("change", showDescribed);
+  showDescribed();
   const { alert } = feedback("estimate");
   const result = h("div", { id: "estimate-result", "aria-live": "polite" });
-  const form = h("form", { class: "form", id: "estimate-form", novalidate: true, "aria-label": "What-if estimate" }, h("div", { class: "grid" }, period.wrap, plan.wrap), actions(h("button", { type: "submit" }, "Estimate")), alert, result);
-  const controls: Record<string, HTMLElement> = { period: period.control, plan_id: plan.control };
+  const form = h("form", { class: "form", id: "estimate-form", novalidate: true, "aria-label": "What-if estimate" }, h("div", { class: "grid" }, period.wrap, plan.wrap), described.wrap, actions(h("button", { type: "submit" }, "Estimate")), alert, result);
+  const controls: Record<string, HTMLElement> = { period: period.control, plan_id: plan.control, plan: described.control };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     result.replaceChildren();
@@ -177,24 +196,43 @@ function estimator(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElem
       alert,
       async () => {
         const problems = [];
-        if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
+        const month = period.control.value.trim();
+        const text = described.control.value.trim();
+        if (!isPeriod(month)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
         if (!plan.control.value) problems.push({ path: "plan_id", message: "is required: choose the plan to compare with" });
+        if (plan.control.value === DESCRIBED && !isJsonObject(text)) problems.push({ path: "plan", message: `must be a plan as JSON, e.g. ${PLAN_EXAMPLE}` });
         if (problems.length) throw new ProblemsError(problems);
-        const e = await ctx.api.estimate(customer.id, { period: period.control.value.trim(), plan_id: plan.control.value });
+        const e = plan.control.value === DESCRIBED ? await ctx.api.estimateWithPlanJson(customer.id, month, text) : await ctx.api.estimate(customer.id, { period: month, plan_id: plan.control.value });
         const diff = subtractDecimals(e.estimate.total, e.current.total);
+        const sameCurrency = e.estimate.currency === e.current.currency;
         replaceChildren(
           result,
-          h("p", {}, `${describePeriod(e.period, customer.timezone)}: on the other plan the total would be `, h("strong", {}, formatMoney(e.estimate.total, e.estimate.currency)), ` instead of ${formatMoney(e.current.total, e.current.currency)} (${diff.startsWith("-") ? "" : "+"}${diff}). Nothing is saved.`),
-          h("div", { class: "side-by-side" }, linesTable(e.current, "Own plan", "estimate-current"), linesTable(e.estimate, "Other plan", "estimate-other")),
+          h(
+            "p",
+            { id: "estimate-summary" },
+            `${describePeriod(e.period, customer.timezone)}: on ${e.estimate.plan_name ?? "the other plan"} the period would cost `,
+            h("strong", {}, formatMoney(e.estimate.total, e.estimate.currency)),
+            ` instead of ${formatMoney(e.current.total, e.current.currency)} on ${e.current.plan_name ?? "no plan"}${sameCurrency ? ` (${diff.startsWith("-") ? "" : "+"}${diff})` : ""}. Plan fee, usage and minimum only; nothing is saved.`,
+          ),
+          h("div", { class: "side-by-side" }, linesTable(e.current, `Own plan: ${e.current.plan_name ?? "none"}`, "estimate-current"), linesTable(e.estimate, `Other plan: ${e.estimate.plan_name ?? ""}`, "estimate-other")),
         );
       },
       {
-        labels: { period: "Period", plan_id: "Other plan" },
-        resolve: (p) => controls[p] ?? (p.startsWith("plan") ? plan.control : undefined),
+        labels: { ...PLAN_LABELS, period: "Period", plan_id: "Other plan", plan: "Plan to compare with" },
+        resolve: (p) => controls[p] ?? (p.startsWith("plan") ? described.control : undefined),
       },
     );
   });
-  return section("what-if", "What if: another plan", h("p", { class: "hint" }, "Rates a past or current period's usage under another plan, side by side with the customer's own."), form);
+  return section("what-if", "What if: another plan", h("p", { class: "hint" }, "Rates a period's usage under another plan, side by side with the customer's own."), form);
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 export const customerView: View = async (ctx, route, root) => {
@@ -258,10 +296,8 @@ export const customerView: View = async (ctx, route, root) => {
     section("invoices", "Invoices", invoices),
     creditsBlock(ctx, customer),
   );
-  if (isAdmin()) {
-    root.append(estimator(ctx, customer, plans));
-    root.append(h("p", {}, link(href({ view: "events", customer: customer.id }), "Send events for this customer")));
-  }
+  root.append(estimator(ctx, customer, plans));
+  root.append(h("p", {}, link(href({ view: "events", customer: customer.id }), "Send events for this customer")));
   await Promise.all([
     usageAndCost(ctx.api, customer, currentPeriod(new Date(), customer.timezone), usageBody, ctx).catch((error: unknown) => {
       if (ctx.alive()) replaceChildren(usageBody, failure(error, ""));
