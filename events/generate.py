@@ -25,6 +25,8 @@ PLAN = "plan_0123456789abcdef0123456789abcdef"
 # Per function folder: path parameters, query and body of its sample request.
 SAMPLES: dict[str, dict[str, Any]] = {
     "health": {},
+    "openapi": {},
+    "docs": {},
     "create_customer": {"body": {"name": "Acme Corp", "email": "billing@acme.example", "timezone": "UTC"}},
     "list_customers": {"query": {"limit": "50"}},
     "get_customer": {"path": {"customer_id": CUSTOMER}},
@@ -43,6 +45,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "run_invoices": {"query": {"period": "2025-09", "unit_price": "0.01"}},
     "list_customer_invoices": {"path": {"customer_id": CUSTOMER}},
+    "list_invoices": {"query": {"status": "draft", "period": "2025-09", "limit": "50"}},
     "get_invoice": {"path": {"invoice_id": INVOICE}},
     "create_plan": {
         "body": {
@@ -78,6 +81,13 @@ def _concrete_path(route: Route, path_parameters: dict[str, str]) -> str:
     return path
 
 
+def function_folder(code_dir: Path | str, handler: str) -> str:
+    """The functions/<name> folder a handler lives in: `app.lambda_handler` in functions/<name>/, or
+    `<name>.app.lambda_handler` in functions/ (the OpenAPI and docs functions, which read every route)."""
+    module = handler.rpartition(".")[0]
+    return (Path(code_dir) / Path(*module.split("."))).parent.name
+
+
 def route_sample(route: Route, folder: str) -> dict[str, Any]:
     sample = SAMPLES[folder]
     path_parameters = sample.get("path", {})
@@ -100,10 +110,11 @@ def all_samples(template_path: Path) -> dict[str, dict[str, Any]]:
     template = load_template(template_path)
     samples: dict[str, dict[str, Any]] = {}
     for route in template.routes:
-        samples[Path(route.code_dir).name] = route_sample(route, Path(route.code_dir).name)
+        folder = function_folder(route.code_dir, route.handler)
+        samples[folder] = route_sample(route, folder)
         authorizer = template.authorizer_for(route)
-        if authorizer is not None and Path(authorizer.code_dir).name not in samples:
-            samples[Path(authorizer.code_dir).name] = authorizer_event(
+        if authorizer is not None and function_folder(authorizer.code_dir, authorizer.handler) not in samples:
+            samples[function_folder(authorizer.code_dir, authorizer.handler)] = authorizer_event(
                 route.method,
                 route.path,
                 route_key=route.route_key,

@@ -1,9 +1,12 @@
 """Run handler functions in this process, the way warm Lambda containers would.
 
 Each function's module is imported on its first invocation (its cold start) and
-kept for later ones. Each function gets one lock: like a single container, it
-serves one request at a time, so handler code written for Lambda (module-level
-state, cached connections) sees the concurrency it will see in AWS.
+kept for later ones. Handlers run one at a time in this process: like a single
+container, a function serves one request at a time, so handler code written for
+Lambda (module-level state, cached connections) sees the concurrency it will see
+in AWS; and different functions cannot overlap either, because Powertools keeps
+the current event on a class attribute (BaseRouter.current_event) that every
+resolver in a process shares: two handlers at once could read each other's request.
 """
 
 from __future__ import annotations
@@ -63,12 +66,12 @@ def lambda_context(function: FunctionSpec) -> LambdaContext:
 
 
 class FunctionRuntime:
-    """Imports handlers lazily, caches them, and invokes them one request at a time per function."""
+    """Imports handlers lazily, caches them, and invokes them one request at a time."""
 
     def __init__(self, functions: Mapping[str, FunctionSpec]) -> None:
         self._functions = dict(functions)
         self._handlers: dict[str, Handler] = {}
-        self._invocation_locks = {function_id: threading.Lock() for function_id in functions}
+        self._invocation_lock = threading.Lock()  # one handler at a time: see the module's docstring
         # sys.path and sys.modules are process-wide: one import at a time.
         self._import_lock = threading.Lock()
 
@@ -79,7 +82,7 @@ class FunctionRuntime:
         share objects with the gateway, and a reply that is not JSON raises here.
         """
         function = self._functions[function_id]
-        with self._invocation_locks[function_id]:
+        with self._invocation_lock:
             handler = self._handler(function)
             reply = handler(json.loads(json.dumps(event)), lambda_context(function))
         return json.loads(json.dumps(reply))

@@ -41,11 +41,14 @@ class StaticFiles:
         relative = unquote(raw_path).lstrip("/")
         if "\0" in relative:
             return None
-        candidate = (self.root / relative).resolve()
-        if candidate.is_dir():
-            candidate = (candidate / "index.html").resolve()
-        # After resolve(): "..", encoded dots and symlinks cannot lead outside the root.
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+        try:
+            candidate = (self.root / relative).resolve()
+            if candidate.is_dir():
+                candidate = (candidate / "index.html").resolve()
+            # After resolve(): "..", encoded dots and symlinks cannot lead outside the root.
+            if not candidate.is_relative_to(self.root) or not candidate.is_file():
+                return None
+        except OSError:  # a name too long for the filesystem (a path of 5,000 segments) names no file
             return None
         return candidate
 

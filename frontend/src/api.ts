@@ -67,9 +67,41 @@ export interface BillingRunResult {
   invoices_generated: number;
   period: string;
   invoice_ids: string[];
+  /** Set once the API runs billing in the background (GET /v1/billing-runs/{id}). */
+  billing_run_id?: string;
 }
 
-export type LineItemType = "usage" | "minimum" | "adjustment" | "credit";
+export interface BillingRun {
+  id: string;
+  period: string;
+  status: "running" | "done" | string;
+  customers_queued: number;
+  customers_billed: number;
+  customers_failed: number;
+  failures: { customer_id: string; reason: string }[];
+}
+
+/** One page of a list; `next_cursor` is null on the last page. */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+  /** True when the API does not search yet and `q` was applied to this page only. */
+  filtered_here?: boolean;
+}
+
+export interface Estimate {
+  period: string;
+  current: Invoice;
+  estimate: Invoice;
+}
+
+export interface ApiKey {
+  id: string;
+  customer_id?: string | null;
+  created_at?: string;
+}
+
+export type LineItemType = "plan_fee" | "usage" | "minimum" | "adjustment" | "credit";
 
 /** One tier (or the package) a usage line's quantity fell in. Amounts are unrounded decimal strings. */
 export interface TierCharge {
@@ -83,6 +115,15 @@ export interface TierCharge {
   amount: Decimal;
   /** Set for the package model; unit_amount is then the price of one package. */
   package_size?: Decimal;
+  /** Set for the graduated_percentage model (a percentage); unit_amount is then rate / 100. */
+  rate?: Decimal;
+}
+
+/** A percentage price's parts: the rate on the value, the fixed fee per event, or per-transaction pricing. */
+export interface PercentageCharge {
+  kind: "percentage" | "fixed_fee" | "per_transaction";
+  amount: Decimal;
+  [field: string]: unknown;
 }
 
 export interface LineItem {
@@ -92,12 +133,13 @@ export interface LineItem {
   unit_price?: Decimal | null;
   amount: Decimal;
   description: string;
-  breakdown?: TierCharge[];
+  breakdown?: (TierCharge | PercentageCharge)[];
   /** For adjustment lines: the earlier period they correct (YYYY-MM). */
   adjusts_period?: string | null;
 }
 
 export interface Invoice {
+  /** Absent (or empty) on an upcoming invoice or an estimate: they are stored nowhere. */
   id: string;
   customer_id: string;
   period: string;
@@ -223,6 +265,9 @@ export interface ApiConfig {
 
 type Query = Record<string, string | number | undefined>;
 
+/** Cursors made here for APIs that page a bare list with `after=<last id>`. */
+const LEGACY_CURSOR = "after:";
+
 interface RequestOptions {
   query?: Query;
   body?: unknown;
@@ -325,9 +370,40 @@ export class ApiClient {
     return this.request("POST", "/v1/customers", { body: input });
   }
 
-  async listCustomers(): Promise<Customer[]> {
-    const page = await this.request<{ data: Customer[] }>("GET", "/v1/customers", { query: { limit: 500 } });
-    return page.data;
+  /** GET /v1/customers: `{data, next_cursor}`, or (older APIs) a bare list paged with `after=<last id>`. */
+  listCustomers(options: { limit?: number; cursor?: string; q?: string } = {}): Promise<Page<Customer>> {
+    return this.page<Customer>("/v1/customers", options, (c, q) =>
+      `${c.name} ${c.email}`.toLowerCase().split(/\s+/).some((word) => word.startsWith(q.toLowerCase())) ||
+      c.email.toLowerCase().startsWith(q.toLowerCase()) ||
+      c.name.toLowerCase().startsWith(q.toLowerCase()),
+    );
+  }
+
+  private async page<T extends { id: string }>(
+    path: string,
+    options: { limit?: number; cursor?: string; q?: string; [key: string]: string | number | undefined },
+    matches?: (item: T, q: string) => boolean,
+  ): Promise<Page<T>> {
+    const limit = options.limit ?? 50;
+    const { cursor = "", ...rest } = options;
+    const legacy = cursor.startsWith(LEGACY_CURSOR);
+    const query: Query = { ...rest, limit };
+    if (legacy) query["after"] = cursor.slice(LEGACY_CURSOR.length);
+    else if (cursor) query["cursor"] = cursor;
+    const body = await this.request<unknown>("GET", path, { query });
+    if (Array.isArray(body)) {
+      const items = body as T[];
+      const last = items.at(-1);
+      const next = items.length >= limit && last ? `${LEGACY_CURSOR}${last.id}` : null;
+      const q = options.q?.trim() ?? "";
+      if (q && matches) return { data: items.filter((item) => matches(item, q)), next_cursor: next, filtered_here: true };
+      return { data: items, next_cursor: next };
+    }
+    if (isRecord(body) && Array.isArray(body["data"])) {
+      const next = body["next_cursor"];
+      return { data: body["data"] as T[], next_cursor: typeof next === "string" && next ? next : null };
+    }
+    throw new ApiError("invalid-response", `Unexpected reply from ${path}: neither a list nor {data, next_cursor}`);
   }
 
   getCustomer(id: string): Promise<Customer> {
@@ -350,6 +426,25 @@ export class ApiClient {
 
   runBilling(period: string, unitPrice: string): Promise<BillingRunResult> {
     return this.request("POST", "/v1/invoices/run", { query: { period, unit_price: unitPrice } });
+  }
+
+  /** GET /v1/invoices: every customer's invoices, filtered and paged. */
+  listAllInvoices(
+    options: { status?: string; period?: string; customer_id?: string; limit?: number; cursor?: string } = {},
+  ): Promise<Page<Invoice>> {
+    return this.page<Invoice>("/v1/invoices", options);
+  }
+
+  upcomingInvoice(customerId: string): Promise<Invoice> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/upcoming-invoice`);
+  }
+
+  estimate(customerId: string, body: { period: string; plan_id?: string; plan?: NewPlan }): Promise<Estimate> {
+    return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { body });
+  }
+
+  getBillingRun(id: string): Promise<BillingRun> {
+    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`);
   }
 
   listInvoices(customerId: string): Promise<Invoice[]> {
@@ -377,9 +472,8 @@ export class ApiClient {
     return this.request("POST", "/v1/plans", { bodyText: json });
   }
 
-  async listPlans(): Promise<Plan[]> {
-    const page = await this.request<{ data: Plan[] }>("GET", "/v1/plans", { query: { limit: 500 } });
-    return page.data;
+  listPlans(options: { limit?: number; cursor?: string } = {}): Promise<Page<Plan>> {
+    return this.page<Plan>("/v1/plans", options);
   }
 
   getPlan(id: string): Promise<Plan> {

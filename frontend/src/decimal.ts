@@ -40,3 +40,31 @@ export function isDecimalString(value: string): boolean {
   const match = DECIMAL.exec(value.trim());
   return match !== null && Boolean(match[2] || match[3]);
 }
+
+/** a - b, exactly. */
+export function subtractDecimals(a: string, b: string): string {
+  const pb = parse(b);
+  return sumDecimals([a, format(-pb.units, pb.scale)]);
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b (exactly: "0.10" equals "0.1"). */
+export function compareDecimals(a: string, b: string): number {
+  const diff = parse(subtractDecimals(a, b)).units;
+  return diff < 0n ? -1 : diff > 0n ? 1 : 0;
+}
+
+export function isZeroDecimal(value: string): boolean {
+  return parse(value).units === 0n;
+}
+
+/** Groups the integer digits for reading: "1234567.5" -> "1,234,567.5" (the digits are never changed). */
+export function groupDigits(value: string): string {
+  const match = /^([+-]?)(\d+)(\.\d*)?$/.exec(value.trim());
+  if (!match) return value;
+  return `${match[1]}${(match[2] ?? "").replace(/\B(?=(\d{3})+(?!\d))/g, ",")}${match[3] ?? ""}`;
+}
+
+/** "1,234.50 USD": an amount as the API sent it (already rounded to the currency's minor unit), grouped. */
+export function formatMoney(amount: string, currency: string): string {
+  return `${groupDigits(amount)} ${currency}`;
+}

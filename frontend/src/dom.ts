@@ -1,23 +1,26 @@
-// Small DOM helpers: element creation without innerHTML (all data goes in as text),
-// typed lookups, and the shared error / status / busy handling of the sections.
-import { ApiError } from "./api.js";
+// Small DOM helpers: element creation from text only (no HTML parsing of data), and tables that
+// turn into labelled cards on a phone (each cell carries its column name in data-label).
 
 export type Attrs = Record<string, string | number | boolean | null | undefined>;
 export type Child = Node | string | number | null | undefined | false;
 
-/** Creates an element; `class` sets className, boolean true sets an empty attribute, false/null/undefined skip it. */
+/** Creates an element; boolean true sets an empty attribute, false/null/undefined skip it. */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},
   ...children: (Child | Child[])[]
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, children);
+  return el;
+}
+
+function setAttrs(el: Element, attrs: Attrs): void {
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false || value === null || value === undefined) continue;
     el.setAttribute(name, value === true ? "" : String(value));
   }
-  append(el, children);
-  return el;
 }
 
 function append(parent: Node, children: (Child | Child[])[]): void {
@@ -36,10 +39,7 @@ export function svg<K extends keyof SVGElementTagNameMap>(
   ...children: (Child | Child[])[]
 ): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    el.setAttribute(name, value === true ? "" : String(value));
-  }
+  setAttrs(el, attrs);
   append(el, children);
   return el;
 }
@@ -56,92 +56,65 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
   append(parent, children);
 }
 
-/** Shows an error (ApiError, network error, validation message) in a section's role="alert" area. */
-export function showError(area: HTMLElement, error: unknown): void {
-  const parts: Node[] = [];
-  if (error instanceof ApiError) {
-    const meta = [error.status ? `HTTP ${error.status}` : "", error.code ?? ""].filter(Boolean).join(" · ");
-    parts.push(h("p", { class: "error-message" }, error.message));
-    if (meta) parts.push(h("p", { class: "error-meta" }, meta));
-    if (error.fields.length > 0) {
-      parts.push(
-        h(
-          "ul",
-          { class: "error-fields" },
-          error.fields.map((f) => h("li", {}, h("code", {}, f.field || "(request)"), ": ", f.message)),
-        ),
-      );
-    }
-  } else {
-    const message = error instanceof Error ? error.message : String(error);
-    parts.push(h("p", { class: "error-message" }, message));
-  }
-  replaceChildren(area, parts);
-  area.hidden = false;
-}
-
-export function clearError(area: HTMLElement): void {
-  area.hidden = true;
-  area.replaceChildren();
-}
-
-/** Thrown for problems found before a request is sent; shown like API errors. */
-export class InputError extends Error {
-  constructor(
-    message: string,
-    readonly inputs: HTMLElement[] = [],
-  ) {
-    super(message);
-    this.name = "InputError";
-  }
+export interface Column {
+  label: string;
+  /** "num": right-aligned figures; "key": kept first and prominent on a phone. */
+  kind?: "num" | "key" | "text";
 }
 
 /**
- * Runs an async action for a form: disables its buttons, marks the section busy, clears the
- * previous error and shows any thrown error in `errorArea`. Inputs named by an InputError get aria-invalid.
+ * A table of rows of cells. On a narrow screen (CSS) each row becomes a card whose cells show their
+ * column names (data-label), so nothing needs sideways scrolling.
  */
-export async function runAction(
-  section: HTMLElement,
-  errorArea: HTMLElement,
-  action: () => Promise<void>,
-): Promise<void> {
-  const buttons = Array.from(section.querySelectorAll("button")).filter((b) => !b.disabled);
-  for (const b of buttons) b.disabled = true;
-  section.setAttribute("aria-busy", "true");
-  for (const el of section.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
-  clearError(errorArea);
-  try {
-    await action();
-  } catch (error) {
-    if (error instanceof InputError) {
-      for (const input of error.inputs) input.setAttribute("aria-invalid", "true");
-      error.inputs[0]?.focus();
-    }
-    showError(errorArea, error);
-  } finally {
-    for (const b of buttons) b.disabled = false;
-    section.removeAttribute("aria-busy");
-  }
-}
-
-export function requireValue(input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, what: string): string {
-  const value = input.value.trim();
-  if (!value) throw new InputError(`${what} is required.`, [input]);
-  return value;
-}
-
-/** A simple table: headers and rows of cells (strings or nodes). */
-export function table(
-  attrs: Attrs,
-  caption: string,
-  headers: string[],
-  rows: Child[][],
-): HTMLTableElement {
+export function dataTable(attrs: Attrs, caption: string, columns: Column[], rows: Child[][], captionHidden = false): HTMLTableElement {
   return h(
     "table",
-    attrs,
-    h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
-    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))),
+    { ...attrs, class: `data-table ${String(attrs["class"] ?? "")}`.trim() },
+    h("caption", { class: captionHidden ? "visually-hidden" : null }, caption),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        columns.map((c) => h("th", { scope: "col", class: c.kind === "num" ? "num" : null }, c.label)),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((cells) =>
+        h(
+          "tr",
+          {},
+          cells.map((cell, i) => {
+            const column = columns[i];
+            return h("td", { "data-label": column?.label ?? "", class: column?.kind ?? null }, cell);
+          }),
+        ),
+      ),
+    ),
   );
+}
+
+/** A definition list of facts ("Timezone: Europe/Paris"). */
+export function facts(pairs: [string, Child | Child[]][], attrs: Attrs = {}): HTMLDListElement {
+  return h(
+    "dl",
+    { class: "facts", ...attrs },
+    pairs.map(([term, value]) => h("div", { class: "fact" }, h("dt", {}, term), h("dd", {}, value))),
+  );
+}
+
+export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {
+  return h("a", { href, ...attrs }, text);
+}
+
+export function badge(status: string): HTMLSpanElement {
+  return h("span", { class: `badge badge-${status.replace(/[^a-z_-]/gi, "")}` }, status);
+}
+
+/** A visually hidden live region's text, or a visible note. */
+export function note(text: Child | Child[], kind: "info" | "warning" | "empty" = "info", attrs: Attrs = {}): HTMLParagraphElement {
+  return h("p", { class: `note note-${kind}`, ...attrs }, text);
 }

@@ -1,15 +1,17 @@
 """PUT /v1/customers/{customer_id}/plan — move a customer to a plan (400 unknown plan, 409 other currency)."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import AssignPlanRequest, CustomerOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.put("/v1/customers/<customer_id>/plan")
+@router.put("/v1/customers/<customer_id>/plan")
 def assign_customer_plan(customer_id: str, body: AssignPlanRequest) -> CustomerOut:
     return CustomerOut.of(bootstrap.services().customers.assign_plan(customer_id, body.plan_id))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,14 +1,15 @@
 """POST /v1/customers — create a customer, optionally on a plan (409 when the email or external_id is taken)."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreateCustomerRequest, CustomerOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/customers")
-def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]:
+@router.post("/v1/customers", status_code=201)
+def create_customer(body: CreateCustomerRequest) -> CustomerOut:
     customer = bootstrap.services().customers.create(
         name=body.name,
         email=body.email,
@@ -17,7 +18,8 @@ def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]:
         external_id=body.external_id,
     )
     metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
-    return CustomerOut.of(customer), 201
+    return CustomerOut.of(customer)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,17 +1,19 @@
 """POST /v1/invoices/{invoice_id}/finalize — freeze a draft and consume the credit it applies (409 if void)."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoiceOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/invoices/<invoice_id>/finalize")
+@router.post("/v1/invoices/<invoice_id>/finalize")
 def finalize_invoice(invoice_id: str) -> InvoiceOut:
     invoice = bootstrap.services().invoices.finalize(invoice_id)
     metrics.add_metric(name="InvoicesFinalized", unit="Count", value=1)
     return InvoiceOut.of(invoice)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,15 +1,17 @@
 """GET /v1/customers/{customer_id}/credits — the prepaid-credit balance and every ledger entry."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreditsOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/customers/<customer_id>/credits")
+@router.get("/v1/customers/<customer_id>/credits")
 def get_credits(customer_id: str) -> CreditsOut:
     return CreditsOut.of(bootstrap.services().credits.ledger(customer_id))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,15 +1,17 @@
 """GET /v1/customers/{customer_id} — one customer, 404 when unknown."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CustomerOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/customers/<customer_id>")
+@router.get("/v1/customers/<customer_id>")
 def get_customer(customer_id: str) -> CustomerOut:
     return CustomerOut.of(bootstrap.services().customers.get(customer_id))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

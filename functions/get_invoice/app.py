@@ -1,15 +1,17 @@
 """GET /v1/invoices/{invoice_id} — one invoice, 404 when unknown."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoiceOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/invoices/<invoice_id>")
+@router.get("/v1/invoices/<invoice_id>")
 def get_invoice(invoice_id: str) -> InvoiceOut:
     return InvoiceOut.of(bootstrap.services().invoices.get(invoice_id))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

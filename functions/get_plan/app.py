@@ -1,15 +1,17 @@
 """GET /v1/plans/{plan_id} — one plan, 404 when unknown."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import PlanOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/plans/<plan_id>")
+@router.get("/v1/plans/<plan_id>")
 def get_plan(plan_id: str) -> PlanOut:
     return PlanOut.of(bootstrap.services().plans.get(plan_id))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -4,20 +4,21 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import IsoInstant, UsageOut, UsagePointOut
 from billing.services import Window
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/customers/<customer_id>/usage")
+@router.get("/v1/customers/<customer_id>/usage")
 def get_usage(
     customer_id: str,
     start: Annotated[IsoInstant, Query()],
     end: Annotated[IsoInstant, Query()],
     window: Annotated[Window | None, Query()] = None,
-    tz: Annotated[str | None, Query()] = None,
+    tz: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> list[UsageOut] | list[UsagePointOut]:
     usage = bootstrap.services().usage
     if window is None:
@@ -25,4 +26,5 @@ def get_usage(
     return [UsagePointOut.of(point) for point in usage.series(customer_id, start, end, window, tz)]
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,17 +1,19 @@
 """POST /v1/customers/{customer_id}/credits — add prepaid credit in the customer's currency."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreditGrantOut, GrantCreditRequest
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/customers/<customer_id>/credits")
-def grant_credits(customer_id: str, body: GrantCreditRequest) -> tuple[CreditGrantOut, int]:
+@router.post("/v1/customers/<customer_id>/credits", status_code=201)
+def grant_credits(customer_id: str, body: GrantCreditRequest) -> CreditGrantOut:
     grant = bootstrap.services().credits.grant(customer_id, body.amount, description=body.description)
     metrics.add_metric(name="CreditsGranted", unit="Count", value=1)
-    return CreditGrantOut.of_grant(grant), 201
+    return CreditGrantOut.of_grant(grant)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,14 +1,16 @@
 """GET /v1/health — public liveness check (no authorizer, no storage)."""
 
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import PUBLIC, ApiRouter, resolver_for
 from billing.http.schemas import HealthOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/health")
+@router.get("/v1/health", security=PUBLIC)
 def health() -> HealthOut:
     return HealthOut(status="ok")
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,13 +1,14 @@
 """POST /v1/events/batch — ingest one customer's usage events, idempotent on each event's id."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import EventBatchRequest, IngestOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/events/batch")
+@router.post("/v1/events/batch")
 def ingest_events(body: EventBatchRequest) -> IngestOut:
     result = bootstrap.services().ingest.ingest(body.customer_id, [event.to_new_event() for event in body.events])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
@@ -15,4 +16,5 @@ def ingest_events(body: EventBatchRequest) -> IngestOut:
     return IngestOut.of(result)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

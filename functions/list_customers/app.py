@@ -5,13 +5,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.paging import Page
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CustomerPageOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/customers")
+@router.get("/v1/customers")
 def list_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -23,4 +24,5 @@ def list_customers(
     return CustomerPageOut.of(customers.list(limit=limit, cursor=cursor))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import PlanPageOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.get("/v1/plans")
+@router.get("/v1/plans")
 def list_plans(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
@@ -18,4 +19,5 @@ def list_plans(
     return PlanPageOut.of(bootstrap.services().plans.list(limit=limit, cursor=cursor))
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

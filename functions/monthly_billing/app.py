@@ -8,21 +8,20 @@ Both take "now" (ISO 8601) to re-run the job as of another date. Safe to run twi
 recomputed, never duplicated, and a finalized invoice never changes.
 """
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
 from billing.http.app import logger, metrics
-from billing.http.schemas import BillingRunOut, FinalizeRunOut, IsoInstant
-from pydantic import BaseModel, ConfigDict, Field
+from billing.http.schemas import BillingRunOut, FinalizeRunOut, IsoInstant, UnitPrice
+from pydantic import BaseModel, ConfigDict
 
 
 class ScheduledRun(BaseModel):
     model_config = ConfigDict(extra="ignore")  # EventBridge may add its own fields
 
     action: Literal["bill", "finalize"] = "bill"
-    unit_price: Decimal | None = Field(default=None, ge=0)
+    unit_price: UnitPrice | None = None
     now: IsoInstant | None = None
 
 

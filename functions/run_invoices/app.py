@@ -1,21 +1,21 @@
 """POST /v1/invoices/run?period=YYYY-MM[&unit_price=] — create or recompute the period's draft invoices."""
 
-from decimal import Decimal
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.time import BillingPeriod
-from billing.http.app import create_resolver, entrypoint, metrics
-from billing.http.schemas import BillingRunOut
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas import BillingRunOut, UnitPrice
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/invoices/run")
+@router.post("/v1/invoices/run")
 def run_invoices(
-    period: Annotated[str, Query()],
-    unit_price: Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)] = None,
+    period: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")],
+    unit_price: Annotated[UnitPrice | None, Query()] = None,
 ) -> BillingRunOut:
     run = bootstrap.services().billing.run(BillingPeriod.parse(period), unit_price=unit_price)
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
@@ -23,4 +23,5 @@ def run_invoices(
     return BillingRunOut.of(run)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

@@ -1,17 +1,19 @@
 """POST /v1/invoices/{invoice_id}/void — void a finalized invoice, restoring its credit (409 for a draft)."""
 
 from billing import bootstrap
-from billing.http.app import create_resolver, entrypoint, metrics
+from billing.http.app import entrypoint, metrics
+from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoiceOut
 
-app = create_resolver()
+router = ApiRouter()
 
 
-@app.post("/v1/invoices/<invoice_id>/void")
+@router.post("/v1/invoices/<invoice_id>/void")
 def void_invoice(invoice_id: str) -> InvoiceOut:
     invoice = bootstrap.services().invoices.void(invoice_id)
     metrics.add_metric(name="InvoicesVoided", unit="Count", value=1)
     return InvoiceOut.of(invoice)
 
 
+app = resolver_for(router)
 lambda_handler = entrypoint(app)

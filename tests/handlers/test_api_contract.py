@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from events.generate import SAMPLES
+from events.generate import SAMPLES, function_folder
 from local_gateway.events import http_event
 from local_gateway.template import load_template
 from tests.handlers.conftest import handler
@@ -44,7 +44,8 @@ def usage(api, customer_id, **query):
 
 
 ROUTES = {
-    Path(route.code_dir).name: route for route in load_template(Path(__file__).parents[2] / "template.yaml").routes
+    function_folder(route.code_dir, route.handler): route
+    for route in load_template(Path(__file__).parents[2] / "template.yaml").routes
 }
 
 

@@ -1,6 +1,6 @@
 """Customers with a timezone and a plan, PUT /v1/customers/{id}/plan, credits, and finalize/void."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +8,8 @@ import pytest
 from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
+
+from tests.conftest import FROZEN_NOW as NOW
 
 PER_CALL = {"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}
 
@@ -214,3 +216,31 @@ def test_voiding_a_draft_or_finalizing_a_void_invoice_is_409(api):
 def test_finalizing_or_voiding_an_unknown_invoice_is_404(api):
     assert finalize(api, "inv_missing").status == 404
     assert void(api, "inv_missing").status == 404
+
+
+def test_invoices_across_customers_filter_and_page(api):
+    customers = [api.services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(3)]
+    for customer in customers:
+        api.services.ingest.ingest(customer.id, [NewEvent("api_calls", Decimal(100), NOW - timedelta(days=20), "e1")])
+    api.services.billing.run(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=NOW)
+    first_invoice = api.services.invoices.for_customer(customers[0].id)[0]
+    api.services.invoices.finalize(first_invoice.id, now=NOW)
+
+    drafts = api("list_invoices", "GET /v1/invoices", "/v1/invoices", query={"status": "draft", "limit": "1"})
+    rest = api(
+        "list_invoices",
+        "GET /v1/invoices",
+        "/v1/invoices",
+        query={"status": "draft", "limit": "1", "cursor": drafts.body["next_cursor"]},
+    )
+    mine = api("list_invoices", "GET /v1/invoices", "/v1/invoices", query={"customer_id": customers[0].id})
+    other_period = api("list_invoices", "GET /v1/invoices", "/v1/invoices", query={"period": "2025-08"})
+    bad = api("list_invoices", "GET /v1/invoices", "/v1/invoices", query={"period": "2025-13"})
+
+    assert drafts.status == rest.status == 200
+    assert rest.body["next_cursor"] is None
+    draft_customers = {invoice["customer_id"] for invoice in drafts.body["data"] + rest.body["data"]}
+    assert draft_customers == {customers[1].id, customers[2].id}
+    assert [(i["id"], i["status"], i["total"]) for i in mine.body["data"]] == [(first_invoice.id, "finalized", "1.00")]
+    assert other_period.body == {"data": [], "next_cursor": None}
+    assert (bad.status, bad.error_fields()) == (400, ["period"])

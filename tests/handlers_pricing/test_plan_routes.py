@@ -79,6 +79,37 @@ CLOSED = [{"up_to": "100", "unit_amount": "1"}, {"up_to": "200", "unit_amount": 
         pytest.param(with_price(3, package_amount="-1"), "prices[3].package_amount", id="negative-package-amount"),
         pytest.param(with_price(3, package_size="0"), "prices[3].package_size", id="empty-package"),
         pytest.param({**GROWTH, "minimum_amount": "-25"}, "minimum_amount", id="negative-minimum"),
+        pytest.param({**GROWTH, "amount": "-49"}, "amount", id="negative-plan-fee"),
+        pytest.param({**GROWTH, "amount": "49.001"}, "amount", id="plan-fee-finer-than-a-cent"),
+        pytest.param({**GROWTH, "amount": "forty"}, "amount", id="plan-fee-not-a-number"),
+        pytest.param(with_price(3, free_units="-1"), "prices[3].free_units", id="negative-package-free-units"),
+        pytest.param(with_price(0, model="percentage"), "prices[0].tiers", id="tiers-on-a-percentage-price"),
+        pytest.param(
+            {**GROWTH, "prices": [{"feature": "payments", "model": "percentage"}]},
+            "prices[0].rate",
+            id="percentage-without-rate",
+        ),
+        pytest.param(
+            {**GROWTH, "prices": [{"feature": "payments", "model": "percentage", "rate": "-2.9"}]},
+            "prices[0].rate",
+            id="percentage-negative-rate",
+        ),
+        pytest.param(
+            {
+                **GROWTH,
+                "prices": [{"feature": "payments", "model": "percentage", "rate": "1", "free_units_per_events": 0}],
+            },
+            "prices[0].free_units_per_events",
+            id="percentage-no-free-events",
+        ),
+        pytest.param(
+            {
+                **GROWTH,
+                "prices": [{"feature": "payments", "model": "graduated_percentage", "tiers": [{"up_to": None}]}],
+            },
+            "prices[0].tiers[0].rate",
+            id="graduated-percentage-tier-without-rate",
+        ),
         pytest.param(with_price(2, colour="blue"), "prices[2].colour", id="unknown-price-property"),
         pytest.param(with_price(4, property=None), "prices[4].property", id="unique-count-without-property"),
         pytest.param(with_price(2, property="user_id"), "prices[2].property", id="property-without-unique-count"),
@@ -106,3 +137,48 @@ def test_json_numbers_in_prices_are_read_exactly_not_as_floats(api):
 
     assert reply.status == 201
     assert reply.body["prices"][2]["unit_amount"] == "0.1"
+
+
+LAGO_LIKE = {
+    "name": "Payments",
+    "currency": "EUR",
+    "amount": "49.00",
+    "prices": [
+        {
+            "feature": "payments",
+            "model": "percentage",
+            "rate": "1.4",
+            "fixed_amount": "0.25",
+            "free_units_per_events": 3,
+            "free_units_per_total_aggregation": "500",
+            "per_transaction_min_amount": "0.30",
+            "per_transaction_max_amount": "12",
+        },
+        {
+            "feature": "payouts",
+            "model": "graduated_percentage",
+            "tiers": [{"up_to": "10000", "rate": "1", "flat_amount": "5"}, {"up_to": None, "rate": "0.5"}],
+        },
+        {"feature": "sms", "model": "package", "package_size": "100", "package_amount": "5", "free_units": "100"},
+    ],
+}
+
+
+def test_a_plan_with_a_fee_and_lagos_pricing_fields_is_created_as_sent(api):
+    reply = create(api, LAGO_LIKE)
+
+    assert reply.status == 201
+    assert (reply.body["amount"], reply.body["minimum_amount"]) == ("49.00", "0.00")
+    payments, payouts, sms = reply.body["prices"]
+    assert payments == {**LAGO_LIKE["prices"][0], "aggregation": "sum"}
+    assert payouts["tiers"] == [
+        {"up_to": "10000", "rate": "1", "flat_amount": "5"},
+        {"up_to": None, "rate": "0.5", "flat_amount": "0"},
+    ]
+    assert sms["free_units"] == "100"
+    read = api("get_plan", "GET /v1/plans/{plan_id}", f"/v1/plans/{reply.body['id']}")
+    assert read.body == reply.body
+
+
+def test_a_plan_without_a_fee_has_a_zero_fee(api):
+    assert create(api, GROWTH).body["amount"] == "0.00"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from billing.domain.access import ApiKey
-from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import Conflict, NotFound
 from billing.domain.meters import Meter
 
@@ -21,21 +21,33 @@ class TestBillingRuns:
         store.billing_runs.add_queued("run_1", 3)
         store.billing_runs.add_queued("run_1", 1, planned=True)
         failed = CustomerOutcome("c2", OutcomeStatus.FAILED, NOW, reason="quantity out of range")
-        for outcome in (
-            CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1"),
-            CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1"),  # a redelivered message
-            failed,
-            failed,
-            CustomerOutcome("c3", OutcomeStatus.FAILED, NOW, reason="boom"),
-            CustomerOutcome("c3", OutcomeStatus.BILLED, NOW + timedelta(seconds=5), "inv_3"),  # a retry that worked
-        ):
-            store.billing_runs.record_outcome("run_1", outcome)
+        billed = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1")
+        store.billing_runs.record_outcomes("run_1", [billed, failed])
+        store.billing_runs.record_outcomes("run_1", [billed])  # a redelivered message
+        store.billing_runs.record_outcomes(
+            "run_1", [failed, CustomerOutcome("c3", OutcomeStatus.FAILED, NOW, reason="x")]
+        )
+        retried = CustomerOutcome(
+            "c3", OutcomeStatus.BILLED, NOW + timedelta(seconds=5), "inv_3"
+        )  # a retry that worked
+        store.billing_runs.record_outcomes("run_1", [retried])
+        store.billing_runs.record_outcomes("run_1", [])
         run = store.billing_runs.get("run_1")
         assert (run.period, run.unit_price, run.customers_queued) == ("2025-09", D("0.01"), 4)
         assert (run.customers_billed, run.customers_failed, run.planned, run.is_done) == (2, 1, True, False)
         assert every(store.billing_runs.outcomes, run_id="run_1", status=OutcomeStatus.FAILED, limit=1) == [failed]
         assert len(every(store.billing_runs.outcomes, run_id="run_1", limit=2)) == 3
+        assert retried in every(store.billing_runs.outcomes, run_id="run_1", status=OutcomeStatus.BILLED, limit=5)
         assert store.billing_runs.get("run_missing") is None
+
+    def test_a_full_write_of_outcomes_counts_each_customer(self, store):
+        store.billing_runs.add(BillingRunRecord("run_2", "2025-09", NOW))
+        outcomes = [
+            CustomerOutcome(f"c{n}", OutcomeStatus.BILLED, NOW, f"inv_{n}") for n in range(MAX_OUTCOMES_PER_WRITE)
+        ]
+        store.billing_runs.record_outcomes("run_2", outcomes)
+        store.billing_runs.record_outcomes("run_2", outcomes)
+        assert store.billing_runs.get("run_2").customers_billed == MAX_OUTCOMES_PER_WRITE
 
 
 class TestApiKeys:

@@ -42,13 +42,16 @@ class Billing:
         self._customers = 0
 
     # --- given ---
-    def plan(self, *prices: dict[str, Any], currency: str = "USD", minimum: str = "0", grace: int = 0) -> Plan:
+    def plan(
+        self, *prices: dict[str, Any], currency: str = "USD", minimum: str = "0", grace: int = 0, fee: str = "0"
+    ) -> Plan:
         return self.services.plans.create(
             name="Plan",
             currency=currency,
             minimum_amount=D(minimum),
             grace_period_days=grace,
             prices=list(prices),
+            amount=D(fee),
         )
 
     def customer(self, plan: Plan | None = None, *, timezone: str = "UTC") -> Customer:

@@ -115,6 +115,7 @@ def plan_from_record(record: dict[str, Any]) -> Plan:
         name=record["name"],
         currency=record["currency"],
         minimum_amount=record["minimum_amount"],
+        amount=record.get("amount", "0"),  # plans stored before plan fees existed have none
         grace_period_days=record["grace_period_days"],
         prices=record["prices"],
         created_at=datetime.fromisoformat(record["created_at"]),

@@ -12,6 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+# Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
+MAX_OUTCOMES_PER_WRITE = 50
+
 
 class OutcomeStatus(StrEnum):
     BILLED = "billed"  # invoiced, or nothing to bill

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from billing.domain.errors import InvoiceNotEditable
+from billing.domain.exact import EXACT, exact_sum
 from billing.domain.money import ZERO
 
 
@@ -25,6 +26,7 @@ class InvoiceStatus(StrEnum):
 
 
 class LineType(StrEnum):
+    PLAN_FEE = "plan_fee"
     USAGE = "usage"
     MINIMUM = "minimum"
     ADJUSTMENT = "adjustment"
@@ -43,7 +45,7 @@ class LineItem:
     adjusts_period: str | None = None  # adjustment lines: the finalized period whose late usage they bill
 
 
-_RATED_LINES = frozenset({LineType.USAGE, LineType.MINIMUM})
+_RATED_LINES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 
 def invoice_id_for(customer_id: str, period: str) -> str:
@@ -84,31 +86,28 @@ class Invoice:
 
     @property
     def subtotal(self) -> Decimal:
-        """Usage, minimum and adjustment lines: what is owed before prepaid credit."""
-        return sum((line.amount for line in self.line_items if line.type != LineType.CREDIT), ZERO)
+        """Plan fee, usage, minimum and adjustment lines: what is owed before prepaid credit."""
+        return exact_sum(line.amount for line in self.line_items if line.type != LineType.CREDIT)
 
     @property
     def credits_applied(self) -> Decimal:
-        return -sum((line.amount for line in self.line_items if line.type == LineType.CREDIT), ZERO)
+        return EXACT.minus(exact_sum(line.amount for line in self.line_items if line.type == LineType.CREDIT))
 
     @property
     def total(self) -> Decimal:
-        return max(sum((line.amount for line in self.line_items), ZERO), ZERO)
+        return max(exact_sum(line.amount for line in self.line_items), ZERO)
 
     @property
     def rated_amount(self) -> Decimal:
-        """What the invoice billed for its own period: usage and minimum lines."""
-        return sum((line.amount for line in self.line_items if line.type in _RATED_LINES), ZERO)
+        """What the invoice billed for its own period: plan fee, usage and minimum lines."""
+        return exact_sum(line.amount for line in self.line_items if line.type in _RATED_LINES)
 
     def adjusted_amount(self, period: str) -> Decimal:
         """What this invoice billed as late-usage adjustment of another period."""
-        return sum(
-            (
-                line.amount
-                for line in self.line_items
-                if line.type == LineType.ADJUSTMENT and line.adjusts_period == period
-            ),
-            ZERO,
+        return exact_sum(
+            line.amount
+            for line in self.line_items
+            if line.type == LineType.ADJUSTMENT and line.adjusts_period == period
         )
 
     @property

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.exact import exact_add
+
 
 @dataclass(frozen=True)
 class Customer:
@@ -42,7 +44,9 @@ class UsageEvent:
 
 @dataclass(slots=True)
 class UsageAggregate:
-    """What rollups keep for a set of events of one feature: enough for sum, count, max and latest."""
+    """What rollups keep for a set of events of one feature: enough for sum, count, max and latest.
+
+    Sums are exact (billing.domain.exact): never rounded to the default context's 28 digits."""
 
     sum: Decimal
     count: int
@@ -55,14 +59,14 @@ class UsageAggregate:
         return cls(quantity, 1, quantity, ts, quantity)
 
     def add(self, quantity: Decimal, ts: int) -> None:
-        self.sum += quantity
+        self.sum = exact_add(self.sum, quantity)
         self.count += 1
         self.max = max(self.max, quantity)
         if ts >= self.latest_ts:
             self.latest_ts, self.latest_quantity = ts, quantity
 
     def merge(self, other: UsageAggregate) -> None:
-        self.sum += other.sum
+        self.sum = exact_add(self.sum, other.sum)
         self.count += other.count
         self.max = max(self.max, other.max)
         if other.latest_ts >= self.latest_ts:

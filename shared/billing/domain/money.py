@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from billing.domain.errors import InvalidInput
+from billing.domain.exact import MAX_MONEY, ROUNDING, bounded, fractional_digits
 
 # ISO 4217 minor-unit exponents that differ from the usual 2. Anything not listed has 2.
 _MINOR_UNIT_EXCEPTIONS = {
@@ -70,17 +71,18 @@ def check_currency(code: object, *, field: str = "currency") -> str:
 
 
 def check_minor_units(amount: Decimal, currency: str, *, field: str) -> Decimal:
-    """Refuse an amount finer than the currency's minor unit (25.001 USD, 10.5 JPY): it could not be paid."""
-    if round_money(amount, currency) != amount:
-        places = minor_unit_exponent(currency)
+    """Refuse an amount finer than the currency's minor unit (25.001 USD, 10.5 JPY): it could not be paid,
+    or outside the bounds of credits and minimums (0 <= amount < 10^12 major units)."""
+    places = minor_unit_exponent(currency)
+    if amount.is_finite() and fractional_digits(amount) > places:
         raise InvalidInput(f"{field} has more than {places} decimal places for {currency}", field=field)
-    return amount
+    return bounded(amount, field=field, below=MAX_MONEY, places=places)
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """Round to the currency's minor unit, half up (0.005 USD -> 0.01)."""
     quantum = Decimal(1).scaleb(-minor_unit_exponent(currency))
-    return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    return amount.quantize(quantum, rounding=ROUND_HALF_UP, context=ROUNDING)
 
 
 def format_money(amount: Decimal, currency: str) -> str:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from billing.domain.errors import InvalidInput
+from billing.domain.exact import FIRST_PERIOD_YEAR, LAST_PERIOD_YEAR
 
 MICROS_PER_SECOND = 1_000_000
 BUCKET_MICROS = 15 * 60 * MICROS_PER_SECOND
@@ -65,8 +66,11 @@ class BillingPeriod:
     @classmethod
     def parse(cls, text: str, *, field: str = "period") -> BillingPeriod:
         match = _PERIOD_PATTERN.match(text or "")
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-            raise InvalidInput(f"{field} must be a month as YYYY-MM, got {text!r}", field=field)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise InvalidInput(f"{field} must be a month as YYYY-MM, got {text[:20]!r}", field=field)
+        if not FIRST_PERIOD_YEAR <= int(match.group(1)) <= LAST_PERIOD_YEAR:
+            first, last = f"{FIRST_PERIOD_YEAR}-01", f"{LAST_PERIOD_YEAR}-12"
+            raise InvalidInput(f"{field} must be a month from {first} to {last}, got {text!r}", field=field)
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

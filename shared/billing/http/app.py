@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.http.body import exact_json, text_body
 from billing.http.errors import register_error_handlers
 
 logger = Logger(service="billing")
 metrics = Metrics(namespace="UsageBilling", service="billing")
 
-# JSON numbers become Decimal, never float: 0.1 stays exactly 0.1 all the way to the invoice.
-_exact_json = partial(json.loads, parse_float=Decimal)
-
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def create_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=_exact_json)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
     register_error_handlers(app)
     return app
 
@@ -35,7 +30,7 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(read_body_as_json(event), context)
+        return app.resolve(read_body_as_json(text_body(event)), context)
 
     return lambda_handler
 

@@ -43,7 +43,8 @@ def _validation_fields(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]
     fields = []
     for error in errors:
         if error.get("type") == "json_invalid":
-            return [{"field": "body", "message": "request body is not valid JSON"}]
+            reason = (error.get("ctx") or {}).get("error")
+            return [{"field": "body", "message": "request body is not valid JSON" + (f" ({reason})" if reason else "")}]
         fields.append({"field": field_path(error.get("loc", ())), "message": error.get("msg", "invalid")})
     return fields
 

@@ -8,11 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from billing.domain.credits import CreditEntry
+from billing.domain.exact import (
+    EARLIEST,
+    LATEST,
+    MAX_MONEY,
+    MAX_PRICE_NUMBER,
+    MAX_QUANTITY,
+    PRICE_PLACES,
+    QUANTITY_PLACES,
+    at_most_places,
+)
 from billing.domain.invoices import Invoice, LineItem
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.money import format_money
@@ -26,6 +37,9 @@ from billing.services.ingest import IngestResult, NewEvent
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
+MAX_PROPERTIES = 50
+MAX_PROPERTY_KEY = 128
+MAX_PROPERTY_VALUE = 1024
 
 
 def _iso_instant(value: Any) -> datetime:
@@ -38,21 +52,45 @@ def _iso_instant(value: Any) -> datetime:
         raise ValueError(f"not an ISO 8601 date-time: {value!r}") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("must include a timezone (Z or an offset such as +02:00)")
+    # Compared before any conversion: 9999-12-31T23:00:00-14:00 has no UTC form in Python.
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValueError(f"must be from {EARLIEST:%Y-%m-%dT%H:%MZ} to {LATEST:%Y-%m-%dT%H:%MZ}")
     return parsed
+
+
+def _before_latest(value: datetime) -> datetime:
+    if value >= LATEST:
+        raise ValueError(f"must be before {LATEST:%Y-%m-%dT%H:%MZ}")
+    return value
+
+
+def _canonical(places: int) -> AfterValidator:
+    """Drop trailing zeros beyond the allowed places (1.5000000000000 -> 1.500000000): sums never carry
+    more fractional digits than the bounds allow."""
+    return AfterValidator(partial(at_most_places, places=places))
 
 
 def _scalar_properties(value: Any) -> Any:
     """Event properties are flat: strings, numbers or booleans, kept as strings."""
     if not isinstance(value, dict):
         return value
+    if len(value) > MAX_PROPERTIES:
+        raise ValueError(f"at most {MAX_PROPERTIES} properties, got {len(value)}")
     cleaned = {}
     for key, item in value.items():
+        if not 1 <= len(key) <= MAX_PROPERTY_KEY:
+            raise ValueError(f"property names have 1 to {MAX_PROPERTY_KEY} characters, got {key[:40]!r}...")
         if isinstance(item, bool):
-            cleaned[key] = "true" if item else "false"
-        elif isinstance(item, str | int | Decimal):
-            cleaned[key] = str(item)
+            text = "true" if item else "false"
+        elif isinstance(item, str):
+            text = item
+        elif isinstance(item, int | Decimal):
+            text = str(item)
         else:
-            raise ValueError(f"property {key!r} must be a string, number or boolean")
+            raise ValueError(f"property {key[:40]!r} must be a string, number or boolean")
+        if len(text) > MAX_PROPERTY_VALUE:
+            raise ValueError(f"property {key[:40]!r} has more than {MAX_PROPERTY_VALUE} characters")
+        cleaned[key] = text
     return cleaned
 
 
@@ -63,11 +101,23 @@ def _not_blank(value: str) -> str:
 
 
 IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
-Quantity = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+EventTime = Annotated[IsoInstant, AfterValidator(_before_latest)]
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False),
+    _canonical(QUANTITY_PLACES),
+]
+UnitPrice = Annotated[
+    Decimal,
+    Field(ge=0, lt=MAX_PRICE_NUMBER, decimal_places=PRICE_PLACES, allow_inf_nan=False),
+    _canonical(PRICE_PLACES),
+]
 FeatureName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=100)]
-Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
+Properties = Annotated[dict[str, str], Field(max_length=MAX_PROPERTIES)]
+# Credits and minimums; the currency's minor unit is checked by the core (billing.domain.money).
+Money = Annotated[Decimal, Field(ge=0, lt=MAX_MONEY, allow_inf_nan=False)]
 
 
 class RequestModel(BaseModel):
@@ -92,22 +142,23 @@ class CreatePlanRequest(RequestModel):
 
     name: Text
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "USD"
-    minimum_amount: Amount = Decimal(0)
+    amount: Money = Decimal(0)  # the plan fee per period (Lago's plan amount_cents, as a decimal string)
+    minimum_amount: Money = Decimal(0)
     grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
     prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
 
 
 class GrantCreditRequest(RequestModel):
-    amount: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+    amount: Annotated[Money, Field(gt=0)]
     description: Text | None = None
 
 
 class EventIn(RequestModel):
     feature: FeatureName
     quantity: Quantity
-    ts: IsoInstant
+    ts: EventTime
     id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    properties: Annotated[dict[str, str] | None, BeforeValidator(_scalar_properties)] = None
+    properties: Annotated[Properties | None, BeforeValidator(_scalar_properties)] = None
 
     def to_new_event(self) -> NewEvent:
         return NewEvent(self.feature, self.quantity, self.ts, self.id, self.properties)
@@ -270,6 +321,7 @@ class PlanOut(BaseModel):
     id: str
     name: str
     currency: str
+    amount: str
     minimum_amount: str
     grace_period_days: int
     prices: list[dict[str, Any]]
@@ -281,6 +333,7 @@ class PlanOut(BaseModel):
             id=plan.id,
             name=plan.name,
             currency=plan.currency,
+            amount=format_money(plan.amount, plan.currency),
             minimum_amount=format_money(plan.minimum_amount, plan.currency),
             grace_period_days=plan.grace_period_days,
             prices=[price.to_spec() for price in plan.prices],

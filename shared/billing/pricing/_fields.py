@@ -7,13 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.errors import InvalidInput, InvalidPrice
+from billing.domain.exact import MAX_PRICE_NUMBER, PRICE_PLACES, bounded
 from billing.domain.money import ZERO, parse_decimal
 
 
 def decimal(raw: object, *, field: str) -> Decimal:
-    """A finite Decimal from a decimal string, an int or a Decimal; floats and bools are refused."""
+    """A finite Decimal from a decimal string, an int or a Decimal; floats and bools are refused.
+
+    Every number of a price is below 10^29 in magnitude with at most 12 fractional digits, so that rating
+    stays exact (billing.domain.exact)."""
     try:
-        return parse_decimal(raw, field=field)
+        value = parse_decimal(raw, field=field)
+        return bounded(value, field=field, below=MAX_PRICE_NUMBER, places=PRICE_PLACES, minimum=-MAX_PRICE_NUMBER)
     except InvalidInput as error:
         raise InvalidPrice(error.message, field=field) from None
 

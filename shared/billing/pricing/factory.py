@@ -10,11 +10,22 @@ from typing import Any
 from billing.domain.errors import InvalidPrice
 from billing.pricing._fields import mapping, refuse_unknown_keys, require
 from billing.pricing.aggregation import Aggregation, aggregation_named
-from billing.pricing.models import Graduated, Package, PerUnit, PriceModel, Volume
-from billing.pricing.rating import Rating
+from billing.pricing.models import (
+    Graduated,
+    GraduatedPercentage,
+    Package,
+    Percentage,
+    PerUnit,
+    PriceModel,
+    Volume,
+)
+from billing.pricing.rating import PeriodEvents, Rating
 
 # Adding a pricing model: write its strategy class (billing.pricing.models) and list it here.
-MODELS: Mapping[str, type[PriceModel]] = {model.name: model for model in (PerUnit, Graduated, Volume, Package)}
+MODELS: Mapping[str, type[PriceModel]] = {
+    model.name: model for model in (PerUnit, Graduated, Volume, Package, Percentage, GraduatedPercentage)
+}
+_ONE = Decimal(1)
 
 _PRICE_KEYS = frozenset({"feature", "model", "aggregation", "property"})
 
@@ -32,9 +43,19 @@ class Price:
         _check_feature(self.feature, field="feature")
         object.__setattr__(self, "aggregation", aggregation_named(self.aggregation))
         _check_property(self.aggregation, self.property, field="property")
+        self.model.check_aggregation(self.aggregation, field="")
 
-    def rate(self, quantity: Decimal) -> Rating:
-        return self.model.rate(quantity)
+    def rate(self, quantity: Decimal, events: PeriodEvents | None = None) -> Rating:
+        """The period's quantity rated; `events` as `PriceModel.rate` says (with aggregation count, every
+        event's value is 1, so the values need not be read)."""
+        if events is not None and events.values is None and self.aggregation is Aggregation.COUNT:
+            events = PeriodEvents(events.count, (_ONE,) * events.count if self.model.reads_event_values() else None)
+        return self.model.rate(quantity, events)
+
+    def reads_event_values(self) -> bool:
+        """True when rating needs each event's value, which rollups do not keep: the composer then reads
+        the period's raw events of this feature (only for such prices)."""
+        return self.aggregation is Aggregation.SUM and self.model.reads_event_values()
 
     def to_spec(self) -> dict[str, Any]:
         """The canonical JSON-able spec (decimals as strings); `price_from_spec` reads it back equal."""
@@ -60,7 +81,9 @@ def price_from_spec(spec: Mapping[str, Any], *, field: str = "prices[0]") -> Pri
     )
     property_ = _check_property(aggregation, spec.get("property"), field=f"{field}.property")
     refuse_unknown_keys(spec, _PRICE_KEYS | model.spec_keys, field=field, what=f"a {model.name} price")
-    return Price(feature, model.from_spec(spec, field=field), aggregation, property_)
+    priced = model.from_spec(spec, field=field)
+    priced.check_aggregation(aggregation, field=field)
+    return Price(feature, priced, aggregation, property_)
 
 
 def _model_named(raw: object, *, field: str) -> type[PriceModel]:

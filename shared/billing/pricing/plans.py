@@ -1,5 +1,5 @@
-"""Plans: a currency, an optional minimum per period, a grace period before invoices finalize, and one
-price per feature. Plans never change once created; a customer moves to another plan instead, so any
+"""Plans: a currency, an optional fee and minimum per period, a grace period before invoices finalize, and
+one price per feature. Plans never change once created; a customer moves to another plan instead, so any
 invoice can be re-rated exactly with the plan it names."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Plan:
     created_at: datetime
     minimum_amount: Decimal = ZERO
     grace_period_days: int = 0
+    amount: Decimal = ZERO  # the plan fee: owed every period, billed in arrears (Lago's plan amount_cents)
     _by_feature: Mapping[str, Price] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,10 +53,12 @@ def plan_from_spec(
     grace_period_days: object = 0,
     prices: object = (),
     created_at: datetime,
+    amount: object = ZERO,
 ) -> Plan:
     """Validate a plan as the API receives it; every error names its field (`prices[1].tiers[2].up_to`)."""
     code = check_currency(currency, field="currency")
     minimum = check_minor_units(non_negative(minimum_amount, field="minimum_amount"), code, field="minimum_amount")
+    fee = check_minor_units(non_negative(amount, field="amount"), code, field="amount")
     if (
         isinstance(grace_period_days, bool)
         or not isinstance(grace_period_days, int)
@@ -68,7 +71,7 @@ def plan_from_spec(
     if not isinstance(prices, Sequence) or isinstance(prices, str):
         raise InvalidPrice("prices must be a list of prices", field="prices")
     parsed = tuple(_price(spec, index) for index, spec in enumerate(prices))
-    return Plan(plan_id, name, code, parsed, created_at, minimum, grace_period_days)
+    return Plan(plan_id, name, code, parsed, created_at, minimum, grace_period_days, fee)
 
 
 def _price(spec: Any, index: int) -> Price:
@@ -80,6 +83,7 @@ def plan_to_spec(plan: Plan) -> dict[str, Any]:
     return {
         "name": plan.name,
         "currency": plan.currency,
+        "amount": format(plan.amount, "f"),
         "minimum_amount": format(plan.minimum_amount, "f"),
         "grace_period_days": plan.grace_period_days,
         "prices": [price.to_spec() for price in plan.prices],

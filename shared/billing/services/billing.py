@@ -4,12 +4,12 @@ sweep that finalizes drafts once their grace period is over."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound
 from billing.domain.invoices import Invoice, InvoiceContent, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage
@@ -80,12 +80,12 @@ class BillingService:
         invoice_ids, failures = [], []
         for page in self._customer_pages():
             self._storage.billing_runs.add_queued(record.id, len(page))
-            for customer in page:
-                outcome = self.bill_and_record(record.id, customer.id, period, unit_price=unit_price, now=now)
-                if outcome.status == OutcomeStatus.FAILED:
-                    failures.append(CustomerFailure(customer.id, outcome.reason or "unknown"))
-                elif outcome.invoice_id is not None:
-                    invoice_ids.append(outcome.invoice_id)
+            for shard in shards(page):
+                for outcome in self.bill_shard(record.id, shard, period, unit_price=unit_price, now=now):
+                    if outcome.status == OutcomeStatus.FAILED:
+                        failures.append(CustomerFailure(outcome.customer_id, outcome.reason or "unknown"))
+                    elif outcome.invoice_id is not None:
+                        invoice_ids.append(outcome.invoice_id)
         self._storage.billing_runs.add_queued(record.id, 0, planned=True)
         return BillingRun(period.key, tuple(invoice_ids), tuple(failures), record.id)
 
@@ -104,42 +104,60 @@ class BillingService:
         self._storage.billing_runs.add(record)
         return record
 
+    def bill_shard(
+        self,
+        run_id: str,
+        customers: Sequence[Customer | str],
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+    ) -> list[CustomerOutcome]:
+        """Bill some customers of a run (customers or their ids; at most MAX_OUTCOMES_PER_WRITE) and record
+        how each ended, in one write. A customer that cannot be billed is recorded as failed with the reason;
+        it never stops the others. Billing again is safe: drafts are recomputed, outcomes replace outcomes."""
+        outcomes = [self._bill_one(customer, period, unit_price=unit_price, now=now) for customer in customers]
+        self._storage.billing_runs.record_outcomes(run_id, outcomes)
+        return outcomes
+
     def bill_and_record(
         self, run_id: str, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> CustomerOutcome:
         """Bill one customer of a run and record how it ended (once per customer and run)."""
+        return self.bill_shard(run_id, [customer_id], period, unit_price=unit_price, now=now)[0]
+
+    def _bill_one(
+        self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+    ) -> CustomerOutcome:
+        customer_id = customer if isinstance(customer, str) else customer.id
         try:
-            invoice = self.bill_customer(customer_id, period, unit_price=unit_price, now=now)
-            outcome = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
-        except Exception as error:
-            outcome = CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=failure_reason(error))
-        self._storage.billing_runs.record_outcome(run_id, outcome)
-        return outcome
+            invoice = self.bill_customer(customer, period, unit_price=unit_price, now=now)
+        except Exception as error:  # one customer's bad data must not stop the others
+            return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=failure_reason(error))
+        return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
 
     def bill_customer(
-        self, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+        self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> Invoice | None:
-        """Create or recompute one customer's draft for the period; None when there is nothing to bill
-        or the period's invoice is finalized already."""
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
+        """Create or recompute one customer's draft for the period (the customer, or its id to read it);
+        None when there is nothing to bill or the period's invoice is finalized already."""
+        known = self._customer(customer) if isinstance(customer, str) else customer
 
         def attempt() -> Invoice | None:
-            usage = self._storage.usage.period_usage(customer.id, period.key)
-            invoices = all_invoices(self._storage, customer.id)
+            usage = self._storage.usage.period_usage(known.id, period.key)
+            invoices = all_invoices(self._storage, known.id)
             current = next((invoice for invoice in invoices if invoice.period == period.key), None)
             if current is not None and not current.is_editable:
                 return None  # finalized or void: never changes
-            content = self._composer.compose(customer, period, unit_price=unit_price, usage=usage, invoices=invoices)
-            if current is None and not _worth_an_invoice(customer, period, usage, content):
+            content = self._composer.compose(known, period, unit_price=unit_price, usage=usage, invoices=invoices)
+            if current is None and not _worth_an_invoice(known, period, usage, content):
                 return None
-            draft = current.with_content(content, now=now) if current else _new_invoice(customer, period, content, now)
+            draft = current.with_content(content, now=now) if current else _new_invoice(known, period, content, now)
             if draft is current:
                 return current  # nothing new since the last run
             return self._storage.invoices.save(draft)  # ConcurrentUpdate: another run wrote first
 
-        return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {customer.id} / {period.key}")
+        return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {known.id} / {period.key}")
 
     def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
         """The daily sweep: finalize every draft whose grace period (the customer's plan's
@@ -168,6 +186,12 @@ class BillingService:
         local_end = draft.period_end.astimezone(timezone(customer.timezone))
         return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof
 
+    def _customer(self, customer_id: str) -> Customer:
+        customer = self._storage.customers.get(customer_id)
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+        return customer
+
     def _customer_pages(self) -> Iterator[list[Customer]]:
         cursor = None
         while True:
@@ -177,6 +201,12 @@ class BillingService:
             if page.cursor is None:
                 return
             cursor = page.cursor
+
+
+def shards(customers: Sequence[Customer]) -> Iterator[Sequence[Customer]]:
+    """A page of customers cut into shards whose outcomes fit one storage write."""
+    for start in range(0, len(customers), MAX_OUTCOMES_PER_WRITE):
+        yield customers[start : start + MAX_OUTCOMES_PER_WRITE]
 
 
 def scheduled_period(now: datetime) -> BillingPeriod:
@@ -196,8 +226,13 @@ def _worth_an_invoice(
 ) -> bool:
     if usage.features or any(line.type == LineType.ADJUSTMENT for line in content.line_items):
         return True
-    has_minimum = any(line.type == LineType.MINIMUM for line in content.line_items)
-    return has_minimum and customer.created_at < period.bounds(timezone(customer.timezone))[1]
+    # Without usage, rated lines are what the plan makes every customer owe: its fee, a first tier's flat
+    # fee, its minimum. Owed only by customers who existed before the period ended.
+    owes_plan_charges = any(line.type in _PLAN_CHARGES for line in content.line_items)
+    return owes_plan_charges and customer.created_at < period.bounds(timezone(customer.timezone))[1]
+
+
+_PLAN_CHARGES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 
 def _new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:

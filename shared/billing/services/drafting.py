@@ -1,6 +1,6 @@
 """What a customer's invoice for a period says right now.
 
-The lines, in order: usage (rated with the customer's plan), the minimum top-up, adjustments for late
+The lines, in order: the plan fee, usage (rated with the customer's plan), the minimum top-up, adjustments for late
 usage of earlier finalized periods, and the prepaid credit the invoice would apply. Billing runs use it
 to create and recompute drafts; finalization uses it once more, so a frozen invoice reflects the usage,
 plan and credit balance of the moment it was frozen.
@@ -9,16 +9,18 @@ plan and credit balance of the moment it was frozen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType
-from billing.domain.models import Customer, CustomerPeriodUsage
+from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
 from billing.domain.money import ZERO, format_money
-from billing.domain.time import BillingPeriod
+from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices
-from billing.services.rating import minimum_line, usage_lines
+from billing.services.rating import minimum_line, plan_fee_line, usage_lines
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -37,6 +39,7 @@ class InvoiceComposer:
             self._plans[plan_id] = self._storage.plans.get(plan_id)
         return self._plans[plan_id]
 
+    @exact
     def compose(
         self,
         customer: Customer,
@@ -54,7 +57,8 @@ class InvoiceComposer:
             usage = self._storage.usage.period_usage(customer.id, period.key)
         if invoices is None:
             invoices = all_invoices(self._storage, customer.id)
-        lines = [*self._rated(customer, usage, plan, unit_price)]
+        bounds = period.bounds(timezone(customer.timezone))
+        lines = [*self._rated(customer, usage, plan, unit_price, bounds)]
         lines += self._adjustments(customer, period.key, currency, invoices)
         credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO))
         if credit is not None:
@@ -68,14 +72,39 @@ class InvoiceComposer:
         )
 
     def _rated(
-        self, customer: Customer, usage: CustomerPeriodUsage, plan: Plan | None, unit_price: Decimal | None
+        self,
+        customer: Customer,
+        usage: CustomerPeriodUsage,
+        plan: Plan | None,
+        unit_price: Decimal | None,
+        bounds: tuple[datetime, datetime],
     ) -> tuple[LineItem, ...]:
-        """Usage lines and the minimum line: what the period itself costs."""
+        """Plan fee, usage lines and the minimum line: what the period [start, end) itself costs."""
+        start, end = bounds
+
+        read: list[list[UsageEvent]] = []
+
+        def events() -> list[UsageEvent]:
+            # The period's raw events, read once and only for prices rollups cannot answer: percentage
+            # prices that need each event's value (free units per events, per-transaction min/max).
+            if not read:
+                read.append(list(self._storage.usage.events(customer.id, to_micros(start), to_micros(end))))
+            return read[0]
 
         def unique_count(price: Price) -> Decimal:  # kept by storage at ingest (distinct-value markers)
             return Decimal(usage.distinct_counts.get((price.feature, price.property or ""), 0))
 
-        lines = usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count)
+        def event_values(price: Price) -> list[Decimal]:
+            of_feature = sorted(
+                (event.ts, event.id, event.quantity) for event in events() if event.feature == price.feature
+            )
+            return [quantity for _, _, quantity in of_feature]
+
+        fee = plan_fee_line(plan)
+        lines = (
+            *(() if fee is None else (fee,)),
+            *usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count, event_values=event_values),
+        )
         minimum = minimum_line(lines, plan)
         return lines if minimum is None else (*lines, minimum)
 
@@ -94,7 +123,8 @@ class InvoiceComposer:
             usage = history.get(source.period, CustomerPeriodUsage(customer.id, source.period))
             if events_counted(usage) == source.rated_events or source.currency != currency:
                 continue  # nothing arrived late (event counts only grow), or another currency's ledger
-            rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price)
+            bounds = (source.period_start, source.period_end)
+            rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price, bounds)
             rerated = sum((line.amount for line in rated), ZERO)
             adjusted = sum((invoice.adjusted_amount(source.period) for invoice in finalized), ZERO)
             delta = rerated - source.rated_amount - adjusted

@@ -30,6 +30,7 @@ class PlanService:
         prices: Sequence[Any],
         minimum_amount: Decimal = ZERO,
         grace_period_days: int = 0,
+        amount: Decimal = ZERO,
     ) -> Plan:
         """Validate and store a plan; every InvalidInput names its field (`prices[1].tiers[2].up_to`)."""
         plan = plan_from_spec(
@@ -37,6 +38,7 @@ class PlanService:
             name=name,
             currency=currency,
             minimum_amount=minimum_amount,
+            amount=amount,
             grace_period_days=grace_period_days,
             prices=prices,
             created_at=self._clock(),

@@ -2,24 +2,38 @@
 
 A feature the customer's plan prices is aggregated as its price says and rated by the price's model;
 any other feature (and every feature of a customer without a plan) is billed per unit on its summed
-quantity at the run's unit price, as before plans existed. Each line is rounded once, to the currency's
-minor unit, half up (billing.domain.money).
+quantity at the run's unit price, as before plans existed. A feature the plan prices but the customer did
+not use is rated at zero, and gets a line only when that costs something (a first tier's flat fee). The
+plan's fee is a line of its own. Each line is rounded once, to the currency's minor unit, half up
+(billing.domain.money).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
-from billing.pricing import Aggregation, PerUnit, Plan, Price
+from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, Rating
 
 # Counts the distinct values of a price's property over the period (rollups cannot: it reads events).
 UniqueCounter = Callable[[Price], Decimal]
+# Each event's value of the price's feature over the period, in event-time order (rollups cannot either).
+EventValues = Callable[[Price], Sequence[Decimal]]
 
 
+def plan_fee_line(plan: Plan | None) -> LineItem | None:
+    """The plan's fixed fee for the period, billed in arrears (not prorated)."""
+    if plan is None or plan.amount == ZERO:
+        return None
+    fee = format_money(plan.amount, plan.currency)
+    return LineItem(LineType.PLAN_FEE, round_money(plan.amount, plan.currency), f"Plan fee: {fee} {plan.currency}")
+
+
+@exact
 def usage_lines(
     customer: Customer,
     usage: CustomerPeriodUsage,
@@ -27,25 +41,45 @@ def usage_lines(
     *,
     plan: Plan | None = None,
     unique_count: UniqueCounter | None = None,
+    event_values: EventValues | None = None,
 ) -> tuple[LineItem, ...]:
-    """One usage line per feature with usage, ordered by feature."""
+    """One usage line per feature with usage, and per priced feature without usage that costs something
+    at zero (a first tier's flat fee), ordered by feature."""
     currency = plan.currency if plan is not None else customer.currency
+    priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
-    for feature in sorted(usage.features):
-        aggregate = usage.features[feature]
-        price = plan.price_for(feature) if plan is not None else None
+    for feature in sorted(usage.features.keys() | priced.keys()):
+        aggregate = usage.features.get(feature)
+        price = priced.get(feature)
         if price is None:
+            assert aggregate is not None
             lines.append(_per_unit_line(feature, aggregate.sum, unit_price, currency))
+        elif aggregate is None:
+            rating = price.rate(ZERO, PeriodEvents(0, ()))
+            if rating.breakdown:
+                lines.append(_priced_line(price, ZERO, rating, currency))
         else:
-            lines.append(_priced_line(price, quantity_of(price, aggregate, unique_count), currency))
+            quantity = quantity_of(price, aggregate, unique_count)
+            events = PeriodEvents(aggregate.count, _values(price, event_values))
+            lines.append(_priced_line(price, quantity, price.rate(quantity, events), currency))
     return tuple(lines)
 
 
-def minimum_line(usage: tuple[LineItem, ...], plan: Plan | None) -> LineItem | None:
-    """Tops the usage lines up to the plan's minimum, when they fall short of it."""
+def _values(price: Price, event_values: EventValues | None) -> Sequence[Decimal] | None:
+    if not price.reads_event_values():
+        return None
+    if event_values is None:
+        raise ValueError(f"{price.feature} is priced on each event's value: pass event_values")
+    return event_values(price)
+
+
+@exact
+def minimum_line(rated: Sequence[LineItem], plan: Plan | None) -> LineItem | None:
+    """Tops the plan fee and usage lines up to the plan's minimum, when they fall short of it (the plan
+    fee counts towards the minimum, as in Lago's minimum commitment)."""
     if plan is None:
         return None
-    shortfall = plan.minimum_amount - sum((line.amount for line in usage), ZERO)
+    shortfall = plan.minimum_amount - sum((line.amount for line in rated), ZERO)
     if shortfall <= ZERO:
         return None
     minimum = format_money(plan.minimum_amount, plan.currency)
@@ -68,8 +102,7 @@ def quantity_of(price: Price, aggregate: UsageAggregate, unique_count: UniqueCou
             return unique_count(price)
 
 
-def _priced_line(price: Price, quantity: Decimal, currency: str) -> LineItem:
-    rating = price.rate(quantity)
+def _priced_line(price: Price, quantity: Decimal, rating: Rating, currency: str) -> LineItem:
     unit_price = price.model.unit_amount if isinstance(price.model, PerUnit) else None
     return LineItem(
         type=LineType.USAGE,

@@ -16,6 +16,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from billing.domain.errors import InvalidInput
+from billing.domain.exact import exact
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.time import (
     BUCKET_MICROS,
@@ -43,6 +44,7 @@ class UsageService:
         self._storage = storage
         self._customers = customers
 
+    @exact
     def totals(self, customer_id: str, start: datetime, end: datetime) -> list[FeatureUsage]:
         """Summed quantity per feature for events with start <= ts < end, ordered by feature."""
         customer = self._customers.get(customer_id)
@@ -52,6 +54,7 @@ class UsageService:
             sums[feature] += quantity
         return [FeatureUsage(feature, sums[feature]) for feature in sorted(sums)]
 
+    @exact
     def series(
         self, customer_id: str, start: datetime, end: datetime, window: Window, zone_name: str | None = None
     ) -> list[UsagePoint]:

@@ -42,6 +42,10 @@ def refused_field(**overrides: Any) -> str | None:
         pytest.param({"minimum_amount": "25.001"}, "minimum_amount", id="minimum-finer-than-a-cent"),
         pytest.param({"minimum_amount": 2.5}, "minimum_amount", id="minimum-float"),
         pytest.param({"currency": "JPY", "minimum_amount": "10.5"}, "minimum_amount", id="minimum-fractional-yen"),
+        pytest.param({"amount": "-1"}, "amount", id="plan-fee-negative"),
+        pytest.param({"amount": "49.999"}, "amount", id="plan-fee-finer-than-a-cent"),
+        pytest.param({"amount": 49.5}, "amount", id="plan-fee-float"),
+        pytest.param({"currency": "JPY", "amount": "10.5"}, "amount", id="plan-fee-fractional-yen"),
         pytest.param({"grace_period_days": -1}, "grace_period_days", id="grace-negative"),
         pytest.param({"grace_period_days": 366}, "grace_period_days", id="grace-over-a-year"),
         pytest.param({"grace_period_days": True}, "grace_period_days", id="grace-boolean"),
@@ -105,3 +109,17 @@ def test_a_stored_plan_reads_back_equal():
 
     assert plan_from_record(plan_to_record(growth)) == growth
     assert plan_to_record(growth)["minimum_amount"] == "25.00"
+
+
+def test_a_plan_stored_before_plan_fees_existed_reads_back_with_no_fee():
+    record = plan_to_record(plan(amount="49.00"))
+    del record["amount"]
+
+    assert plan_from_record(record).amount == D(0)
+
+
+def test_a_stored_plan_keeps_its_fee():
+    growth = plan(amount="49.00")
+
+    assert plan_from_record(plan_to_record(growth)) == growth
+    assert plan_to_record(growth)["amount"] == "49.00"

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 from billing.domain.money import round_money
-from billing.pricing import Graduated, Tier, TierCharge, price_from_spec
+from billing.pricing import Graduated, Rating, Tier, TierCharge, price_from_spec
 
 from tests.sample_plans import API_CALLS_GRADUATED as API_CALLS
 
@@ -63,14 +63,25 @@ def test_given_graduated_tiers_when_rated_then_breakdown_lists_only_tiers_with_u
 def test_given_flat_amount_on_every_tier_when_usage_reaches_second_tier_then_two_flats() -> None:
     price = Graduated((Tier(D(10), D(1), D(100)), Tier(D(20), D(2), D(200)), Tier(None, D(3), D(300))))
 
-    assert price.rate(D(0)).amount == 0
+    assert price.rate(D(0)).amount == D(100)  # the first tier's flat fee is owed at zero usage
     assert price.rate(D("0.1")).amount == D("100.1")
     assert price.rate(D(10)).amount == D(110)
     assert price.rate(D(11)).amount == D(110) + D(2) + D(200)
 
 
-def test_given_no_usage_when_rated_then_no_flat_amount_is_charged() -> None:
+def test_given_no_usage_when_rated_then_the_first_tiers_flat_amount_is_charged() -> None:
+    """As Lago, Stripe ("always bills the first flat rate tier when quantity=0") and OpenMeter do."""
     rating = Graduated((Tier(None, D(1), D(50)),)).rate(D(0))
 
-    assert rating.amount == 0
-    assert rating.breakdown == ()
+    assert rating.amount == D(50)
+    assert rating.breakdown == (
+        TierCharge(tier=0, from_=D(0), up_to=None, units=D(0), unit_amount=D(1), flat_amount=D(50), amount=D(50)),
+    )
+    assert rating.describe() == "0 at 1 + 50 flat"
+
+
+def test_given_no_usage_and_no_first_flat_amount_when_rated_then_nothing_is_charged() -> None:
+    """Lago's spec: a free first tier with a flat fee on the second tier costs 0 at zero usage."""
+    price = Graduated((Tier(D("0.01"), D(0)), Tier(D(10), D(10), D(2)), Tier(None, D(5), D(3))))
+
+    assert price.rate(D(0)) == Rating.of(())

@@ -1,9 +1,22 @@
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing.pricing import MODELS, Aggregation, Graduated, Package, PerUnit, Volume, price_from_spec
+from billing.pricing import (
+    MODELS,
+    Aggregation,
+    Graduated,
+    GraduatedPercentage,
+    Package,
+    Percentage,
+    PerUnit,
+    Volume,
+    plan_from_spec,
+    plan_to_spec,
+    price_from_spec,
+)
 
 D = Decimal
 
@@ -32,6 +45,24 @@ SPECS: list[dict[str, Any]] = [
         "aggregation": "unique_count",
         "property": "user_id",
     },
+    {"feature": "payments", "model": "percentage", "rate": "2.9"},
+    {
+        "feature": "card_payments",
+        "model": "percentage",
+        "rate": "1.3",
+        "fixed_amount": "0.30",
+        "free_units_per_events": 3,
+        "free_units_per_total_aggregation": "250.0",
+        "per_transaction_min_amount": "0.50",
+        "per_transaction_max_amount": "12",
+    },
+    {
+        "feature": "payouts",
+        "model": "graduated_percentage",
+        "aggregation": "count",
+        "tiers": [{"up_to": "10", "rate": "1", "flat_amount": "200"}, {"up_to": None, "rate": "0.5"}],
+    },
+    {"feature": "mms", "model": "package", "package_size": "10", "package_amount": "100", "free_units": "10"},
 ]
 
 
@@ -75,8 +106,64 @@ def test_given_unique_count_price_when_canonicalised_then_property_is_kept() -> 
 
 
 def test_given_registry_then_one_strategy_per_model_name() -> None:
-    assert {"per_unit": PerUnit, "graduated": Graduated, "volume": Volume, "package": Package} == MODELS
+    assert {
+        "per_unit": PerUnit,
+        "graduated": Graduated,
+        "volume": Volume,
+        "package": Package,
+        "percentage": Percentage,
+        "graduated_percentage": GraduatedPercentage,
+    } == MODELS
 
 
 def test_given_spec_with_aggregation_when_built_then_aggregation_is_the_enum() -> None:
     assert price_from_spec(SPECS[1]).aggregation is Aggregation.MAX
+
+
+def test_given_percentage_spec_when_canonicalised_then_only_the_fields_given_and_counts_as_integers() -> None:
+    assert price_from_spec(SPECS[6]).to_spec() == {"feature": "card_payments", "aggregation": "sum", **SPECS[6]}
+    assert price_from_spec(SPECS[5]).to_spec() == {
+        "feature": "payments",
+        "model": "percentage",
+        "aggregation": "sum",
+        "rate": "2.9",
+    }
+
+
+def test_given_graduated_percentage_spec_when_canonicalised_then_flat_amounts_are_explicit() -> None:
+    assert price_from_spec(SPECS[7]).to_spec()["tiers"] == [
+        {"up_to": "10", "rate": "1", "flat_amount": "200"},
+        {"up_to": None, "rate": "0.5", "flat_amount": "0"},
+    ]
+
+
+def test_given_package_without_free_units_when_canonicalised_then_free_units_are_left_out() -> None:
+    assert "free_units" not in price_from_spec(SPECS[3]).to_spec()
+    assert price_from_spec(SPECS[8]).to_spec()["free_units"] == "10"
+
+
+def test_given_plan_with_fee_and_every_model_when_stored_as_json_and_read_back_then_equal_plan() -> None:
+    created = datetime(2025, 9, 1, tzinfo=UTC)
+    plan = plan_from_spec(
+        plan_id="plan_1",
+        name="Everything",
+        currency="USD",
+        amount="49.00",
+        minimum_amount="100",
+        grace_period_days=3,
+        prices=SPECS,
+        created_at=created,
+    )
+
+    stored = json.loads(json.dumps(plan_to_spec(plan)))
+    again = plan_from_spec(plan_id="plan_1", created_at=created, **stored)
+
+    assert again == plan
+    assert plan_to_spec(again) == stored
+    assert (stored["amount"], again.amount) == ("49.00", D("49.00"))
+
+
+def test_given_plan_without_fee_then_its_fee_is_zero() -> None:
+    plan = plan_from_spec(plan_id="p", name="n", currency="USD", created_at=datetime(2025, 9, 1, tzinfo=UTC))
+
+    assert (plan.amount, plan_to_spec(plan)["amount"]) == (D(0), "0")

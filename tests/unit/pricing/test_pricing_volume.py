@@ -44,12 +44,12 @@ def test_given_volume_tiers_when_rated_then_breakdown_is_the_one_reached_tier() 
     )
 
 
-def test_given_flat_amount_on_first_tier_when_no_usage_then_zero() -> None:
+def test_given_flat_amount_on_first_tier_when_no_usage_then_the_flat_amount() -> None:
     price = price_from_spec(
         {"feature": "seats", "model": "volume", "tiers": [{"up_to": None, "unit_amount": "1", "flat_amount": "9"}]}
     )
 
-    assert price.rate(D(0)).amount == 0
+    assert price.rate(D(0)).amount == D(9)
     assert price.rate(D(1)).amount == D(10)
 
 

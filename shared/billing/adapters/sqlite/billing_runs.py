@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 
 from billing.adapters.records import (
     billing_run_from_record,
@@ -51,25 +53,32 @@ class SqliteBillingRuns:
                 (count, int(planned), run_id),
             )
 
-    def record_outcome(self, run_id: str, outcome: CustomerOutcome) -> None:
+    def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
+        if not outcomes:
+            return
         with self._db.transaction() as conn:
-            row = conn.execute(
-                "SELECT status FROM billing_run_outcomes WHERE run_id = ? AND customer_id = ?",
-                (run_id, outcome.customer_id),
-            ).fetchone()
-            previous = None if row is None else OutcomeStatus(row[0])
-            if previous == outcome.status:
-                return
-            conn.execute(
+            marks = ",".join("?" * len(outcomes))
+            previous = dict(
+                conn.execute(
+                    "SELECT customer_id, status FROM billing_run_outcomes"
+                    f" WHERE run_id = ? AND customer_id IN ({marks})",
+                    (run_id, *(outcome.customer_id for outcome in outcomes)),
+                ).fetchall()
+            )
+            changed = [o for o in outcomes if previous.get(o.customer_id) != o.status.value]
+            conn.executemany(
                 "INSERT INTO billing_run_outcomes (run_id, customer_id, status, document) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT DO UPDATE SET status = excluded.status, document = excluded.document",
-                (run_id, outcome.customer_id, outcome.status.value, document(outcome_to_record(outcome))),
+                [(run_id, o.customer_id, o.status.value, document(outcome_to_record(o))) for o in changed],
             )
-            counter = _COUNTER[outcome.status]
-            conn.execute(f"UPDATE billing_runs SET {counter} = {counter} + 1 WHERE id = ?", (run_id,))
-            if previous is not None:
-                old = _COUNTER[previous]
-                conn.execute(f"UPDATE billing_runs SET {old} = {old} - 1 WHERE id = ?", (run_id,))
+            moves = Counter(_COUNTER[o.status] for o in changed)
+            moves.subtract(
+                _COUNTER[OutcomeStatus(previous[o.customer_id])] for o in changed if o.customer_id in previous
+            )
+            conn.execute(
+                "UPDATE billing_runs SET billed = billed + ?, failed = failed + ? WHERE id = ?",
+                (moves["billed"], moves["failed"], run_id),
+            )
 
     def outcomes(
         self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None

@@ -10,13 +10,14 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from billing.domain.exact import exact_add
 from billing.domain.time import local_day_of
 
 _MIGRATIONS = resources.files("billing.adapters.sqlite") / "migrations"
 
 
 def _dec_add(left: str, right: str) -> str:
-    return str(Decimal(left) + Decimal(right))
+    return str(exact_add(Decimal(left), Decimal(right)))
 
 
 def _dec_max(left: str, right: str) -> str:
@@ -30,7 +31,7 @@ class _DecimalSum:
         self.total = Decimal(0)
 
     def step(self, value: str) -> None:
-        self.total += Decimal(value)
+        self.total = exact_add(self.total, Decimal(value))
 
     def finalize(self) -> str:
         return str(self.total)

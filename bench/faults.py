@@ -1,0 +1,399 @@
+"""`python -m bench.faults [--quick] [--backend sqlite]`: faults tried against the real local gateway.
+
+Every scenario runs `python -m local_gateway` as a process on 127.0.0.1 (loopback only) and talks to it over
+HTTP, as a client would:
+
+- writers: concurrent client processes send batches with shared duplicate ids; the stored totals must be exact;
+- kills: a writer keeps sending while the gateway is SIGKILLed at random moments and restarted; every batch is
+  retried until acknowledged; after each kill no batch may be half-written (SQLite: read the file directly),
+  and at the end nothing acknowledged is lost and nothing counted twice;
+- billing runs: two runs of the same period at once make one invoice per customer;
+- finalizations: two gateway processes on one database race to finalize the same invoices; credit is spent
+  once and no caller is told 409 about an invoice that did end finalized.
+
+Prints a markdown report (figures and the command) for docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+KEY = "faults-admin-key"
+PERIOD_TS = "2025-09-{day:02d}T{hour:02d}:{minute:02d}:00Z"
+
+
+@dataclass
+class Gateway:
+    process: subprocess.Popen[str]
+    url: str
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
+def start_gateway(data: Path, env: dict[str, str], port: int = 0) -> Gateway:
+    environment = {
+        **os.environ,
+        **env,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "BILLING_DB_PATH": str(data / "billing.db"),
+        "BILLING_ADMIN_API_KEY": KEY,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml"]
+    process = subprocess.Popen(
+        command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
+        if match:
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            return Gateway(process, match.group(1))
+    raise RuntimeError(f"the gateway exited before listening ({process.wait()})")
+
+
+def stop(gateway: Gateway, sig: int = signal.SIGINT) -> None:
+    gateway.process.send_signal(sig)
+    try:
+        gateway.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        gateway.process.kill()
+        gateway.process.wait(timeout=20)
+
+
+@contextmanager
+def running(data: Path, env: dict[str, str]) -> Iterator[Gateway]:
+    gateway = start_gateway(data, env)
+    try:
+        yield gateway
+    finally:
+        stop(gateway)
+
+
+class Client:
+    """One kept-alive HTTP connection with the admin key."""
+
+    def __init__(self, url: str, timeout: float = 60) -> None:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self._connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
+
+    def call(self, method: str, path: str, body: object = None) -> tuple[int, object]:
+        payload = None if body is None else json.dumps(body)
+        headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+        self._connection.request(method, path, body=payload, headers=headers)
+        response = self._connection.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if raw else None)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def create_customers(url: str, count: int, tag: str) -> list[str]:
+    client = Client(url)
+    ids = []
+    for n in range(count):
+        status, body = client.call("POST", "/v1/customers", {"name": f"{tag} {n}", "email": f"{tag}{n}@faults.example"})
+        assert status == 201, body
+        ids.append(body["id"])  # type: ignore[index]
+    client.close()
+    return ids
+
+
+def batch(customer_id: str, ids: list[str], quantities: list[str]) -> dict[str, object]:
+    events = [
+        {"id": event_id, "feature": "api_calls", "quantity": quantity, "ts": _ts(n)}
+        for n, (event_id, quantity) in enumerate(zip(ids, quantities, strict=True))
+    ]
+    return {"customer_id": customer_id, "events": events}
+
+
+def _ts(n: int) -> str:
+    return PERIOD_TS.format(day=1 + n % 28, hour=n % 24, minute=n % 60)
+
+
+def quantity_of(event_id: str) -> str:
+    """Every event id has one quantity, whoever sends it (so duplicates are true duplicates)."""
+    return f"{1 + int(event_id.rsplit('-', 1)[1]) % 7}.25"
+
+
+def usage_total(url: str, customer_id: str) -> Decimal:
+    status, body = Client(url).call(
+        "GET", f"/v1/customers/{customer_id}/usage?start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z"
+    )
+    assert status == 200, body
+    return sum((Decimal(item["quantity"]) for item in body), Decimal(0))  # type: ignore[union-attr]
+
+
+# --- concurrent writers -------------------------------------------------------------------------------
+
+
+def _writer(job: tuple[str, str, int, int, int, int]) -> tuple[int, int]:
+    """Send `batches` batches; 20 % of each batch's ids are drawn from a pool every writer shares."""
+    url, customer_id, writer, batches, size, shared = job
+    rng = random.Random(writer)
+    client = Client(url)
+    accepted = duplicates = 0
+    for number in range(batches):
+        own = [f"w{writer}-b{number}-{i}" for i in range(size - size // 5)]
+        common = [f"shared-{rng.randrange(shared)}" for _ in range(size // 5)]
+        ids = list(dict.fromkeys(own + common))
+        status, body = client.call("POST", "/v1/events/batch", batch(customer_id, ids, [quantity_of(i) for i in ids]))
+        assert status == 200, body
+        accepted += body["accepted"]  # type: ignore[index]
+        duplicates += body["duplicates"]  # type: ignore[index]
+    client.close()
+    return accepted, duplicates
+
+
+def concurrent_writers(data: Path, env: dict[str, str], *, writers: int, batches: int, size: int) -> dict[str, object]:
+    with running(data, env) as gateway:
+        (customer_id,) = create_customers(gateway.url, 1, "writers")
+        shared = batches * size // 5
+        with multiprocessing.get_context("spawn").Pool(writers) as pool:
+            jobs = [(gateway.url, customer_id, w, batches, size, shared) for w in range(writers)]
+            results = pool.map(_writer, jobs)
+        accepted = sum(r[0] for r in results)
+        duplicates = sum(r[1] for r in results)
+        # The exact expectation: every distinct id once, with its quantity.
+        distinct = {f"w{w}-b{b}-{i}" for w in range(writers) for b in range(batches) for i in range(size - size // 5)}
+        sent_shared = _shared_ids_sent(writers, batches, size, shared)
+        expected = sum((Decimal(quantity_of(i)) for i in distinct | sent_shared), Decimal(0))
+        total = usage_total(gateway.url, customer_id)
+    return {
+        "writers": writers,
+        "events sent": writers * batches * size,
+        "accepted": accepted,
+        "duplicates": duplicates,
+        "distinct ids": len(distinct | sent_shared),
+        "stored total": str(total),
+        "expected total": str(expected),
+        "exact": total == expected and accepted == len(distinct | sent_shared),
+    }
+
+
+def _shared_ids_sent(writers: int, batches: int, size: int, shared: int) -> set[str]:
+    ids = set()
+    for writer in range(writers):
+        rng = random.Random(writer)
+        for _ in range(batches):
+            ids.update(f"shared-{rng.randrange(shared)}" for _ in range(size // 5))
+    return ids
+
+
+# --- SIGKILL mid-ingest --------------------------------------------------------------------------------
+
+
+def kills(data: Path, env: dict[str, str], *, kills: int, size: int, seed: int = 7) -> dict[str, object]:
+    rng = random.Random(seed)
+    gateway = start_gateway(data, env)
+    (customer_id,) = create_customers(gateway.url, 1, "kills")
+    sent: dict[str, str] = {}
+    acknowledged: set[str] = set()
+    half_written = 0
+    batch_number = 0
+    for _ in range(kills):
+        deadline = time.monotonic() + rng.uniform(0.3, 1.5)
+        killer = threading.Timer(max(0.0, deadline - time.monotonic()), gateway.process.kill)
+        killer.start()
+        pending: list[list[str]] = []
+        try:
+            client = Client(gateway.url, timeout=10)
+            while True:
+                ids = [f"k{batch_number}-{i}" for i in range(size)]
+                batch_number += 1
+                pending.append(ids)
+                for event_id in ids:
+                    sent[event_id] = quantity_of(event_id)
+                status, _ = client.call("POST", "/v1/events/batch", batch(customer_id, ids, [sent[i] for i in ids]))
+                if status == 200:
+                    acknowledged.update(ids)
+                    pending.pop()
+        except (OSError, http.client.HTTPException):
+            pass  # killed mid-request
+        killer.cancel()
+        gateway.process.wait(timeout=20)
+        half_written += _half_written(data, customer_id, pending)
+        gateway = start_gateway(data, env, port=gateway.port)
+        _resend(gateway.url, customer_id, pending, sent, acknowledged)
+    total = usage_total(gateway.url, customer_id)
+    stop(gateway)
+    expected = sum((Decimal(q) for q in sent.values()), Decimal(0))
+    return {
+        "kills": kills,
+        "batches": batch_number,
+        "events acknowledged": len(acknowledged),
+        "half-written batches": half_written,
+        "stored total": str(total),
+        "expected total": str(expected),
+        "lost or doubled": total != expected,
+    }
+
+
+def _half_written(data: Path, customer_id: str, pending: list[list[str]]) -> int:
+    """Batches in flight at the kill that the file holds only part of (SQLite promises whole batches)."""
+    path = data / "billing.db"
+    if not path.exists():
+        return 0
+    connection = sqlite3.connect(path)
+    count = 0
+    for ids in pending:
+        marks = ",".join("?" * len(ids))
+        stored = connection.execute(
+            f"SELECT count(*) FROM events WHERE customer_id = ? AND event_id IN ({marks})", (customer_id, *ids)
+        ).fetchone()[0]
+        count += 0 < stored < len(ids)
+    connection.close()
+    return count
+
+
+def _resend(url: str, customer_id: str, pending: list[list[str]], sent: dict[str, str], acked: set[str]) -> None:
+    client = Client(url)
+    for ids in pending:
+        status, body = client.call("POST", "/v1/events/batch", batch(customer_id, ids, [sent[i] for i in ids]))
+        assert status == 200, body
+        acked.update(ids)
+    client.close()
+
+
+# --- billing runs and finalizations --------------------------------------------------------------------
+
+
+def racing_runs(data: Path, env: dict[str, str], *, customers: int) -> dict[str, object]:
+    with running(data, env) as gateway:
+        ids = create_customers(gateway.url, customers, "runs")
+        client = Client(gateway.url)
+        for n, customer_id in enumerate(ids):
+            client.call("POST", "/v1/events/batch", batch(customer_id, [f"r-{n}"], ["100"]))
+        statuses = _together(
+            2, lambda: Client(gateway.url).call("POST", "/v1/invoices/run?period=2025-09&unit_price=0.01")
+        )
+        per_customer = [len(client.call("GET", f"/v1/customers/{c}/invoices")[1]) for c in ids]  # type: ignore[arg-type]
+    return {
+        "runs at once": 2,
+        "statuses": sorted(s for s, _ in statuses),
+        "customers": customers,
+        "invoices per customer": sorted(set(per_customer)),
+    }
+
+
+def racing_finalizations(data: Path, env: dict[str, str], *, invoices: int, callers: int) -> dict[str, object]:
+    first = start_gateway(data, env)
+    second = start_gateway(data, env)
+    try:
+        ids = create_customers(first.url, invoices, "final")
+        client = Client(first.url)
+        for n, customer_id in enumerate(ids):
+            client.call("POST", "/v1/events/batch", batch(customer_id, [f"f-{n}"], ["500"]))
+            client.call("POST", f"/v1/customers/{customer_id}/credits", {"amount": "3.00"})
+        _, run = client.call("POST", "/v1/invoices/run?period=2025-09&unit_price=0.01")
+        invoice_ids = run["invoice_ids"]  # type: ignore[index]
+        urls = [first.url, second.url]
+
+        def finalize_all(caller: int) -> list[int]:
+            caller_client = Client(urls[caller % 2])
+            return [caller_client.call("POST", f"/v1/invoices/{i}/finalize")[0] for i in invoice_ids]
+
+        statuses = [s for result in _together(callers, finalize_all, indexed=True) for s in result]
+        balances = {client.call("GET", f"/v1/customers/{c}/credits")[1]["balance"] for c in ids}  # type: ignore[index]
+        finals = {client.call("GET", f"/v1/invoices/{i}")[1]["status"] for i in invoice_ids}  # type: ignore[index]
+    finally:
+        stop(first)
+        stop(second)
+    return {
+        "gateway processes": 2,
+        "invoices": len(invoice_ids),
+        "finalize calls": len(statuses),
+        "non-200 answers": sum(s != 200 for s in statuses),
+        "invoice statuses": sorted(finals),
+        "credit balances after": sorted(balances),
+    }
+
+
+def _together(count: int, work, *, indexed: bool = False) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = work(index) if indexed else work()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return results
+
+
+def report(results: dict[str, dict[str, object]], command: str) -> str:
+    lines = ["## Faults measured", "", f"Command: `{command}` (loopback only).", ""]
+    for name, figures in results.items():
+        lines += [f"### {name}", "", "| figure | value |", "|---|---|"]
+        lines += [f"| {key} | {value} |" for key, value in figures.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a test runs this)")
+    parser.add_argument("--backend", choices=["sqlite"], default="sqlite")
+    args = parser.parse_args(argv)
+    env = {"STORAGE_BACKEND": args.backend}
+    sizes = (
+        {"writers": 2, "batches": 3, "size": 50, "kills": 2, "customers": 5, "invoices": 3, "callers": 4}
+        if args.quick
+        else {"writers": 4, "batches": 50, "size": 1000, "kills": 10, "customers": 50, "invoices": 20, "callers": 8}
+    )
+    results: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
+        root = Path(tmp)
+        for name, run in (
+            (
+                "Concurrent writers",
+                lambda d: concurrent_writers(
+                    d, env, writers=sizes["writers"], batches=sizes["batches"], size=sizes["size"]
+                ),
+            ),
+            ("SIGKILL mid-ingest", lambda d: kills(d, env, kills=sizes["kills"], size=sizes["size"])),
+            ("Two billing runs at once", lambda d: racing_runs(d, env, customers=sizes["customers"])),
+            (
+                "Racing finalizations across processes",
+                lambda d: racing_finalizations(d, env, invoices=sizes["invoices"], callers=sizes["callers"]),
+            ),
+        ):
+            folder = root / name.split()[0].lower()
+            folder.mkdir()
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            results[name] = run(folder)
+    command = "python -m bench.faults" + (" --quick" if args.quick else "") + f" --backend {args.backend}"
+    print(report(results, command))
+
+
+if __name__ == "__main__":
+    main()

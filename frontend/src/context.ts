@@ -1,0 +1,48 @@
+// What every view receives: the API client, the settings, navigation, and a small cache of customers
+// (invoice lists name their customers).
+import type { ApiClient, Customer } from "./api.js";
+import { h, link } from "./dom.js";
+import { href, type Route } from "./routes.js";
+import { getConfig } from "./settings.js";
+
+export interface Ctx {
+  api: ApiClient;
+  navigate(route: Route): void;
+  /** False once the user has gone to another view: a slow reply must not draw into a page left behind. */
+  alive(): boolean;
+  customer(id: string): Promise<Customer | null>;
+  remember(customer: Customer): void;
+}
+
+export type View = (ctx: Ctx, route: Route, root: HTMLElement) => Promise<void>;
+
+export function hasKey(): boolean {
+  return getConfig().apiKey !== "";
+}
+
+/** Admin-only actions are hidden with a customer-scoped key. */
+export function isAdmin(): boolean {
+  return hasKey() && getConfig().keyCustomerId === "";
+}
+
+/** The plain notice every view shows instead of its data when no key is saved. */
+export function noKeyNotice(what: string): HTMLElement {
+  return h(
+    "div",
+    { class: "note note-warning no-key", role: "note" },
+    h("p", {}, h("strong", {}, "No API key is set."), ` ${what} needs one.`),
+    h("p", {}, "Paste your key in ", link(href({ view: "settings" }), "Settings"), "."),
+  );
+}
+
+export function pageHeader(title: string, ...extra: (Node | string | null)[]): HTMLElement {
+  return h("div", { class: "page-header" }, h("h1", { id: "view-title", tabindex: "-1" }, title), ...extra);
+}
+
+export function customerLink(id: string, name?: string): HTMLAnchorElement {
+  return link(href({ view: "customer", id }), name ?? id);
+}
+
+export function invoiceLink(id: string, text?: string): HTMLAnchorElement {
+  return link(href({ view: "invoice", id }), text ?? id);
+}

@@ -1,0 +1,59 @@
+// A customer field for thousands of customers: type a name, an email or an id; the API's search
+// fills the suggestions, and the chosen customer is named under the field (with its timezone).
+import type { Customer } from "./api.js";
+import type { Ctx } from "./context.js";
+import { h } from "./dom.js";
+import { field, input, type Field } from "./forms.js";
+
+export interface CustomerPicker extends Field<HTMLInputElement> {
+  /** The customer whose id is in the field, looked up (null when none or unknown). */
+  resolve(): Promise<Customer | null>;
+}
+
+export function customerPicker(ctx: Ctx, id: string, initial = ""): CustomerPicker {
+  const listId = `${id}-options`;
+  const chosen = h("p", { class: "hint picked", id: `${id}-picked`, "aria-live": "polite" });
+  const f = field(id, "Customer", input({ list: listId, value: initial, placeholder: "name, email or cus_…" }), "Type a name or email to search; the customer's id is what is sent.");
+  const options = h("datalist", { id: listId });
+  f.wrap.append(options, chosen);
+  f.control.setAttribute("aria-describedby", `${id}-hint ${id}-picked`);
+  let seq = 0;
+  let timer: number | undefined;
+
+  const resolve = async (): Promise<Customer | null> => {
+    const value = f.control.value.trim();
+    if (!value) {
+      chosen.textContent = "";
+      return null;
+    }
+    const customer = await ctx.customer(value);
+    chosen.textContent = customer ? `${customer.name} · ${customer.email} · timezone ${customer.timezone}` : "";
+    return customer;
+  };
+
+  const search = async (): Promise<void> => {
+    const mine = ++seq;
+    const q = f.control.value.trim();
+    if (!q || q.startsWith("cus_")) {
+      void resolve();
+      return;
+    }
+    try {
+      const page = await ctx.api.listCustomers({ q, limit: 20 });
+      if (mine !== seq) return;
+      options.replaceChildren(...page.data.map((c) => h("option", { value: c.id }, `${c.name} <${c.email}>`)));
+      page.data.forEach((c) => ctx.remember(c));
+      void resolve();
+    } catch {
+      /* suggestions are a convenience: a failed search leaves the field as typed */
+    }
+  };
+
+  f.control.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => void search(), 250);
+  });
+  f.control.addEventListener("change", () => void resolve());
+  if (initial) void resolve();
+  return { ...f, resolve };
+}

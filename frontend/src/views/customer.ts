@@ -1,0 +1,262 @@
+// A customer's page: who they are, their plan and timezone, the current period's usage with its live
+// cost (the upcoming invoice), their invoices and credits, and the what-if estimator.
+import { ApiError, type ApiClient, type Customer, type Invoice, type Plan } from "../api.js";
+import { fillWindows } from "../chart-scale.js";
+import { usageCharts } from "../chart.js";
+import { hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
+import { formatMoney, isDecimalString, subtractDecimals, sumDecimals } from "../decimal.js";
+import { badge, dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
+import { explainError, isMissingRoute } from "../errors.js";
+import { actions, feedback, field, input, ProblemsError, select, submitting } from "../forms.js";
+import { linesTable } from "../invoice-lines.js";
+import { href } from "../routes.js";
+import { currentPeriod, describePeriod, formatInZone, formatLocal, isPeriod, localDayStarts, periodBounds, shiftPeriod } from "../time.js";
+
+function section(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
+  return h("section", { class: "card", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
+}
+
+function failure(error: unknown, missing: string): HTMLElement {
+  return isMissingRoute(error) ? note(missing, "warning") : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary));
+}
+
+async function usageAndCost(api: ApiClient, customer: Customer, period: string, body: HTMLElement, ctx: Ctx): Promise<void> {
+  const { start, end } = periodBounds(period, customer.timezone);
+  const now = new Date();
+  const last = now < end ? now : end;
+  const windows = localDayStarts(start, last > start ? last : end, customer.timezone);
+  const [rows, upcoming] = await Promise.allSettled([
+    api.usageWindows(customer.id, start.toISOString(), end.toISOString(), "day"),
+    period === currentPeriod(now, customer.timezone) ? api.upcomingInvoice(customer.id) : Promise.reject(new Error("past")),
+  ]);
+  if (!ctx.alive()) return;
+  const parts: Node[] = [h("p", { class: "period-line" }, describePeriod(period, customer.timezone))];
+  if (upcoming.status === "fulfilled") {
+    const inv = upcoming.value;
+    parts.push(
+      h("p", { class: "live-cost" }, "Cost so far: ", h("strong", { id: "live-cost" }, formatMoney(inv.total, inv.currency)), " (the upcoming invoice, not yet billed)"),
+      h("details", {}, h("summary", {}, "Upcoming invoice lines"), linesTable(inv, "Upcoming invoice", "upcoming-lines")),
+    );
+  } else if (upcoming.reason instanceof Error && upcoming.reason.message !== "past") {
+    parts.push(failure(upcoming.reason, "The live cost of this period needs the API's upcoming-invoice route, which this server does not have yet."));
+  }
+  if (rows.status === "fulfilled") {
+    const labels = windows.map((w) => formatLocal(w, customer.timezone, true).slice(5));
+    parts.push(usageCharts(fillWindows(rows.value, windows, (a, b) => sumDecimals([a, b])), labels, customer.timezone, "customer"));
+  } else parts.push(failure(rows.reason, "Usage per day is not available on this server."));
+  replaceChildren(body, parts);
+}
+
+function invoicesBlock(invoices: Invoice[], zone: string): HTMLElement {
+  if (invoices.length === 0) return note("No invoices yet. Billing runs create them.", "empty");
+  const sorted = [...invoices].sort((a, b) => b.period.localeCompare(a.period));
+  return dataTable(
+    { id: "customer-invoices" },
+    `${sorted.length} invoice${sorted.length === 1 ? "" : "s"}`,
+    [{ label: "Period", kind: "key" }, { label: "Status" }, { label: "Total", kind: "num" }, { label: "Issued" }],
+    sorted.map((inv) => [
+      invoiceLink(inv.id, `${inv.period} invoice`),
+      badge(inv.status),
+      formatMoney(inv.total, inv.currency),
+      inv.finalized_at ? formatInZone(inv.finalized_at, zone, true) : "not yet",
+    ]),
+    true,
+  );
+}
+
+function creditsBlock(ctx: Ctx, customer: Customer): HTMLElement {
+  const body = h("div", {}, h("p", {}, "Loading credits…"));
+  const load = async (): Promise<void> => {
+    try {
+      const ledger = await ctx.api.getCredits(customer.id);
+      if (!ctx.alive()) return;
+      replaceChildren(
+        body,
+        h("p", {}, "Balance: ", h("strong", { id: "credit-balance" }, formatMoney(ledger.balance, ledger.currency))),
+        ledger.entries.length
+          ? dataTable(
+              { id: "credit-entries" },
+              "Credit entries",
+              [{ label: "Date", kind: "key" }, { label: "Type" }, { label: "Amount", kind: "num" }, { label: "Description" }],
+              ledger.entries.map((e) => [
+                formatInZone(e.created_at, customer.timezone, true),
+                e.type,
+                formatMoney(e.amount, e.currency),
+                e.description ?? (e.invoice_id ? invoiceLink(e.invoice_id) : ""),
+              ]),
+              true,
+            )
+          : note("No credit granted yet.", "empty"),
+      );
+    } catch (error) {
+      if (ctx.alive()) replaceChildren(body, failure(error, "Credits are not available on this server."));
+    }
+  };
+  void load();
+  const block = section("credits", "Prepaid credit", body);
+  if (!isAdmin()) return block;
+  const amount = field("credit-amount", "Amount", input({ inputmode: "decimal", placeholder: "25.00" }), `In ${customer.currency ?? "the plan's currency"}; used up by the next finalized invoices.`);
+  const description = field("credit-description", "Description (optional)", input());
+  const { alert, status } = feedback("credit");
+  const form = h("form", { class: "form", id: "credit-form", novalidate: true, "aria-label": "Grant credit" }, h("div", { class: "grid" }, amount.wrap, description.wrap), actions(h("button", { type: "submit" }, "Grant credit")), alert, status);
+  const controls: Record<string, HTMLElement> = { amount: amount.control, description: description.control };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    status.textContent = "";
+    void submitting(
+      form,
+      alert,
+      async () => {
+        const value = amount.control.value.trim();
+        if (!isDecimalString(value) || value.startsWith("-")) throw new ProblemsError([{ path: "amount", message: "must be a positive amount such as 25.00" }]);
+        const grant = await ctx.api.grantCredit(customer.id, value, description.control.value.trim() || undefined);
+        form.reset();
+        status.textContent = `Granted ${formatMoney(grant.amount, grant.currency)}. Balance: ${formatMoney(grant.balance, grant.currency)}.`;
+        await load();
+      },
+      { labels: { amount: "Amount", description: "Description" }, resolve: (p) => controls[p] },
+    );
+  });
+  block.append(form);
+  return block;
+}
+
+function planBlock(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElement {
+  const current = plans?.find((p) => p.id === customer.plan_id);
+  const block = section(
+    "plan",
+    "Plan",
+    h(
+      "p",
+      { id: "customer-plan" },
+      customer.plan_id ? link(href({ view: "plan", id: customer.plan_id }), current ? `${current.name} (${customer.plan_id})` : customer.plan_id) : "No plan: usage is billed at the billing run's unit price.",
+    ),
+  );
+  if (!isAdmin() || !plans) return block;
+  const choice = field("assign-plan", "New plan", select([["", "— Choose a plan —"], ...plans.map((p): [string, string] => [p.id, `${p.name} · ${p.currency} · ${p.id}`])], ""), "From the next billing run on; invoices already finalized do not change.");
+  const { alert, status } = feedback("assign");
+  const form = h("form", { class: "form", id: "assign-form", novalidate: true, "aria-label": "Change plan" }, choice.wrap, actions(h("button", { type: "submit" }, "Change plan")), alert, status);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void submitting(
+      form,
+      alert,
+      async () => {
+        if (!choice.control.value) throw new ProblemsError([{ path: "plan_id", message: "is required: choose a plan" }]);
+        const updated = await ctx.api.assignPlan(customer.id, choice.control.value);
+        ctx.remember(updated);
+        ctx.navigate({ view: "customer", id: customer.id });
+        status.textContent = `Now on plan ${updated.plan_id ?? ""}.`;
+      },
+      { labels: { plan_id: "New plan" }, resolve: () => choice.control },
+    );
+  });
+  block.append(form);
+  return block;
+}
+
+function estimator(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElement {
+  const period = field("estimate-period", "Period (YYYY-MM)", input({ value: shiftPeriod(currentPeriod(new Date(), customer.timezone), -1), inputmode: "numeric" }), `A calendar month in ${customer.timezone}.`);
+  const plan = field("estimate-plan", "Other plan", select([["", "— Choose a plan —"], ...(plans ?? []).map((p): [string, string] => [p.id, `${p.name} · ${p.id}`])], ""));
+  const { alert } = feedback("estimate");
+  const result = h("div", { id: "estimate-result", "aria-live": "polite" });
+  const form = h("form", { class: "form", id: "estimate-form", novalidate: true, "aria-label": "What-if estimate" }, h("div", { class: "grid" }, period.wrap, plan.wrap), actions(h("button", { type: "submit" }, "Estimate")), alert, result);
+  const controls: Record<string, HTMLElement> = { period: period.control, plan_id: plan.control };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    result.replaceChildren();
+    void submitting(
+      form,
+      alert,
+      async () => {
+        const problems = [];
+        if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
+        if (!plan.control.value) problems.push({ path: "plan_id", message: "is required: choose the plan to compare with" });
+        if (problems.length) throw new ProblemsError(problems);
+        const e = await ctx.api.estimate(customer.id, { period: period.control.value.trim(), plan_id: plan.control.value });
+        const diff = subtractDecimals(e.estimate.total, e.current.total);
+        replaceChildren(
+          result,
+          h("p", {}, `${describePeriod(e.period, customer.timezone)}: on the other plan the total would be `, h("strong", {}, formatMoney(e.estimate.total, e.estimate.currency)), ` instead of ${formatMoney(e.current.total, e.current.currency)} (${diff.startsWith("-") ? "" : "+"}${diff}). Nothing is saved.`),
+          h("div", { class: "side-by-side" }, linesTable(e.current, "Own plan", "estimate-current"), linesTable(e.estimate, "Other plan", "estimate-other")),
+        );
+      },
+      {
+        labels: { period: "Period", plan_id: "Other plan" },
+        resolve: (p) => controls[p] ?? (p.startsWith("plan") ? plan.control : undefined),
+      },
+    );
+  });
+  return section("what-if", "What if: another plan", h("p", { class: "hint" }, "Rates a past or current period's usage under another plan, side by side with the customer's own."), form);
+}
+
+export const customerView: View = async (ctx, route, root) => {
+  if (route.view !== "customer") return;
+  if (!hasKey()) {
+    root.append(pageHeader("Customer"), noKeyNotice("A customer's page"));
+    return;
+  }
+  let customer: Customer;
+  try {
+    customer = await ctx.api.getCustomer(route.id);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && !isMissingRoute(error)) {
+      root.append(pageHeader("Customer not found"), note(`There is no customer ${route.id}.`, "warning"), h("p", {}, link(href({ view: "customers", q: "", cursor: "" }), "All customers")));
+      return;
+    }
+    throw error;
+  }
+  if (!ctx.alive()) return;
+  ctx.remember(customer);
+  const plans = isAdmin() ? await ctx.api.listPlans({ limit: 500 }).then((p) => p.data, () => null) : null;
+  if (!ctx.alive()) return;
+
+  const period = field("usage-period", "Period (YYYY-MM)", input({ value: currentPeriod(new Date(), customer.timezone), inputmode: "numeric" }));
+  const usageBody = h("div", { id: "usage-body", "aria-live": "polite" }, h("p", {}, "Loading usage…"));
+  const { alert } = feedback("usage");
+  const periodForm = h("form", { class: "inline-form", novalidate: true, "aria-label": "Usage period" }, period.wrap, actions(h("button", { type: "submit", class: "secondary" }, "Show period")), alert);
+  periodForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void submitting(
+      periodForm,
+      alert,
+      async () => {
+        if (!isPeriod(period.control.value)) throw new ProblemsError([{ path: "period", message: "must be a month such as 2025-09" }]);
+        await usageAndCost(ctx.api, customer, period.control.value.trim(), usageBody, ctx);
+      },
+      { labels: { period: "Period" }, resolve: () => period.control },
+    );
+  });
+
+  const invoices = h("div", {}, h("p", {}, "Loading invoices…"));
+  root.append(
+    pageHeader(customer.name, h("p", { class: "subtitle" }, customer.email)),
+    section(
+      "profile",
+      "Details",
+      facts([
+        ["Customer ID", h("code", {}, customer.id)],
+        ["Timezone", customer.timezone],
+        ["Currency", customer.currency ?? "USD"],
+        ["Customer since", formatInZone(customer.created_at, customer.timezone, true)],
+      ]),
+    ),
+    planBlock(ctx, customer, plans),
+    section("usage", "Usage and cost", periodForm, usageBody),
+    section("invoices", "Invoices", invoices),
+    creditsBlock(ctx, customer),
+  );
+  if (isAdmin()) {
+    root.append(estimator(ctx, customer, plans));
+    root.append(h("p", {}, link(href({ view: "events", customer: customer.id }), "Send events for this customer")));
+  }
+  await Promise.all([
+    usageAndCost(ctx.api, customer, currentPeriod(new Date(), customer.timezone), usageBody, ctx).catch((error: unknown) => {
+      if (ctx.alive()) replaceChildren(usageBody, failure(error, ""));
+    }),
+    ctx.api.listInvoices(customer.id).then(
+      (list) => ctx.alive() && replaceChildren(invoices, invoicesBlock(list, customer.timezone)),
+      (error: unknown) => ctx.alive() && replaceChildren(invoices, failure(error, "")),
+    ),
+  ]);
+};

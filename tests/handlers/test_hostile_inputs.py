@@ -1,0 +1,65 @@
+"""Issue 8's hostile inputs through the handlers: each is a 400 naming its field, never a 5xx, and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.hostile_inputs import HOSTILE, LARGEST_QUANTITY, SMALL_REPLY_BYTES, TS, Hostile
+
+SEPTEMBER = (datetime(2025, 9, 1, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def customer_id(services) -> str:
+    return services.customers.create(name="Target", email="target@acme.example", timezone_name="UTC").id
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=lambda case: case.name)
+def test_each_hostile_input_is_a_400_naming_its_field_and_writes_nothing(case: Hostile, api, services, customer_id):
+    status, reply = api.call(
+        case.function,
+        case.method,
+        case.path(customer_id),
+        case.route,
+        body=case.payload(customer_id),
+        query=case.query or None,
+        path_parameters={"customer_id": customer_id} if "{customer_id}" in case.route else None,
+    )
+
+    assert status == 400, reply
+    assert reply["error"]["code"] == "validation_error"
+    assert case.field in [item["field"] for item in reply["error"]["fields"]], reply
+    assert len(json.dumps(reply)) < 2_000  # the error never echoes the input back
+    assert [c.id for c in services.customers.list(limit=10).items] == [customer_id]
+    assert services.plans.list(limit=10).items == []
+    assert services.credits.ledger(customer_id).entries == ()
+    assert services.usage.totals(customer_id, *SEPTEMBER) == []
+    assert services.invoices.for_customer(customer_id) == []
+
+
+def test_the_largest_quantities_sum_exactly_and_the_usage_reply_stays_small(api, customer_id):
+    events = [{"id": f"e{i}", "feature": "api_calls", "quantity": LARGEST_QUANTITY, "ts": TS} for i in range(3)]
+    events.append({"id": "tiny", "feature": "api_calls", "quantity": "0.000000001", "ts": TS})
+    status, _ = api.call(
+        "ingest_events",
+        "POST",
+        "/v1/events/batch",
+        "/v1/events/batch",
+        body={"customer_id": customer_id, "events": events},
+    )
+    assert status == 200
+
+    status, usage = api.call(
+        "get_usage",
+        "GET",
+        f"/v1/customers/{customer_id}/usage",
+        "/v1/customers/{customer_id}/usage",
+        query={"start": "2025-09-01T00:00:00Z", "end": "2025-10-01T00:00:00Z"},
+        path_parameters={"customer_id": customer_id},
+    )
+
+    assert status == 200 and len(json.dumps(usage)) < SMALL_REPLY_BYTES
+    assert usage == [{"feature": "api_calls", "quantity": "2999999999999999.999999998"}]

@@ -1,0 +1,83 @@
+"""The OpenAPI document describes exactly template.yaml's routes, from the handlers' own declarations, and the
+docs page shows it with no asset from elsewhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from local_gateway.events import http_event
+from local_gateway.template import load_template
+from tests.conftest import LambdaContext
+from tests.handlers.conftest import handler
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUTES = load_template(ROOT / "template.yaml").routes
+# Powertools' Swagger UI page is the one route it leaves out of the document it shows.
+UNDOCUMENTED = {"GET /v1/docs"}
+
+
+def fetch(function: str, path: str) -> dict:
+    event = http_event("GET", path, route_key=f"GET {path}")
+    return handler(function)(event, LambdaContext())
+
+
+def document() -> dict:
+    reply = fetch("openapi", "/v1/openapi.json")
+    assert reply["statusCode"] == 200
+    return json.loads(reply["body"])
+
+
+def operations(spec: dict) -> dict[str, dict]:
+    return {f"{method.upper()} {path}": op for path, item in spec["paths"].items() for method, op in item.items()}
+
+
+def test_the_document_is_openapi_3_1_with_bearer_security():
+    spec = document()
+    assert spec["openapi"] == "3.1.0"
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key: `Authorization: Bearer <key>`",
+    }
+
+
+def test_the_documents_operations_are_exactly_the_templates_routes():
+    documented = set(operations(document()))
+    assert documented == {route.route_key for route in ROUTES} - UNDOCUMENTED
+
+
+def test_exactly_the_public_routes_are_documented_without_a_key():
+    public = {key for key, op in operations(document()).items() if op["security"] == [{}]}
+    assert public == {route.route_key for route in ROUTES if route.authorizer is None} - UNDOCUMENTED
+    secured = {key for key, op in operations(document()).items() if op["security"] == [{"bearerAuth": []}]}
+    assert secured == {route.route_key for route in ROUTES if route.authorizer is not None}
+
+
+def test_every_operation_describes_its_success_and_the_error_body():
+    spec = document()
+    for key, op in operations(spec).items():
+        success = [code for code in op["responses"] if code.startswith("2")]
+        assert len(success) == 1, key
+        assert op["responses"][success[0]]["content"]["application/json"]["schema"], key
+        assert op["responses"]["400"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }, key
+        assert "422" not in op["responses"], key  # validation errors are 400s here
+    assert operations(spec)["POST /v1/customers"]["responses"].keys() >= {"201", "400", "401", "403", "409", "413"}
+    assert set(spec["components"]["schemas"]["ErrorOut"]["properties"]) == {"error"}
+
+
+def test_request_bounds_are_in_the_document():
+    schemas = document()["components"]["schemas"]
+    quantity = schemas["EventIn"]["properties"]["quantity"]["anyOf"][0]
+    assert (quantity["minimum"], quantity["exclusiveMaximum"]) == (0, 10**15)
+    assert schemas["EventBatchRequest"]["properties"]["events"]["maxItems"] == 1000
+
+
+def test_the_docs_page_is_swagger_ui_with_the_document_inlined_and_no_remote_asset():
+    reply = fetch("docs", "/v1/docs")
+    assert reply["statusCode"] == 200 and reply["headers"]["Content-Type"] == "text/html"
+    page = reply["body"]
+    assert "SwaggerUIBundle" in page and '"/v1/openapi.json"' in page.replace("\\/", "/")
+    assert "<script src=" not in page and '<link rel="stylesheet" href=' not in page
