@@ -3,6 +3,8 @@ partition. An outcome and the counters it moves are one transaction, guarded by 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from billing.adapters.dynamodb import keys
@@ -16,6 +18,7 @@ from billing.adapters.dynamodb.table import (
     n,
     put_action,
     s,
+    text,
     update_action,
 )
 from billing.adapters.records import (
@@ -76,44 +79,48 @@ class DynamoBillingRuns:
         except ConditionFailed:
             raise NotFound(f"billing run {run_id!r} does not exist") from None
 
-    def record_outcome(self, run_id: str, outcome: CustomerOutcome) -> None:
-        new_item = {
+    def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
+        """BatchGetItem of the stored statuses, then one TransactWriteItems: each changed outcome guarded by
+        the status read (or its absence) and the run's counters moved by the net change."""
+        if not outcomes:
+            return
+        for _ in range(_ATTEMPTS):
+            stored = self._table.batch_get([keys.outcome(run_id, o.customer_id) for o in outcomes])
+            previous = {text(item, "customer_id"): OutcomeStatus(item["status"]["S"]) for item in stored}
+            changed = [o for o in outcomes if previous.get(o.customer_id) != o.status]
+            if not changed:
+                return
+            actions = [self._outcome_action(run_id, o, previous.get(o.customer_id)) for o in changed]
+            moves = Counter(_COUNTERS[o.status] for o in changed)
+            moves.subtract(_COUNTERS[previous[o.customer_id]] for o in changed if o.customer_id in previous)
+            actions.append(
+                update_action(
+                    keys.run(run_id),
+                    "ADD billed :billed, failed :failed",
+                    "attribute_exists(PK)",
+                    values={":billed": n(moves["billed"]), ":failed": n(moves["failed"])},
+                )
+            )
+            try:
+                self._table.transact(actions)
+            except Cancelled as cancelled:
+                if cancelled.failed(len(actions) - 1):
+                    raise NotFound(f"billing run {run_id!r} does not exist") from None
+                continue  # another worker recorded one of these customers meanwhile: read again
+            return
+        raise ConcurrentUpdate(f"outcomes of run {run_id} kept changing")
+
+    @staticmethod
+    def _outcome_action(run_id: str, outcome: CustomerOutcome, previous: OutcomeStatus | None) -> dict[str, Any]:
+        item = {
             **keys.outcome(run_id, outcome.customer_id),
             "doc": doc(outcome_to_record(outcome)),
             "status": s(outcome.status.value),
+            "customer_id": s(outcome.customer_id),
         }
-        counter = _COUNTERS[outcome.status]
-        for _ in range(_ATTEMPTS):
-            stored = self._table.get(keys.outcome(run_id, outcome.customer_id))
-            previous = None if stored is None else OutcomeStatus(stored["status"]["S"])
-            if previous == outcome.status:
-                return
-            if previous is None:
-                put = put_action(new_item, NOT_EXISTS)
-                move = update_action(
-                    keys.run(run_id), f"ADD {counter} :one", "attribute_exists(PK)", values={":one": n(1)}
-                )
-            else:
-                put = put_action(
-                    new_item,
-                    "#status = :previous",
-                    names={"#status": "status"},
-                    values={":previous": s(previous.value)},
-                )
-                move = update_action(
-                    keys.run(run_id),
-                    f"ADD {counter} :one, {_COUNTERS[previous]} :minus_one",
-                    "attribute_exists(PK)",
-                    values={":one": n(1), ":minus_one": n(-1)},
-                )
-            try:
-                self._table.transact([put, move])
-            except Cancelled as cancelled:
-                if cancelled.failed(1):
-                    raise NotFound(f"billing run {run_id!r} does not exist") from None
-                continue  # another worker recorded this customer meanwhile: read again
-            return
-        raise ConcurrentUpdate(f"the outcome of customer {outcome.customer_id} in run {run_id} kept changing")
+        if previous is None:
+            return put_action(item, NOT_EXISTS)
+        return put_action(item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous)})
 
     def outcomes(
         self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
