@@ -40,7 +40,8 @@ def create_table_arguments(template: Path = TEMPLATE, resource: str = TABLE_RESO
     return arguments
 
 
-_serial = threading.Lock()
+# Reentrant: moto_dynamodb() may be entered while a session-wide one is active (the bench inside the test run).
+_serial = threading.RLock()
 
 
 def _serialized(process_request: Any) -> Any:
