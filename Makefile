@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VENV_SAM := .venv-sam
+VENV_CLIENTS := .venv-clients
 PY := $(VENV)/bin/python
 SAM := $(VENV_SAM)/bin/sam
 
@@ -19,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 PYTHON312_BIN := $(shell d=$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin 2>/dev/null | tail -n 1); \
 	if [ -n "$$d" ]; then echo "$$d"; elif command -v python3.12 >/dev/null 2>&1; then dirname "$$(command -v python3.12)"; fi)
 
-.PHONY: help run test test-fast lint bench bench-quick events sam-validate sam-build deploy-dashboard clean setup
+.PHONY: help run schedule test test-fast lint bench bench-quick events sam-validate sam-build deploy-dashboard clean setup
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -37,6 +38,12 @@ $(VENV_SAM)/.installed: requirements-sam.txt
 	$(VENV_SAM)/bin/pip install --quiet -r requirements-sam.txt
 	touch $@
 
+# The OpenMeter, Lago and Stripe Python clients for the drop-in end-to-end tests, apart from ours (their pins clash).
+$(VENV_CLIENTS)/.installed: requirements-clients.txt
+	$(PYTHON) -m venv $(VENV_CLIENTS)
+	$(VENV_CLIENTS)/bin/pip install --quiet -r requirements-clients.txt
+	touch $@
+
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
@@ -47,7 +54,7 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(shell find 
 run: setup ## Serve the API (template.yaml's routes) and the dashboard on http://$(HOST):$(PORT), SQLite at $(BILLING_DB_PATH)
 	$(PY) -m local_gateway --template template.yaml --static frontend/dist
 
-test: setup $(VENV_SAM)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
+test: setup $(VENV_SAM)/.installed $(VENV_CLIENTS)/.installed /usr/bin/chromium ## Run every test: unit, handlers, storage, end-to-end over HTTP, SAM validate/build
 	@if [ -z "$(PYTHON312_BIN)" ]; then echo "sam build needs python3.12 (pyenv 3.12.x or python3.12 on PATH)"; exit 1; fi
 	PATH="$(PYTHON312_BIN):$$PATH" SAM_CLI="$(abspath $(SAM))" $(PY) -m pytest -n 2 --dist loadfile
 
@@ -70,6 +77,9 @@ bench: setup ## Benchmarks; results go to docs/benchmarks.md
 
 bench-quick: setup ## Benchmarks in about a minute
 	$(PY) -m bench --quick
+
+schedule: $(VENV)/.installed ## Fire a schedule locally: make schedule ACTION=bill|finalize NOW=2025-10-01T14:00:00Z
+	$(PY) -m local_gateway.schedule --template template.yaml --action $(or $(ACTION),bill) $(if $(NOW),--now $(NOW))
 
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
 	$(PY) -m events.generate --template template.yaml --out events

@@ -25,7 +25,7 @@ from local_gateway.template import GatewayTemplate, load_template
 
 TEMPLATE = REPO / "template.yaml"
 # What the authorizer hands to handlers behind the gateway (billing.auth.Principal.as_context).
-ADMIN_CONTEXT = {"key_id": "admin", "scopes": "*"}
+ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 
 class HandlerError(RuntimeError):

@@ -6,6 +6,10 @@ Listens on $HOST:$PORT (default 127.0.0.1:3000). The project's authorizer checks
 $BILLING_ADMIN_API_KEY; when it is unset, a key is generated once, kept next to
 the SQLite database (parent folder of $BILLING_DB_PATH, default .data/), and
 reused by later runs.
+
+With STORAGE_BACKEND=dynamodb (and no TABLE_NAME) it also runs moto's server on
+loopback with the template's table and queues, and polls the queues for their
+functions (local_gateway.aws_emulator).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from local_gateway.aws_emulator import start_for_gateway, wants_emulator
 from local_gateway.server import LocalGateway
 from local_gateway.template import GatewayTemplate, TemplateError
 
@@ -98,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     os.environ.setdefault(DB_PATH_ENV, DEFAULT_DB_PATH)  # the handlers' SQLite file
     print(ensure_admin_api_key(os.environ).announcement(), flush=True)
-    print(f"SQLite database: {os.environ[DB_PATH_ENV]}", flush=True)
+    # STORAGE_BACKEND=dynamodb (without a TABLE_NAME of a real table): moto's server plays DynamoDB and SQS.
+    emulator = start_for_gateway(args.template, os.environ, DEFAULT_DB_PATH) if wants_emulator() else None
+    if emulator is None:
+        print(f"SQLite database: {os.environ[DB_PATH_ENV]}", flush=True)
     try:
         gateway.start()
     except OSError as error:
@@ -108,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(route_table(gateway.template)), flush=True)
     _wait_for_interrupt()
     gateway.stop()
+    if emulator is not None:
+        emulator.stop()
     print("Stopped.", flush=True)
     return 0
 

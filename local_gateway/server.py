@@ -10,15 +10,9 @@ thread:
 
 from __future__ import annotations
 
-import socket
-import socketserver
-import sys
 import threading
-import time
-import traceback
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -37,6 +31,14 @@ from local_gateway.routing import RouteMatch, Router
 from local_gateway.runtime import FunctionRuntime
 from local_gateway.static import StaticFiles
 from local_gateway.template import Authorizer, CorsConfig, GatewayTemplate, load_template
+from local_gateway.transport import (
+    DEFAULT_LIMITS,
+    HOP_BY_HOP,
+    GatewayHTTPServer,
+    IncomingRequest,
+    Limits,
+    log_error,
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,6 @@ class Allowed:
     """The authorizer let the request through, with this context for the handler."""
 
     context: dict[str, Any] | None
-
-
-def log(message: str) -> None:
-    # Looked up at each call, so that test capture and redirections see it.
-    print(message, file=sys.stderr, flush=True)
 
 
 class Gateway:
@@ -119,7 +116,7 @@ class Gateway:
         try:
             response = from_lambda_reply(self.runtime.invoke(match.route.function_id, event))
         except Exception:  # whatever a handler does wrong, API Gateway answers 500
-            log(f"{match.route.function_id} failed on {match.route.route_key}:\n{traceback.format_exc()}")
+            log_error(f"{match.route.function_id} failed on {match.route.route_key}", exception=True)
             return internal_server_error()
         response.headers.append(("apigw-requestid", request_id))
         return response
@@ -145,7 +142,7 @@ class Gateway:
         try:
             reply = self.runtime.invoke(authorizer.function_id, event)
         except Exception:  # an authorizer failure is a 500, as in AWS
-            log(f"authorizer {authorizer.name} ({authorizer.function_id}) failed:\n{traceback.format_exc()}")
+            log_error(f"authorizer {authorizer.name} ({authorizer.function_id}) failed", exception=True)
             return internal_server_error()
         return _authorizer_verdict(authorizer, reply)
 
@@ -155,98 +152,30 @@ def _authorizer_verdict(authorizer: Authorizer, reply: Any) -> GatewayResponse |
     is_authorized = reply.get("isAuthorized") if isinstance(reply, dict) else None
     context = reply.get("context") if isinstance(reply, dict) else None
     if not isinstance(is_authorized, bool) or not isinstance(context, dict | None):
-        log(f"authorizer {authorizer.name} returned {reply!r}, not a simple response: 500")
+        log_error(f"authorizer {authorizer.name} returned {reply!r}, not a simple response: 500")
         return internal_server_error()
     return Allowed(context) if is_authorized else forbidden()
 
 
 # ---------------------------------------------------------------------------
-# HTTP transport
+# HTTP transport (local_gateway.transport reads and writes the wire)
 # ---------------------------------------------------------------------------
 
 
-class _GatewayHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True  # an idle keep-alive connection must not hold up stop()
-
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.gateway = gateway
-        super().__init__(address, _RequestHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls socket.getfqdn(), a DNS lookup: skip it.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-
-# Connection-level headers end at the gateway; API Gateway does not forward them.
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "proxy-connection"}
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "local-gateway"
-    timeout = 60  # seconds an idle keep-alive connection keeps its thread
-    server: _GatewayHTTPServer
-
-    def _serve(self) -> None:
-        started = time.perf_counter()
-        request = self._gateway_request()
-        try:
-            response = self.server.gateway.handle(request)
-        except Exception:  # a bug in the gateway itself must still answer
-            log(f"local gateway error:\n{traceback.format_exc()}")
-            response = internal_server_error()
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        log(f"{request.method} {request.raw_path} {response.status} {elapsed_ms:.1f}ms")
-        self._send(response, include_body=request.method != "HEAD")
-
-    # http.server dispatches on do_<METHOD>.
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve  # noqa: N815
-
-    def _gateway_request(self) -> GatewayRequest:
-        raw_path, _, raw_query = self.path.partition("?")
-        client_ip = self.client_address[0]
-        received = [(name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP]
-        headers = [*received, *self._forwarding_headers(client_ip)]
-        return GatewayRequest(self.command, raw_path, raw_query, headers, self._read_body(), client_ip)
-
-    def _forwarding_headers(self, client_ip: str) -> list[tuple[str, str]]:
-        # API Gateway adds these; handlers that log the client read them.
-        forwarded_for = self.headers.get("x-forwarded-for")
-        return [
-            ("x-forwarded-for", f"{forwarded_for}, {client_ip}" if forwarded_for else client_ip),
-            ("x-forwarded-port", str(self.server.server_port)),
-            ("x-forwarded-proto", "http"),
-        ]
-
-    def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            return self._read_chunked() or None
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else None
-
-    def _read_chunked(self) -> bytes:
-        chunks = []
-        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()  # the CRLF after each chunk
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(chunks)
-
-    def _send(self, response: GatewayResponse, include_body: bool) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(response.body)))
-        self.end_headers()
-        if include_body:
-            self.wfile.write(response.body)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # _serve writes one access-log line per request, with its duration
+def gateway_request(incoming: IncomingRequest) -> GatewayRequest:
+    """What the gateway sees of a request: hop-by-hop headers dropped, API Gateway's forwarding headers added."""
+    raw_path, _, raw_query = incoming.target.partition("?")
+    received = [(name, value) for name, value in incoming.headers if name.lower() not in HOP_BY_HOP]
+    forwarded_for = next((value for name, value in received if name.lower() == "x-forwarded-for"), None)
+    forwarding = [  # API Gateway adds these; handlers that log the client read them.
+        ("x-forwarded-for", f"{forwarded_for}, {incoming.client_ip}" if forwarded_for else incoming.client_ip),
+        ("x-forwarded-port", str(incoming.server_port)),
+        ("x-forwarded-proto", "http"),
+    ]
+    received = [(name, value) for name, value in received if name.lower() != "x-forwarded-for"]
+    return GatewayRequest(
+        incoming.method, raw_path, raw_query, [*received, *forwarding], incoming.body, incoming.client_ip
+    )
 
 
 class LocalGateway:
@@ -258,21 +187,27 @@ class LocalGateway:
         static_dir: Path | str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.template = load_template(template_path)
         self.gateway = Gateway(self.template, static_dir)
         self._address = (host, port)
-        self._server: _GatewayHTTPServer | None = None
+        self._limits = limits
+        self._server: GatewayHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> LocalGateway:
         """Bind, listen and serve in a background thread; returns once connections are accepted."""
         if self._server is not None:
             raise RuntimeError("the gateway is already started")
-        self._server = _GatewayHTTPServer(self._address, self.gateway)
+        self._server = GatewayHTTPServer(self._address, self._serve, self._limits)
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-gateway", daemon=True)
         self._thread.start()
         return self
+
+    def _serve(self, incoming: IncomingRequest) -> GatewayResponse:
+        return self.gateway.handle(gateway_request(incoming))
 
     @property
     def url(self) -> str:
@@ -284,6 +219,7 @@ class LocalGateway:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._server.begin_close()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -241,7 +241,10 @@ def _as_strings(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return (value,)
-    # An intrinsic (e.g. an origin built with !Sub from a CloudFront domain) has no local value.
+    # An intrinsic (an origin built with !Sub from a CloudFront domain, a !Ref to a parameter, an !If) has no
+    # local value.
+    if isinstance(value, dict):
+        return ()
     return tuple(item for item in value if isinstance(item, str))
 
 

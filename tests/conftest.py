@@ -3,6 +3,7 @@ the dashboard built once per session and the local gateway run as a process."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
@@ -10,11 +11,12 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from billing import bootstrap
@@ -115,10 +117,24 @@ def dashboard_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def running_gateway(data: Path, static_dir: Path, admin_key: str) -> Iterator[str]:
+def running_gateway(
+    data: Path,
+    static_dir: Path,
+    admin_key: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    without_root_file_access: bool = False,
+) -> Iterator[str]:
     """`python -m local_gateway` as a user runs it, on a free loopback port with its own SQLite file under
-    `data`; yields its URL and stops it (SIGINT) afterwards. Its access log is kept in data/gateway.log."""
-    env = {
+    `data`; yields its URL and stops it (SIGINT) afterwards. What it prints goes to data/gateway.out (stdout:
+    the handlers' JSON logs) and data/gateway.log (stderr: the access log), through pipes this process
+    drains, so that a file-size limit put on the gateway never applies to its logs; its pid is in data/gateway.pid.
+
+    `env` adds or overrides variables (STORAGE_BACKEND=dynamodb: the gateway runs moto's server with the
+    template's table and queues). `without_root_file_access`: when these tests run as root, the gateway runs
+    without the capabilities that let root write read-only files (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), as a
+    service account would, so that `chmod` can really make a file read-only for it."""
+    base_env = {
         **os.environ,
         "HOST": "127.0.0.1",
         "PORT": "0",
@@ -128,29 +144,64 @@ def running_gateway(data: Path, static_dir: Path, admin_key: str) -> Iterator[st
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = data / "gateway.log"
-    with log_path.open("w") as log:
-        command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(static_dir)]
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml", "--static", str(static_dir)]
+    preexec = _drop_root_file_access if without_root_file_access and os.geteuid() == 0 else None
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**base_env, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,  # noqa: PLW1509  (only a prctl before exec)
+    )
+    assert process.stdout is not None and process.stderr is not None
+    (data / "gateway.pid").write_text(str(process.pid))
+    err = threading.Thread(target=_copy, args=(process.stderr, data / "gateway.log"), daemon=True)
+    out = threading.Thread(target=_copy, args=(process.stdout, data / "gateway.out"), daemon=True)
+    err.start()
+    try:
+        url = _wait_for_url(process, data / "gateway.log", err)
+        out.start()
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
         try:
-            url = _wait_for_url(process, log_path)
-            assert process.stdout is not None
-            # Keep reading stdout so the gateway can never block on a full pipe.
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            yield url
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        for copy in (err, out):  # once stopped, everything it printed is in the files
+            if copy.is_alive() or copy.ident is not None:
+                copy.join(timeout=10)
 
 
-def _wait_for_url(process: subprocess.Popen[str], log_path: Path) -> str:
+def _copy(stream: Any, path: Path) -> None:
+    with path.open("a") as log:
+        for line in stream:
+            log.write(line)
+            log.flush()
+
+
+_PR_CAPBSET_DROP = 24
+_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2
+
+
+def _drop_root_file_access() -> None:
+    """In the child before exec: take the capabilities that bypass file permissions out of its bounding set,
+    so the exec'd gateway, still uid 0, obeys file modes like any other user."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def _wait_for_url(process: subprocess.Popen[str], log_path: Path, log_copy: threading.Thread) -> str:
     assert process.stdout is not None
     for line in process.stdout:
         match = re.search(r"Local gateway on (http://127\.0\.0\.1:\d+)", line)
         if match:
             return match.group(1)
-    pytest.fail(f"the gateway exited before listening (code {process.wait()}):\n{log_path.read_text()[-2000:]}")
+    code = process.wait()
+    log_copy.join(timeout=10)  # everything it wrote to stderr is in the log file
+    pytest.fail(f"the gateway exited before listening (code {code}):\n{log_path.read_text()[-2000:]}")

@@ -1,4 +1,10 @@
-"""HTTP API Lambda authorizer (REQUEST, payload 2.0, simple responses): Authorization: Bearer <key>."""
+"""HTTP API Lambda authorizer (REQUEST, payload 2.0, simple responses): Authorization: Bearer <key>.
+
+The admin key (BILLING_ADMIN_API_KEY) or a stored key, found by its secret's hash; revoked keys are denied.
+The principal {key_id, role, customer_id} goes to the handlers in the context. API Gateway caches the
+answer per Authorization header for ReauthorizeEvery seconds (template.yaml), so on AWS a revoked key
+keeps working for up to that long; the local gateway does not cache.
+"""
 
 import os
 from functools import cache
@@ -10,21 +16,35 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseV2,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from billing import bootstrap
 from billing.auth import ApiKeyVerifier
+from billing.domain.access import ApiKey
 from billing.http.app import logger
+
+
+def stored_key(secret_hash: str) -> ApiKey | None:
+    return bootstrap.services().api_keys.authenticate(secret_hash)
 
 
 @cache
 def verifier() -> ApiKeyVerifier:
     if not os.environ.get("BILLING_ADMIN_API_KEY"):
-        logger.error("BILLING_ADMIN_API_KEY is not set: every request is denied")
-    return ApiKeyVerifier.from_admin_key(os.environ.get("BILLING_ADMIN_API_KEY"))
+        logger.warning("BILLING_ADMIN_API_KEY is not set: only stored API keys are accepted")
+    return ApiKeyVerifier.from_admin_key(os.environ.get("BILLING_ADMIN_API_KEY"), lookup=stored_key)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
     principal = verifier().verify(event.headers.get("authorization"))
-    logger.info("authorization", extra={"route": event.route_key, "allowed": principal is not None})
+    logger.info(
+        "authorization",
+        extra={
+            "route": event.route_key,
+            "allowed": principal is not None,
+            "key_id": principal.key_id if principal else None,
+            "role": principal.role if principal else None,
+        },
+    )
     context_out = principal.as_context() if principal else {}
     return APIGatewayAuthorizerResponseV2(authorize=principal is not None, context=context_out).asdict()

@@ -1,7 +1,9 @@
 """POST /v1/customers — create a customer, optionally on a plan (409 when the email or external_id is taken)."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreateCustomerRequest, CustomerOut
 
@@ -9,6 +11,8 @@ router = ApiRouter()
 
 
 @router.post("/v1/customers", status_code=201)
+@access(ADMIN)
+@idempotent
 def create_customer(body: CreateCustomerRequest) -> CustomerOut:
     customer = bootstrap.services().customers.create(
         name=body.name,

@@ -1,7 +1,9 @@
 """POST /v1/plans — create a plan (immutable once created); 400 naming the field of any bad price."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreatePlanRequest, PlanOut
 
@@ -9,6 +11,8 @@ router = ApiRouter()
 
 
 @router.post("/v1/plans", status_code=201)
+@access(ADMIN)
+@idempotent
 def create_plan(body: CreatePlanRequest) -> PlanOut:
     plan = bootstrap.services().plans.create(
         name=body.name,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from billing.http.access import PUBLIC, access
 from billing.http.app import Handler, entrypoint
 from billing.http.openapi import combined_resolver, discover_routers
 
@@ -22,5 +23,6 @@ def _handler() -> Handler:
     return entrypoint(app)
 
 
+@access(PUBLIC)  # the Swagger UI route is Powertools' own: its policy is declared on the handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _handler()(event, context)

@@ -1,6 +1,7 @@
 """POST /v1/invoices/{invoice_id}/finalize — freeze a draft and consume the credit it applies (409 if void)."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoiceOut
@@ -9,6 +10,7 @@ router = ApiRouter()
 
 
 @router.post("/v1/invoices/<invoice_id>/finalize")
+@access(ADMIN)
 def finalize_invoice(invoice_id: str) -> InvoiceOut:
     invoice = bootstrap.services().invoices.finalize(invoice_id)
     metrics.add_metric(name="InvoicesFinalized", unit="Count", value=1)

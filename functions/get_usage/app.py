@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
+from billing.http.access import OWN_CUSTOMER, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import IsoInstant, UsageOut, UsagePointOut
@@ -13,6 +14,7 @@ router = ApiRouter()
 
 
 @router.get("/v1/customers/<customer_id>/usage")
+@access(OWN_CUSTOMER)
 def get_usage(
     customer_id: str,
     start: Annotated[IsoInstant, Query()],

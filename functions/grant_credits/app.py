@@ -1,7 +1,9 @@
 """POST /v1/customers/{customer_id}/credits — add prepaid credit in the customer's currency."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CreditGrantOut, GrantCreditRequest
 
@@ -9,6 +11,8 @@ router = ApiRouter()
 
 
 @router.post("/v1/customers/<customer_id>/credits", status_code=201)
+@access(ADMIN)
+@idempotent
 def grant_credits(customer_id: str, body: GrantCreditRequest) -> CreditGrantOut:
     grant = bootstrap.services().credits.grant(customer_id, body.amount, description=body.description)
     metrics.add_metric(name="CreditsGranted", unit="Count", value=1)

@@ -1,14 +1,22 @@
 """POST /v1/events/batch — ingest one customer's usage events, idempotent on each event's id."""
 
 from billing import bootstrap
+from billing.http.access import access, own_customer
 from billing.http.app import entrypoint, metrics
+from billing.http.observability import events_in_body
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import EventBatchRequest, IngestOut
 
 router = ApiRouter()
 
 
+def _count_rejected() -> None:
+    # A refused batch stores none of its events (validation error, unknown customer, another customer's key).
+    metrics.add_metric(name="EventsRejected", unit="Count", value=events_in_body(app.current_event.raw_event))
+
+
 @router.post("/v1/events/batch")
+@access(own_customer("body"))
 def ingest_events(body: EventBatchRequest) -> IngestOut:
     result = bootstrap.services().ingest.ingest(body.customer_id, [event.to_new_event() for event in body.events])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
@@ -16,5 +24,5 @@ def ingest_events(body: EventBatchRequest) -> IngestOut:
     return IngestOut.of(result)
 
 
-app = resolver_for(router)
+app = resolver_for(router, on_refused=_count_rejected)
 lambda_handler = entrypoint(app)

@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.paging import Page
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import CustomerPageOut
@@ -13,6 +14,7 @@ router = ApiRouter()
 
 
 @router.get("/v1/customers")
+@access(ADMIN)
 def list_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

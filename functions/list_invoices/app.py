@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.invoices import InvoiceStatus
 from billing.domain.time import BillingPeriod
+from billing.http.access import access, own_customer
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoicePageOut
@@ -14,6 +15,7 @@ router = ApiRouter()
 
 
 @router.get("/v1/invoices")
+@access(own_customer("query"))
 def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
     period: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import PlanPageOut
@@ -12,6 +13,7 @@ router = ApiRouter()
 
 
 @router.get("/v1/plans")
+@access(ADMIN)
 def list_plans(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,

@@ -1,7 +1,8 @@
 """Scheduled billing (EventBridge Scheduler), two schedules on one function, told apart by "action":
 
-- "bill" (default, monthly): create or recompute the previous month's draft invoices. The input may
-  carry {"unit_price": "0.01"} for customers without a plan.
+- "bill" (default, monthly): create or recompute the previous month's draft invoices: a billing run that
+  sends the customers to the billing queue (or bills them here when there is none). The input may carry
+  {"unit_price": "0.01"} for customers without a plan.
 - "finalize" (daily): finalize the drafts whose plan's grace period is over.
 
 Both take "now" (ISO 8601) to re-run the job as of another date. Safe to run twice: invoices are
@@ -31,8 +32,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     request = ScheduledRun.model_validate(event or {})
     if request.action == "finalize":
         return _finalize(request)
-    run = bootstrap.services().billing.run_scheduled(now=request.now, unit_price=request.unit_price)
-    logger.info("billing run done", extra={"period": run.period, "invoices": run.invoices_generated})
+    run = bootstrap.services().runs.start_scheduled(now=request.now, unit_price=request.unit_price)
+    logger.info(
+        "billing run started" if not run.done else "billing run done",
+        extra={
+            "run_id": run.run_id,
+            "period": run.period,
+            "queued": run.customers_queued,
+            "invoices": run.invoices_generated,
+        },
+    )
     for failure in run.failures:
         logger.error("customer not billed", extra={"customer_id": failure.customer_id, "reason": failure.reason})
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)

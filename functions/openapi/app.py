@@ -4,16 +4,18 @@ declaration (billing.http.openapi). This function ships the whole functions/ fol
 from pathlib import Path
 from typing import Any
 
+from billing.http.access import PUBLIC, access
 from billing.http.app import entrypoint
 from billing.http.openapi import document
-from billing.http.routes import PUBLIC, ApiRouter, resolver_for
+from billing.http.routes import UNAUTHENTICATED, ApiRouter, resolver_for
 
 FUNCTIONS = Path(__file__).resolve().parents[1]
 
 router = ApiRouter()
 
 
-@router.get("/v1/openapi.json", security=PUBLIC, response_description="The OpenAPI 3.1 document")
+@router.get("/v1/openapi.json", security=UNAUTHENTICATED, response_description="The OpenAPI 3.1 document")
+@access(PUBLIC)
 def openapi() -> dict[str, Any]:
     return document(FUNCTIONS)
 

@@ -1,11 +1,17 @@
-"""POST /v1/invoices/run?period=YYYY-MM[&unit_price=] — create or recompute the period's draft invoices."""
+"""POST /v1/invoices/run?period=YYYY-MM[&unit_price=] — create or recompute the period's draft invoices.
+
+Starts a billing run (GET /v1/billing-runs/{billing_run_id}). Without a queue every customer is billed before
+the answer (status "done"); with the SQS queue they are billed by the workers after it (status "running",
+invoices_generated 0 and no invoice_ids yet)."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.time import BillingPeriod
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
+from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import BillingRunOut, UnitPrice
 
@@ -13,11 +19,13 @@ router = ApiRouter()
 
 
 @router.post("/v1/invoices/run")
+@access(ADMIN)
+@idempotent
 def run_invoices(
     period: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")],
     unit_price: Annotated[UnitPrice | None, Query()] = None,
 ) -> BillingRunOut:
-    run = bootstrap.services().billing.run(BillingPeriod.parse(period), unit_price=unit_price)
+    run = bootstrap.services().runs.start(BillingPeriod.parse(period), unit_price=unit_price)
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
     metrics.add_metric(name="InvoicesFailed", unit="Count", value=len(run.failures))
     return BillingRunOut.of(run)

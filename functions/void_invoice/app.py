@@ -1,6 +1,7 @@
 """POST /v1/invoices/{invoice_id}/void — void a finalized invoice, restoring its credit (409 for a draft)."""
 
 from billing import bootstrap
+from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint, metrics
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas import InvoiceOut
@@ -9,6 +10,7 @@ router = ApiRouter()
 
 
 @router.post("/v1/invoices/<invoice_id>/void")
+@access(ADMIN)
 def void_invoice(invoice_id: str) -> InvoiceOut:
     invoice = bootstrap.services().invoices.void(invoice_id)
     metrics.add_metric(name="InvoicesVoided", unit="Count", value=1)

@@ -1,49 +1,120 @@
-"""API key verification for the HTTP API's Lambda authorizer.
+"""API keys: secrets, their hashes, and the principal behind a request.
 
-Keys are compared by SHA-256 digest with hmac.compare_digest: constant time, and the plain key is
-never kept beyond start-up. The admin key grants every scope; scoped keys come later and will carry
-their scopes in the same Principal.
+Two kinds of key reach the authorizer. The deployment's admin key (BILLING_ADMIN_API_KEY) is compared by
+SHA-256 digest with hmac.compare_digest; the plain key is never kept beyond start-up. Stored keys
+(`POST /v1/api-keys`) are `sk_` + 32 random bytes, url-safe; only their SHA-256 hex digest is stored, and
+the authorizer finds a key by that digest (a lookup by hash reveals nothing about the secret).
+
+The authorizer hands the principal to the handlers as its context (requestContext.authorizer.lambda):
+{"key_id", "role": "admin" | "customer", "customer_id"} — customer_id is "" for admin keys (API Gateway
+context values are strings, numbers or booleans; no null).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Literal
+
+from billing.domain.access import ApiKey
 
 BEARER = "bearer "
+SECRET_PREFIX = "sk_"
+SECRET_BYTES = 32
+SHOWN_PREFIX_LENGTH = len(SECRET_PREFIX) + 8  # what a listing shows to recognise a key: "sk_AbCdEfGh"
+ADMIN_KEY_ID = "admin"  # the deployment's admin key (not stored)
+
+Role = Literal["admin", "customer"]
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a secret: hex SHA-256 (the secret has 256 random bits: no salt or KDF needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def shown_prefix(secret: str) -> str:
+    return secret[:SHOWN_PREFIX_LENGTH]
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: an admin (every customer) or one customer's key."""
+
     key_id: str
-    scopes: str  # space-separated; "*" = everything
+    role: Role
+    customer_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_act_for(self, customer_id: str | None) -> bool:
+        return self.is_admin or (customer_id is not None and customer_id == self.customer_id)
+
+    @classmethod
+    def of_key(cls, key: ApiKey) -> Principal:
+        if key.customer_id is None:
+            return cls(key_id=key.id, role="admin")
+        return cls(key_id=key.id, role="customer", customer_id=key.customer_id)
 
     def as_context(self) -> dict[str, str]:
         """What the authorizer hands to handlers (requestContext.authorizer.lambda)."""
-        return {"key_id": self.key_id, "scopes": self.scopes}
+        return {"key_id": self.key_id, "role": self.role, "customer_id": self.customer_id or ""}
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any] | None) -> Principal | None:
+        """The principal the authorizer put in the request, or None when there is none (or it is malformed)."""
+        if not context:
+            return None
+        key_id, role, customer_id = context.get("key_id"), context.get("role"), context.get("customer_id") or None
+        if not isinstance(key_id, str) or not key_id:
+            return None
+        if role == "admin":
+            return cls(key_id=key_id, role="admin")
+        if role == "customer" and isinstance(customer_id, str):
+            return cls(key_id=key_id, role="customer", customer_id=customer_id)
+        return None
+
+
+ADMIN = Principal(key_id=ADMIN_KEY_ID, role="admin")
 
 
 def digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
 
+KeyLookup = Callable[[str], ApiKey | None]  # secret hash -> the stored key, or None
+
+
 class ApiKeyVerifier:
-    def __init__(self, admin_key_digest: bytes | None) -> None:
+    def __init__(self, admin_key_digest: bytes | None, lookup: KeyLookup | None = None) -> None:
         self._admin_digest = admin_key_digest
+        self._lookup = lookup
 
     @classmethod
-    def from_admin_key(cls, admin_key: str | None) -> ApiKeyVerifier:
-        return cls(digest(admin_key) if admin_key else None)
+    def from_admin_key(cls, admin_key: str | None, lookup: KeyLookup | None = None) -> ApiKeyVerifier:
+        return cls(digest(admin_key) if admin_key else None, lookup)
 
     def verify(self, authorization_header: str | None) -> Principal | None:
-        """The principal behind `Authorization: Bearer <key>`, or None (deny)."""
+        """The principal behind `Authorization: Bearer <key>`, or None (deny): revoked keys are denied."""
         key = bearer_token(authorization_header)
-        if key is None or self._admin_digest is None:
+        if key is None:
             return None
-        if hmac.compare_digest(digest(key), self._admin_digest):
-            return Principal(key_id="admin", scopes="*")
-        return None
+        if self._admin_digest is not None and hmac.compare_digest(digest(key), self._admin_digest):
+            return ADMIN
+        if self._lookup is None or not key.startswith(SECRET_PREFIX):
+            return None
+        stored = self._lookup(hash_secret(key))
+        if stored is None or not stored.is_active:
+            return None
+        return Principal.of_key(stored)
 
 
 def bearer_token(header: str | None) -> str | None:

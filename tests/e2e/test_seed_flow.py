@@ -31,8 +31,8 @@ def test_the_seed_demo_bills_exact_totals(gateway):
         200,
         [{"feature": "api_calls", "quantity": "150"}, {"feature": "storage", "quantity": "1.5"}],
     )
-    status, run = gateway.request("POST", "/v1/invoices/run?period=2025-09&unit_price=0.01")
-    assert status == 200 and run["invoices_generated"] >= 1
+    run = gateway.run_billing("period=2025-09&unit_price=0.01")
+    assert run["status"] == "done" and run["customers_queued"] >= 1
 
     # Then its invoice has one exact line per feature
     status, invoices = gateway.request("GET", f"/v1/customers/{customer['id']}/invoices")
@@ -68,11 +68,11 @@ def test_re_running_billing_recomputes_the_same_invoice_instead_of_adding_one(ga
         "events": [{"id": "r-1", "feature": "api_calls", "quantity": 100, "ts": "2025-08-05T08:00:00Z"}],
     }
     gateway.request("POST", "/v1/events/batch", send)
-    first = gateway.request("POST", "/v1/invoices/run?period=2025-08&unit_price=0.01")[1]
+    first = gateway.run_billing("period=2025-08&unit_price=0.01")
     send["events"] = [{"id": "r-2", "feature": "api_calls", "quantity": 50, "ts": "2025-08-06T08:00:00Z"}]
     gateway.request("POST", "/v1/events/batch", send)
-    second = gateway.request("POST", "/v1/invoices/run?period=2025-08&unit_price=0.01")[1]
-    assert first["invoice_ids"] == second["invoice_ids"]
+    second = gateway.run_billing("period=2025-08&unit_price=0.01")
+    assert first["billing_run_id"] != second["billing_run_id"]  # two runs, one invoice:
     _, invoices = gateway.request("GET", f"/v1/customers/{customer['id']}/invoices")
     assert [(i["period"], i["total"]) for i in invoices] == [("2025-08", "1.50")]
 

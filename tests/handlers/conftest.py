@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from billing.auth import ADMIN
 
 from local_gateway.events import http_event
 
@@ -27,7 +28,7 @@ class Api:
             body=body,
             query=query,
             path_parameters=path_parameters,
-            authorizer_context={"key_id": "admin", "scopes": "*"},
+            authorizer_context=ADMIN.as_context(),
         )
         reply = handler(function)(event, self._context)
         return reply["statusCode"], json.loads(reply["body"])

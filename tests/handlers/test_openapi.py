@@ -54,18 +54,67 @@ def test_exactly_the_public_routes_are_documented_without_a_key():
     assert secured == {route.route_key for route in ROUTES if route.authorizer is not None}
 
 
-def test_every_operation_describes_its_success_and_the_error_body():
+# The drop-in routes refuse in their vendor's envelope (media type, model), and Lago's event errors are 422s.
+DROP_IN_REFUSALS = {
+    "POST /api/v1/events": ("application/problem+json", "OpenMeterProblem"),
+    "POST /lago/api/v1/events": ("application/json", "LagoError"),
+    "POST /lago/api/v1/events/batch": ("application/json", "LagoError"),
+    "POST /v1/billing/meter_events": ("application/json", "StripeError"),
+    "POST /v2/billing/meter_events": ("application/json", "StripeError"),
+}
+LAGO = {"POST /lago/api/v1/events", "POST /lago/api/v1/events/batch"}
+
+
+def ref(model: str) -> dict:
+    return {"$ref": f"#/components/schemas/{model}"}
+
+
+def test_every_operation_describes_its_success_and_its_error_body():
     spec = document()
     for key, op in operations(spec).items():
         success = [code for code in op["responses"] if code.startswith("2")]
         assert len(success) == 1, key
-        assert op["responses"][success[0]]["content"]["application/json"]["schema"], key
-        assert op["responses"]["400"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ErrorOut"
-        }, key
-        assert "422" not in op["responses"], key  # validation errors are 400s here
+        if key == "POST /api/v1/events":  # OpenMeter answers 204 without a body (its client accepts nothing else)
+            assert success == ["204"] and op["responses"]["204"]["content"] == {}
+        else:
+            assert op["responses"][success[0]]["content"]["application/json"]["schema"], key
+        media_type, model = DROP_IN_REFUSALS.get(key, ("application/json", "ErrorOut"))
+        assert op["responses"]["400"]["content"] == {media_type: {"schema": ref(model)}}, key
+        assert ("422" in op["responses"]) == (key in LAGO), key  # validation errors are 400s, but Lago's are 422s
+        if op["security"] != [{}]:  # the access policy's refusal, or the gateway's
+            forbidden = op["responses"]["403"]["content"]
+            if media_type == "application/json":
+                assert forbidden == {media_type: {"schema": {"anyOf": [ref(model), ref("GatewayMessage")]}}}, key
+            else:
+                assert forbidden == {
+                    media_type: {"schema": ref(model)},
+                    "application/json": {"schema": ref("GatewayMessage")},
+                }
     assert operations(spec)["POST /v1/customers"]["responses"].keys() >= {"201", "400", "401", "403", "409", "413"}
     assert set(spec["components"]["schemas"]["ErrorOut"]["properties"]) == {"error"}
+
+
+def test_bodies_read_by_hand_are_described_by_their_routes():
+    ops = operations(document())
+    cloudevents = ops["POST /api/v1/events"]["requestBody"]["content"]
+    assert set(cloudevents) == {
+        "application/cloudevents+json",
+        "application/cloudevents-batch+json",
+        "application/json",
+    }
+    assert cloudevents["application/cloudevents+json"]["schema"]["required"] == [
+        "id",
+        "source",
+        "specversion",
+        "type",
+        "subject",
+    ]
+    batch = cloudevents["application/cloudevents-batch+json"]["schema"]
+    assert (batch["type"], batch["minItems"], batch["maxItems"]) == ("array", 1, 1000)
+    form = ops["POST /v1/billing/meter_events"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    assert form["encoding"] == {"payload": {"style": "deepObject", "explode": True}}  # payload[value]=3
+    assert form["schema"]["properties"]["payload"]["required"] == ["stripe_customer_id"]
+    assert "$ref" not in json.dumps(cloudevents) + json.dumps(form)  # inlined: nothing dangles
 
 
 def test_request_bounds_are_in_the_document():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from billing.auth import ADMIN
 from billing.bootstrap import Services
 
 from local_gateway.events import http_event
@@ -43,7 +44,7 @@ class Api:
             body=body,
             query=query,
             path_parameters=_path_parameters(template, path) or None,
-            authorizer_context={"principal": "admin"},
+            authorizer_context=ADMIN.as_context(),
             now=NOW,
         )
         reply = handler(event, self._context)

@@ -381,6 +381,27 @@ def test_static_files_are_served_with_their_content_type(
     assert reply.body == file.read_bytes()
 
 
+@pytest.mark.parametrize("path", ["/", "/assets/app.js", "/assets/style.css"])
+def test_static_files_carry_the_dashboards_security_headers(client: Any, path: str) -> None:
+    reply = client.request("GET", path)
+
+    policy = dict(
+        (directive.split()[0], directive.split()[1:])
+        for directive in reply.headers["content-security-policy"].split("; ")
+    )
+    assert policy["default-src"] == policy["script-src"] == policy["style-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert reply.headers["referrer-policy"] == "no-referrer"
+    assert reply.headers["x-frame-options"] == "DENY"
+    assert reply.header_values("x-content-type-options") == ["nosniff"]
+
+
+def test_api_responses_carry_nosniff_but_no_page_policy(client: Any) -> None:
+    for reply in (client.request("GET", "/v1/health"), client.request("GET", "/v1/nothing")):
+        assert reply.header_values("x-content-type-options") == ["nosniff"]
+        assert "content-security-policy" not in reply.headers
+
+
 def test_head_on_a_static_file(client: Any) -> None:
     reply = client.request("HEAD", "/")
 

@@ -7,10 +7,13 @@ retries never count twice.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from billing.domain.errors import InvalidInput
 
 # Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
 MAX_OUTCOMES_PER_WRITE = 50
@@ -44,3 +47,47 @@ class BillingRunRecord:
     @property
     def is_done(self) -> bool:
         return self.planned and self.customers_billed + self.customers_failed >= self.customers_queued
+
+
+@dataclass(frozen=True)
+class BillingShard:
+    """A slice of a run's customers, billed together: one queue message (SQS body:
+    {"run_id", "period", "unit_price", "customer_ids"})."""
+
+    run_id: str
+    period: str
+    unit_price: Decimal | None
+    customer_ids: tuple[str, ...]
+
+
+def shards_of(run: BillingRunRecord, customer_ids: list[str], *, size: int) -> list[BillingShard]:
+    """The run's customers in shards of at most `size`, in the order given."""
+    return [
+        BillingShard(run.id, run.period, run.unit_price, tuple(customer_ids[start : start + size]))
+        for start in range(0, len(customer_ids), size)
+    ]
+
+
+def shard_message(shard: BillingShard) -> str:
+    """A shard as a queue message body (JSON; the unit price as a decimal string)."""
+    unit_price = None if shard.unit_price is None else str(shard.unit_price)
+    body = {
+        "run_id": shard.run_id,
+        "period": shard.period,
+        "unit_price": unit_price,
+        "customer_ids": shard.customer_ids,
+    }
+    return json.dumps(body, separators=(",", ":"))
+
+
+def parse_shard(body: str) -> BillingShard:
+    """A message body back into a shard; InvalidInput when it is not one `shard_message` wrote."""
+    try:
+        data = json.loads(body)
+        ids, unit_price = data["customer_ids"], data["unit_price"]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise TypeError("customer_ids must be a list of strings")
+        price = None if unit_price is None else Decimal(str(unit_price))
+        return BillingShard(str(data["run_id"]), str(data["period"]), price, tuple(ids))
+    except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+        raise InvalidInput(f"not a billing shard message: {error!r}") from None

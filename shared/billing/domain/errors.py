@@ -20,6 +20,17 @@ class InvalidInput(BillingError):
     code = "validation_error"
 
 
+class InvalidEvent(InvalidInput):
+    """One event of a batch is refused (so the whole batch is). `event_field` is the field inside the
+    event in our vocabulary (`type`, `external_customer_id`, `properties.usage.count`, ...), so drop-in
+    routes can name it the way their vendor's clients do."""
+
+    def __init__(self, index: int, event_field: str, message: str) -> None:
+        super().__init__(message, field=f"events[{index}].{event_field}")
+        self.index = index
+        self.event_field = event_field
+
+
 class InvalidPrice(InvalidInput):
     """A price or plan definition that cannot be rated (unknown model, tiers out of order, ...)."""
 
@@ -41,6 +52,27 @@ class InvoiceNotFound(NotFound):
 class PlanNotFound(NotFound):
     def __init__(self, plan_id: str, *, field: str | None = None) -> None:
         super().__init__(f"plan {plan_id!r} does not exist", field=field)
+
+
+class Forbidden(BillingError):
+    """The caller's key may not do this (another customer's data, or an admin-only route)."""
+
+    code = "forbidden"
+
+
+class ForeignEvent(Forbidden):
+    """One event of a batch names a customer the caller's key may not send events for (so the whole batch
+    is refused). `index` and `event_field` as InvalidEvent's, for the drop-in routes' vendor names."""
+
+    def __init__(self, index: int, event_field: str) -> None:
+        super().__init__("this key may only send events of its own customer", field=f"events[{index}].{event_field}")
+        self.index = index
+        self.event_field = event_field
+
+
+class MeterNotFound(NotFound):
+    def __init__(self, feature: str) -> None:
+        super().__init__(f"no meter for feature {feature!r}")
 
 
 class Conflict(BillingError):
@@ -73,3 +105,14 @@ class StorageUnavailable(BillingError):
     """The storage backend cannot serve right now (full disk, read-only, unreachable, throttled)."""
 
     code = "storage_unavailable"
+
+
+class BillingRunNotFound(NotFound):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"billing run {run_id!r} does not exist")
+
+
+class QueueUnavailable(StorageUnavailable):
+    """The billing queue refused or lost a message (throttled, unreachable, misconfigured)."""
+
+    code = "queue_unavailable"

@@ -2,37 +2,61 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.http.access import enforce_access
 from billing.http.body import exact_json, text_body
-from billing.http.errors import register_error_handlers
+from billing.http.errors import OnRefused, register_error_handlers
+from billing.http.idempotency import honour_idempotency_key
+from billing.http.observability import REQUEST_ID_HEADER, logger, metrics, request_id, request_keys
 
-logger = Logger(service="billing")
-metrics = Metrics(namespace="UsageBilling", service="billing")
+__all__ = ["create_resolver", "entrypoint", "logger", "metrics"]
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def create_resolver() -> APIGatewayHttpResolver:
+def create_resolver(on_refused: OnRefused | None = None) -> APIGatewayHttpResolver:
+    """A resolver with the one error map. `on_refused` is called for each request answered with a 4xx."""
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
-    register_error_handlers(app)
+    register_error_handlers(app, on_refused)
+    # Every route: its declared access policy first, then the Idempotency-Key header if it opted in.
+    app.use(middlewares=[enforce_access, honour_idempotency_key])
     return app
 
 
 def entrypoint(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda handler for a resolver: structured logs with the request context, metrics flushed."""
+    """The Lambda handler for a resolver: one structured log line per request (correlation id, route,
+    principal, status, latency), X-Request-Id and nosniff on the response, metrics flushed."""
 
-    @logger.inject_lambda_context(clear_state=True)
+    # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event holds the Authorization header.
+    @logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True, log_event=False
+    )
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(read_body_as_json(text_body(event)), context)
+        started = time.perf_counter()
+        logger.append_keys(**request_keys(event))
+        response = app.resolve(read_body_as_json(text_body(event)), context)
+        response["headers"] = {**(response.get("headers") or {}), **_response_headers(event)}
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        logger.info("request", extra={"status": response.get("statusCode"), "latency_ms": latency_ms})
+        return response
 
     return lambda_handler
+
+
+def _response_headers(event: dict[str, Any]) -> dict[str, str]:
+    headers = {"X-Content-Type-Options": "nosniff"}  # JSON is never to be sniffed into HTML
+    correlation_id = request_id(event)
+    if correlation_id:
+        headers[REQUEST_ID_HEADER] = correlation_id
+    return headers
 
 
 def read_body_as_json(event: dict[str, Any]) -> dict[str, Any]:

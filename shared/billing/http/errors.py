@@ -6,22 +6,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from billing.domain.errors import BillingError, Conflict, InvalidInput, NotFound, StorageUnavailable
+from billing.domain.errors import BillingError, Conflict, Forbidden, InvalidInput, NotFound, StorageUnavailable
+from billing.http.idempotency import IdempotencyKeyReused
+from billing.http.observability import logger, metrics
 
 _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (InvalidInput, HTTPStatus.BAD_REQUEST),
+    (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
+    (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
     (Conflict, HTTPStatus.CONFLICT),
     (StorageUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
+
+OnRefused = Callable[[], None]
 
 
 def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
@@ -49,18 +55,36 @@ def _validation_fields(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]
     return fields
 
 
-def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+def register_error_handlers(app: APIGatewayHttpResolver, on_refused: OnRefused | None = None) -> None:
+    def refused(response: Response) -> Response:
+        if on_refused is not None and 400 <= response.status_code < 500:
+            on_refused()
+        return response
+
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
         fields = _validation_fields(error.errors())
         message = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
-        return error_response(HTTPStatus.BAD_REQUEST, "validation_error", message, fields)
+        return refused(error_response(HTTPStatus.BAD_REQUEST, "validation_error", message, fields))
 
     @app.exception_handler(BillingError)
     def _domain_error(error: BillingError) -> Response:
         status = next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("request not served", extra={"error_code": error.code, "reason": error.message})
         fields = [{"field": error.field, "message": error.message}] if error.field else []
-        return error_response(status, error.code, error.message, fields)
+        return refused(error_response(status, error.code, error.message, fields))
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, ServiceError):  # Powertools' own HTTP errors keep their status
+            raise error
+        # A bug: the traceback goes to the log as one JSON record, the client gets the request id to quote.
+        logger.exception("unhandled error")
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error (quote the X-Request-Id header)"
+        )
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:

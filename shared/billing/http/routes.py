@@ -12,25 +12,33 @@ Declared that way, every route also joins the one OpenAPI document (billing.http
 each function module's `router`: the spec describes exactly the handlers' own declarations. ApiRouter
 adds what every route of this API shares to each declaration: the success response (the return type,
 with the route's `status_code`), the error responses (our error body, or the gateway's own message), and
-bearer-key security unless the route is declared `security=PUBLIC`.
+bearer-key security unless the route is declared `security=UNAUTHENTICATED`.
+
+Drop-in routes (the OpenMeter, Lago and Stripe APIs) refuse in their vendor's envelope, not ours: their
+router says so (`ApiRouter(refusals=Refusals(...))`), and their function builds its resolver with the
+vendor's factory (`resolver_for(router, vendor.create_resolver)`), which keeps the vendor's error map. A
+route that reads its body by hand (CloudEvents, a Stripe form) describes it with
+`openapi_extensions=request_body({media type: body_content(model)})`.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from billing.http.app import create_resolver
+from billing.http.errors import OnRefused
 
 BEARER = "bearerAuth"
 # OpenAPI's "no authentication needed" requirement (an empty object); mark routes with Auth: Authorizer NONE.
-PUBLIC: list[dict[str, list[str]]] = [{}]
+UNAUTHENTICATED: list[dict[str, list[str]]] = [{}]
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
 
 
@@ -52,37 +60,99 @@ class ErrorOut(BaseModel):
 
 
 class GatewayMessage(BaseModel):
-    """What API Gateway itself answers (401, 403, 404 for an unknown route, 413): {"message": "..."}."""
+    """What API Gateway itself answers (401, 403, 404 for an unknown route, 413, 414): {"message": "..."}."""
 
     message: str
 
 
-def _responses(status_code: int, *, public: bool, has_body: bool) -> dict[int, Any]:
-    error = {"application/json": {"model": ErrorOut}}
-    gateway = {"application/json": {"model": GatewayMessage}}
-    responses: dict[int, Any] = {
-        status_code: {"description": HTTPStatus(status_code).phrase},  # the return type's schema
-        HTTPStatus.BAD_REQUEST: {"description": "Invalid input; `fields` names each bad field", "content": error},
-        HTTPStatus.NOT_FOUND: {
-            "description": "Unknown resource (our error body) or unknown route (the gateway's message)",
-            "content": {"application/json": {"schema": {"anyOf": [_ref(ErrorOut), _ref(GatewayMessage)]}}},
-        },
-        HTTPStatus.CONFLICT: {"description": "The request conflicts with the resource's state", "content": error},
-    }
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """How a router's routes refuse: the body model, its media type, and each status the handlers (not the
+    gateway) refuse with, described. Ours by default; a drop-in vendor's envelope on its routes. 403 (the
+    route's access policy) is added to every route that needs a key."""
+
+    model: type[BaseModel] = ErrorOut
+    media_type: str = JSON
+    statuses: Mapping[int, str] = field(
+        default_factory=lambda: {
+            HTTPStatus.BAD_REQUEST: "Invalid input; `fields` names each bad field",
+            HTTPStatus.NOT_FOUND: "Unknown resource (our error body) or unknown route (the gateway's message)",
+            HTTPStatus.CONFLICT: "The request conflicts with the resource's state",
+        }
+    )
+
+
+OUR_REFUSALS = Refusals()
+
+
+def _responses(status_code: int, *, public: bool, has_body: bool, refusals: Refusals) -> dict[int, Any]:
+    gateway = {JSON: {"model": GatewayMessage}}
+    responses: dict[int, Any] = {status_code: {"description": HTTPStatus(status_code).phrase}}  # the return type
+    for status, description in refusals.statuses.items():
+        if status == HTTPStatus.NOT_FOUND:  # an unknown route is the gateway's 404
+            responses[status] = {"description": description, "content": _ours_or_gateways(refusals)}
+        else:
+            responses[status] = {
+                "description": description,
+                "content": {refusals.media_type: {"model": refusals.model}},
+            }
     if has_body:
         responses[HTTPStatus.REQUEST_ENTITY_TOO_LARGE] = {"description": "Body over 1 MiB", "content": gateway}
+    responses[HTTPStatus.REQUEST_URI_TOO_LONG] = {"description": "Request line over 16 KiB", "content": gateway}
     if not public:
         responses[HTTPStatus.UNAUTHORIZED] = {"description": "No Authorization header", "content": gateway}
-        responses[HTTPStatus.FORBIDDEN] = {"description": "Key refused", "content": gateway}
+        responses[HTTPStatus.FORBIDDEN] = {
+            "description": "Key refused (the gateway's message), or the route's access policy refuses this key",
+            "content": _ours_or_gateways(refusals),
+        }
     return responses
+
+
+def _ours_or_gateways(refusals: Refusals) -> dict[str, Any]:
+    if refusals.media_type != JSON:
+        return {refusals.media_type: {"model": refusals.model}, JSON: {"model": GatewayMessage}}
+    return {JSON: {"schema": {"anyOf": [_ref(refusals.model), _ref(GatewayMessage)]}}}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def request_body(content: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The `openapi_extensions` of a route that reads its body by hand (Powertools documents typed bodies
+    only): `{media type: body_content(...)}`."""
+    return {"requestBody": {"required": True, "content": dict(content)}}
+
+
+def body_content(body_type: Any, **media: Any) -> dict[str, Any]:
+    """An OpenAPI media type object for a body a route reads by hand: the type's JSON schema with its
+    definitions inlined (the document's components hold only what Powertools registers), plus `media`
+    (e.g. `encoding`)."""
+    schema = TypeAdapter(body_type).json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target = definitions[node["$ref"].rsplit("/", 1)[-1]]
+                return inline({**target, **{key: value for key, value in node.items() if key != "$ref"}})
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {"schema": inline(schema), **media}
+
+
 class ApiRouter(Router):
     """A Powertools Router that declares this API's shared responses and security on every route."""
+
+    def __init__(self, refusals: Refusals = OUR_REFUSALS) -> None:
+        super().__init__()
+        self.refusals = refusals
 
     def route(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         # Router.get/post/... pass every option positionally: bind them to route()'s own signature.
@@ -90,11 +160,11 @@ class ApiRouter(Router):
         call.apply_defaults()
         options = call.arguments
         status_code = int(options["status_code"])
-        public = options["security"] == PUBLIC
+        public = options["security"] == UNAUTHENTICATED
         methods = {options["method"]} if isinstance(options["method"], str) else set(options["method"])
         has_body = bool(methods & {"POST", "PUT", "PATCH"})
         options["responses"] = {
-            **_responses(status_code, public=public, has_body=has_body),
+            **_responses(status_code, public=public, has_body=has_body, refusals=self.refusals),
             **(options["responses"] or {}),
         }
         options["security"] = options["security"] or SECURED
@@ -105,8 +175,15 @@ class ApiRouter(Router):
 _ROUTE_SIGNATURE = inspect.signature(Router.route)
 
 
-def resolver_for(router: ApiRouter) -> APIGatewayHttpResolver:
-    """The function's own resolver: validation, the error map, and its route."""
-    app = create_resolver()
+def resolver_for(
+    router: ApiRouter,
+    create: Callable[[], APIGatewayHttpResolver] | None = None,
+    *,
+    on_refused: OnRefused | None = None,
+) -> APIGatewayHttpResolver:
+    """The function's own resolver (validation, the error map, access and idempotency middlewares) with its
+    route. `create` builds the resolver: ours by default, or a drop-in vendor's (its own error map);
+    `on_refused` is called for each request our error map answers with a 4xx."""
+    app = create() if create is not None else create_resolver(on_refused)
     app.include_router(router)
     return app

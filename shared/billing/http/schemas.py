@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -34,6 +34,7 @@ from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
 from billing.services.billing import BillingRun, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger
 from billing.services.ingest import IngestResult, NewEvent
+from billing.services.runs import BillingRunStatus
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
@@ -216,17 +217,21 @@ class IngestOut(BaseModel):
     results: list[EventResultOut]
 
     @classmethod
-    def of(cls, result: IngestResult) -> IngestOut:
+    def of(cls, result: IngestResult, *, with_customers: bool = False) -> Self:
         # Validated from plain dicts in one call: for a 1,000-event batch that is a third cheaper than
         # building 1,000 EventResultOut models one by one.
+        results: list[dict[str, object]] = [
+            {"index": o.index, "id": o.id, "status": "duplicate" if o.duplicate else "accepted"}
+            for o in result.outcomes
+        ]
+        if with_customers:
+            for item, outcome in zip(results, result.outcomes, strict=True):
+                item["customer_id"] = outcome.customer_id
         return cls.model_validate(
             {
                 "accepted": result.accepted,
                 "duplicates": result.duplicates,
-                "results": [
-                    {"index": o.index, "id": o.id, "status": "duplicate" if o.duplicate else "accepted"}
-                    for o in result.outcomes
-                ],
+                "results": results,
             }
         )
 
@@ -410,11 +415,16 @@ class FinalizeRunOut(BaseModel):
 
 
 class BillingRunOut(BaseModel):
+    """A started run. With a billing queue the customers are billed after the answer: status "running",
+    invoices_generated 0, invoice_ids and failures empty; GET /v1/billing-runs/{billing_run_id} follows it."""
+
     period: str
     invoices_generated: int
     invoice_ids: list[str]
     billing_run_id: str | None = None
     failures: list[CustomerFailureOut] = []  # customers that could not be billed; everyone else was
+    status: Literal["running", "done"] = "done"
+    customers_queued: int | None = None
 
     @classmethod
     def of(cls, run: BillingRun) -> BillingRunOut:
@@ -424,6 +434,35 @@ class BillingRunOut(BaseModel):
             invoice_ids=list(run.invoice_ids),
             billing_run_id=run.run_id,
             failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in run.failures],
+            status="done" if run.done else "running",
+            customers_queued=run.customers_queued,
+        )
+
+
+class BillingRunStatusOut(BaseModel):
+    """GET /v1/billing-runs/{id}: the run's counts and a page of its failed customers (next_cursor pages on)."""
+
+    id: str
+    period: str
+    status: Literal["running", "done"]
+    customers_queued: int
+    customers_billed: int
+    customers_failed: int
+    failures: list[CustomerFailureOut]
+    next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, report: BillingRunStatus) -> BillingRunStatusOut:
+        run = report.run
+        return cls(
+            id=run.id,
+            period=run.period,
+            status="done" if run.is_done else "running",
+            customers_queued=run.customers_queued,
+            customers_billed=run.customers_billed,
+            customers_failed=run.customers_failed,
+            failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in report.failures],
+            next_cursor=report.failures_cursor,
         )
 
 

@@ -91,33 +91,52 @@ def _check_amount(value: object, *, field: str) -> None:
     non_negative(exact(value, field=field), field=field)
 
 
+class _TierSpec:
+    """What every kind of tier shares: (previous up_to, up_to] bounds, a price under `price_key` and an
+    optional flat amount, read from and written to the API's spec the same way."""
+
+    price_key: ClassVar[str]
+    what: ClassVar[str]
+    up_to: Decimal | None
+    flat_amount: Decimal
+
+    def __post_init__(self) -> None:
+        if self.up_to is not None:
+            exact(self.up_to, field="up_to")
+        _check_amount(getattr(self, self.price_key), field=self.price_key)
+        _check_amount(self.flat_amount, field="flat_amount")
+
+    @classmethod
+    def from_spec(cls, raw: object, *, field: str) -> Self:
+        spec = mapping(raw, field=field)
+        refuse_unknown_keys(spec, frozenset({"up_to", cls.price_key, "flat_amount"}), field=field, what=cls.what)
+        up_to = require(spec, "up_to", field=field)
+        flat_amount = spec.get("flat_amount")
+        price = non_negative(require(spec, cls.price_key, field=field), field=f"{field}.{cls.price_key}")
+        return cls(  # type: ignore[call-arg]
+            up_to=None if up_to is None else decimal(up_to, field=f"{field}.up_to"),
+            flat_amount=ZERO if flat_amount is None else non_negative(flat_amount, field=f"{field}.flat_amount"),
+            **{cls.price_key: price},
+        )
+
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "up_to": None if self.up_to is None else _text(self.up_to),
+            self.price_key: _text(getattr(self, self.price_key)),
+            "flat_amount": _text(self.flat_amount),
+        }
+
+
 @dataclass(frozen=True)
-class Tier:
+class Tier(_TierSpec):
     """Covers quantities in (previous tier's up_to, up_to]; `up_to=None` is unbounded (last tier only)."""
 
     up_to: Decimal | None
     unit_amount: Decimal
     flat_amount: Decimal = ZERO
 
-    spec_keys: ClassVar[frozenset[str]] = frozenset({"up_to", "unit_amount", "flat_amount"})
-
-    def __post_init__(self) -> None:
-        if self.up_to is not None:
-            exact(self.up_to, field="up_to")
-        _check_amount(self.unit_amount, field="unit_amount")
-        _check_amount(self.flat_amount, field="flat_amount")
-
-    @classmethod
-    def from_spec(cls, raw: object, *, field: str) -> Tier:
-        spec = mapping(raw, field=field)
-        refuse_unknown_keys(spec, cls.spec_keys, field=field, what="a tier")
-        up_to = require(spec, "up_to", field=field)
-        flat_amount = spec.get("flat_amount")
-        return cls(
-            up_to=None if up_to is None else decimal(up_to, field=f"{field}.up_to"),
-            unit_amount=non_negative(require(spec, "unit_amount", field=field), field=f"{field}.unit_amount"),
-            flat_amount=ZERO if flat_amount is None else non_negative(flat_amount, field=f"{field}.flat_amount"),
-        )
+    price_key: ClassVar[str] = "unit_amount"
+    what: ClassVar[str] = "a tier"
 
     def charge(self, index: int, from_: Decimal, units: Decimal) -> TierCharge:
         return TierCharge(
@@ -129,13 +148,6 @@ class Tier:
             flat_amount=self.flat_amount,
             amount=units * self.unit_amount + self.flat_amount,
         )
-
-    def to_spec(self) -> dict[str, Any]:
-        return {
-            "up_to": None if self.up_to is None else _text(self.up_to),
-            "unit_amount": _text(self.unit_amount),
-            "flat_amount": _text(self.flat_amount),
-        }
 
 
 class _Bounded(Protocol):
@@ -337,7 +349,7 @@ def _refuse_latest(aggregation: Aggregation, name: str, *, field: str) -> None:
 
 
 @dataclass(frozen=True)
-class PercentTier:
+class PercentTier(_TierSpec):
     """A graduated percentage tier: the slice of the value in (previous up_to, up_to] at `rate` percent,
     plus `flat_amount` once when the value reaches the tier."""
 
@@ -345,25 +357,8 @@ class PercentTier:
     rate: Decimal
     flat_amount: Decimal = ZERO
 
-    spec_keys: ClassVar[frozenset[str]] = frozenset({"up_to", "rate", "flat_amount"})
-
-    def __post_init__(self) -> None:
-        if self.up_to is not None:
-            exact(self.up_to, field="up_to")
-        _check_amount(self.rate, field="rate")
-        _check_amount(self.flat_amount, field="flat_amount")
-
-    @classmethod
-    def from_spec(cls, raw: object, *, field: str) -> PercentTier:
-        spec = mapping(raw, field=field)
-        refuse_unknown_keys(spec, cls.spec_keys, field=field, what="a percentage tier")
-        up_to = require(spec, "up_to", field=field)
-        flat_amount = spec.get("flat_amount")
-        return cls(
-            up_to=None if up_to is None else decimal(up_to, field=f"{field}.up_to"),
-            rate=non_negative(require(spec, "rate", field=field), field=f"{field}.rate"),
-            flat_amount=ZERO if flat_amount is None else non_negative(flat_amount, field=f"{field}.flat_amount"),
-        )
+    price_key: ClassVar[str] = "rate"
+    what: ClassVar[str] = "a percentage tier"
 
     def charge(self, index: int, from_: Decimal, units: Decimal) -> TierCharge:
         return TierCharge(
@@ -376,13 +371,6 @@ class PercentTier:
             amount=_percent(units, self.rate) + self.flat_amount,
             rate=self.rate,
         )
-
-    def to_spec(self) -> dict[str, Any]:
-        return {
-            "up_to": None if self.up_to is None else _text(self.up_to),
-            "rate": _text(self.rate),
-            "flat_amount": _text(self.flat_amount),
-        }
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound
+from billing.domain.billing_runs import (
+    MAX_OUTCOMES_PER_WRITE,
+    BillingRunRecord,
+    BillingShard,
+    CustomerOutcome,
+    OutcomeStatus,
+)
+from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
 from billing.domain.invoices import Invoice, InvoiceContent, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
@@ -40,6 +46,8 @@ class BillingRun:
     invoice_ids: tuple[str, ...]
     failures: tuple[CustomerFailure, ...] = ()  # customers that could not be billed; everyone else was
     run_id: str | None = None
+    customers_queued: int | None = None
+    done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
 
     @property
     def invoices_generated(self) -> int:
@@ -127,14 +135,62 @@ class BillingService:
         return self.bill_shard(run_id, [customer_id], period, unit_price=unit_price, now=now)[0]
 
     def _bill_one(
-        self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+        self,
+        customer: Customer | str,
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        retry_transient: bool = False,
+        failure_prefix: str = "",
     ) -> CustomerOutcome:
         customer_id = customer if isinstance(customer, str) else customer.id
         try:
             invoice = self.bill_customer(customer, period, unit_price=unit_price, now=now)
         except Exception as error:  # one customer's bad data must not stop the others
-            return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=failure_reason(error))
+            if retry_transient and isinstance(error, StorageUnavailable):
+                raise
+            reason = (failure_prefix + failure_reason(error))[:500]
+            return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=reason)
         return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
+
+    def bill_queued_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
+        """Bill each customer of a queued shard and record the outcomes (a queue worker's job).
+
+        A customer that cannot be billed (bad data, an unknown customer, a price that cannot be rated) is
+        recorded as failed with its reason and the others go on: delivering it again would fail again.
+        StorageUnavailable is raised instead, before anything is recorded, so the message is delivered again
+        later; customers billed before it are billed again then, which changes nothing (same invoice id,
+        outcome recorded once per run and customer).
+        """
+        now = now or self._clock()
+        period = BillingPeriod.parse(shard.period)
+        outcomes = [
+            self._bill_one(customer_id, period, unit_price=shard.unit_price, now=now, retry_transient=True)
+            for customer_id in shard.customer_ids
+        ]
+        self._record(shard.run_id, outcomes)
+        return outcomes
+
+    def settle_dead_shard(
+        self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
+    ) -> list[CustomerOutcome]:
+        """A last attempt at a shard the queue gave up on (its dead-letter queue's consumer): every customer
+        is billed if it can be now, else recorded as failed with why, so the run reports it and ends."""
+        now = now or self._clock()
+        period = BillingPeriod.parse(shard.period)
+        prefix = f"dead-lettered after {attempts or 'several'} deliveries, last attempt: "
+        outcomes = [
+            self._bill_one(customer_id, period, unit_price=shard.unit_price, now=now, failure_prefix=prefix)
+            for customer_id in shard.customer_ids
+        ]
+        self._record(shard.run_id, outcomes)
+        return outcomes
+
+    def _record(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
+        unique = list({outcome.customer_id: outcome for outcome in outcomes}.values())  # a shard repeating an id
+        for start in range(0, len(unique), MAX_OUTCOMES_PER_WRITE):
+            self._storage.billing_runs.record_outcomes(run_id, unique[start : start + MAX_OUTCOMES_PER_WRITE])
 
     def bill_customer(
         self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Generic, TypeVar
 
-from billing.domain.errors import InvalidInput
-from billing.domain.models import UsageEvent
+from billing.domain.errors import InvalidEvent, InvalidInput
+from billing.domain.meters import Meter, MeterValueError, derived_event_id
+from billing.domain.models import Customer, UsageEvent
 from billing.domain.paging import all_items
 from billing.domain.time import local_day_of, period_key_of, to_micros
 from billing.ports import Storage
 from billing.pricing.aggregation import Aggregation
 from billing.services.clock import Clock, system_clock
 from billing.services.listing import PAGE
+
+K = TypeVar("K")
+V = TypeVar("V")
+CustomerKey = tuple[str | None, str | None]  # (customer id, external id): one of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +35,28 @@ class NewEvent:
     properties: Mapping[str, str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IncomingEvent:
+    """An event that names its own customer (by our id or the client's external id) and is either a
+    quantity of a feature, as /v1/events/batch takes them, or an event `type` that the meters of that
+    type turn into quantities of their features. Properties are flat (billing.domain.properties)."""
+
+    ts: datetime | None  # None: now (drop-in clients may leave the time out)
+    id: str | None = None
+    customer_id: str | None = None
+    external_customer_id: str | None = None
+    type: str | None = None
+    feature: str | None = None
+    quantity: Decimal | None = None
+    properties: Mapping[str, str] | None = None
+
+
 @dataclass(frozen=True)
 class EventOutcome:
     index: int
     id: str
     duplicate: bool
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,12 @@ class TrackedProperties:
 class IngestService:
     def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
         self._storage = storage
+        self._clock = clock
         self._tracked = TrackedProperties(storage, clock)
+
+    def now(self) -> datetime:
+        """The ingest clock: the time of events sent without one (drop-in replies echo it)."""
+        return self._clock()
 
     def ingest(self, customer_id: str, events: Sequence[NewEvent]) -> IngestResult:
         """Store a validated batch for one customer (validation refuses a bad batch before anything is
@@ -111,6 +139,103 @@ class IngestService:
             )
         )
 
+    def ingest_events(self, events: Sequence[IncomingEvent]) -> IngestResult:
+        """Store a batch whose events name their own customers, all or nothing as to validation: an
+        unknown customer, an event type no meter counts, or a meter value that is missing or not a
+        number refuses the whole batch (InvalidEvent naming the event's index and field) before
+        anything is written.
+
+        De-duplication is per event and per customer, before meters apply: an event of a type is
+        stored as one derived record per meter it feeds, with id `<id>#<feature>`, so a retried event
+        is a duplicate for each of them. Meters apply at ingest: a meter created later does not count
+        events stored before it. An event whose properties match no meter's filters is accepted and
+        adds nothing.
+        """
+        customers: _Lookup[CustomerKey, Customer | None] = _Lookup(lambda key: self._customer(*key))
+        meters: _Lookup[str, list[Meter]] = _Lookup(self._storage.meters.for_event_type)
+        now = self.now()
+        planned: list[tuple[Customer, str, list[UsageEvent]]] = []
+        for index, event in enumerate(events):
+            customer = self._resolve_customer(index, event, customers)
+            event_id = event.id or f"evt_{uuid.uuid4().hex}"
+            ts = event.ts or now
+            records = [
+                self._usage_event(customer.id, customer.timezone, stored_id, quantity)
+                for stored_id, quantity in self._quantities(index, event, event_id, ts, meters)
+            ]
+            planned.append((customer, event_id, records))
+
+        first_index: dict[tuple[str, str], int] = {}
+        for index, (customer, event_id, _) in enumerate(planned):
+            first_index.setdefault((customer.id, event_id), index)
+        by_customer: dict[str, dict[str, UsageEvent]] = {}
+        owned: dict[int, list[str]] = {}  # the stored ids each first occurrence brings
+        for index in first_index.values():
+            unique = by_customer.setdefault(planned[index][0].id, {})
+            # `a#b` sent as an id and derived from event `a` for meter `b`: stored once, by the first
+            owned[index] = [record.id for record in planned[index][2] if unique.setdefault(record.id, record) is record]
+        stored: set[tuple[str, str]] = set()
+        for customer_id, unique in by_customer.items():
+            usage_events = list(unique.values())
+            flags = self._storage.usage.record(usage_events).stored
+            stored.update((customer_id, e.id) for e, new in zip(usage_events, flags, strict=True) if new)
+
+        outcomes = []
+        for index, (customer, event_id, usage_events) in enumerate(planned):
+            ids = owned.get(index)
+            counted = ids is not None and (any((customer.id, i) in stored for i in ids) or not usage_events)
+            outcomes.append(EventOutcome(index, event_id, duplicate=not counted, customer_id=customer.id))
+        return IngestResult(tuple(outcomes))
+
+    def _customer(self, customer_id: str | None, external_id: str | None) -> Customer | None:
+        if customer_id is not None:
+            return self._storage.customers.get(customer_id)
+        assert external_id is not None
+        return self._storage.customers.get_by_external_id(external_id)
+
+    @staticmethod
+    def _resolve_customer(
+        index: int, event: IncomingEvent, customers: _Lookup[CustomerKey, Customer | None]
+    ) -> Customer:
+        if event.customer_id is not None:
+            found = customers.get((event.customer_id, None))
+            if found is None:
+                raise InvalidEvent(index, "customer_id", f"customer {event.customer_id!r} does not exist")
+            return found
+        if event.external_customer_id is not None:
+            found = customers.get((None, event.external_customer_id))
+            if found is None:
+                message = f"no customer has external_id {event.external_customer_id!r}"
+                raise InvalidEvent(index, "external_customer_id", message)
+            return found
+        raise InvalidEvent(index, "customer_id", "name the customer with customer_id or external_customer_id")
+
+    @staticmethod
+    def _quantities(
+        index: int, event: IncomingEvent, event_id: str, ts: datetime, meters: _Lookup[str, list[Meter]]
+    ) -> list[tuple[str, NewEvent]]:
+        """(stored id, quantity) of what one event adds: itself for a feature event, one derived record
+        per matching meter for a typed event."""
+        properties = event.properties or None
+        if event.type is None:
+            if event.feature is None or event.quantity is None:
+                raise InvalidEvent(index, "type", "give either a type or a feature and a quantity")
+            return [(event_id, NewEvent(event.feature, event.quantity, ts, None, properties))]
+        of_type = meters.get(event.type)
+        if not of_type:
+            raise InvalidEvent(index, "type", f"no meter counts events of type {event.type!r}")
+        quantities = []
+        for meter in of_type:
+            if not meter.matches(properties or {}):
+                continue
+            try:
+                quantity = meter.quantity_of(properties or {})
+            except MeterValueError as error:
+                raise InvalidEvent(index, f"properties.{error.path}", str(error)) from None
+            stored_id = derived_event_id(event_id, meter.feature)
+            quantities.append((stored_id, NewEvent(meter.feature, quantity, ts, None, properties)))
+        return quantities
+
     def _usage_event(self, customer_id: str, zone_name: str, event_id: str, event: NewEvent) -> UsageEvent:
         ts = to_micros(event.ts)
         return UsageEvent(
@@ -124,3 +249,16 @@ class IngestService:
             day=local_day_of(ts, zone_name),
             distinct=self._tracked.of(event.feature) if event.properties else (),
         )
+
+
+class _Lookup(Generic[K, V]):
+    """Reads each key once per batch."""
+
+    def __init__(self, read: Callable[[K], V]) -> None:
+        self._read = read
+        self._seen: dict[K, V] = {}
+
+    def get(self, key: K) -> V:
+        if key not in self._seen:
+            self._seen[key] = self._read(key)
+        return self._seen[key]

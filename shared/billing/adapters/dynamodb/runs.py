@@ -1,5 +1,5 @@
 """Billing runs: the run item holds its counters; one outcome item per (run, customer) in the run's
-partition. An outcome and the counters it moves are one transaction, guarded by the status read."""
+partition. Outcomes and the counters they move are one transaction, guarded by the statuses read."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from billing.adapters.dynamodb.table import (
     n,
     put_action,
     s,
-    text,
     update_action,
 )
 from billing.adapters.records import (
@@ -27,7 +26,7 @@ from billing.adapters.records import (
     outcome_from_record,
     outcome_to_record,
 )
-from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from billing.domain.paging import Page
 
@@ -80,13 +79,13 @@ class DynamoBillingRuns:
             raise NotFound(f"billing run {run_id!r} does not exist") from None
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
-        """BatchGetItem of the stored statuses, then one TransactWriteItems: each changed outcome guarded by
-        the status read (or its absence) and the run's counters moved by the net change."""
-        if not outcomes:
-            return
+        """BatchGetItem of the stored outcomes, then one TransactWriteItems: each changed outcome (conditional on
+        the status read) and the run's counters moved by the changes. A racing writer cancels it: read again."""
+        if len(outcomes) > MAX_OUTCOMES_PER_WRITE:
+            raise ValueError(f"at most {MAX_OUTCOMES_PER_WRITE} outcomes per write")
         for _ in range(_ATTEMPTS):
             stored = self._table.batch_get([keys.outcome(run_id, o.customer_id) for o in outcomes])
-            previous = {text(item, "customer_id"): OutcomeStatus(item["status"]["S"]) for item in stored}
+            previous = {undoc(item)["customer_id"]: OutcomeStatus(item["status"]["S"]) for item in stored}
             changed = [o for o in outcomes if previous.get(o.customer_id) != o.status]
             if not changed:
                 return
@@ -116,11 +115,12 @@ class DynamoBillingRuns:
             **keys.outcome(run_id, outcome.customer_id),
             "doc": doc(outcome_to_record(outcome)),
             "status": s(outcome.status.value),
-            "customer_id": s(outcome.customer_id),
         }
         if previous is None:
             return put_action(item, NOT_EXISTS)
-        return put_action(item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous)})
+        return put_action(
+            item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous.value)}
+        )
 
     def outcomes(
         self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None

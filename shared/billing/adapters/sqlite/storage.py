@@ -27,9 +27,7 @@ class SqliteStorage:
         self.meters = SqliteMeters(self.db)
 
     def check(self) -> None:
-        """A read and a no-op write: the database is there and takes writes."""
-        with self.db.transaction() as conn:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        self.db.check()
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,26 @@
+"""GET /v1/billing-runs/{run_id}[?limit=&cursor=] — a billing run's progress and a page of its failed customers."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from billing import bootstrap
+from billing.http.access import ADMIN, access
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas import BillingRunStatusOut
+
+router = ApiRouter()
+
+
+@router.get("/v1/billing-runs/<run_id>")
+@access(ADMIN)
+def get_billing_run(
+    run_id: str,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> BillingRunStatusOut:
+    return BillingRunStatusOut.of(bootstrap.services().runs.status(run_id, limit=limit, cursor=cursor))
+
+
+app = resolver_for(router)
+lambda_handler = entrypoint(app)

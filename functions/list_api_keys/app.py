@@ -1,0 +1,25 @@
+"""GET /v1/api-keys — API keys a page at a time (?limit=&cursor=), never their secrets."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from billing import bootstrap
+from billing.http.access import ADMIN, access
+from billing.http.api_key_schemas import ApiKeyPageOut
+from billing.http.app import entrypoint
+from billing.http.routes import ApiRouter, resolver_for
+
+router = ApiRouter()
+
+
+@router.get("/v1/api-keys")
+@access(ADMIN)
+def list_api_keys(
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ApiKeyPageOut:
+    return ApiKeyPageOut.of(bootstrap.services().api_keys.list(limit=limit, cursor=cursor))
+
+
+app = resolver_for(router)
+lambda_handler = entrypoint(app)

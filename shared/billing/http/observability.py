@@ -1,0 +1,56 @@
+"""What every handler logs and measures: the Powertools logger and EMF metrics, and the request's facts.
+
+One JSON line per request (`message: "request"`), written by the entrypoint (billing.http.app), carries:
+`correlation_id` (API Gateway's requestContext.requestId, also sent back as X-Request-Id), `route`,
+`principal` (who the authorizer let in, never a key or a secret), `status` and `latency_ms`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+
+logger = Logger(service="billing")
+metrics = Metrics(namespace="UsageBilling", service="billing")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# What of the authorizer's context describes the caller. A key's secret or hash is never in the context, and
+# only these names are logged even if one day it were.
+PRINCIPAL_FIELDS = ("key_id", "role", "customer_id")
+
+
+def request_id(event: Mapping[str, Any]) -> str | None:
+    return (event.get("requestContext") or {}).get("requestId")
+
+
+def principal(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The caller as the Lambda authorizer described it (requestContext.authorizer.lambda), if any."""
+    context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+    if not isinstance(context, dict):
+        return None
+    return {name: context[name] for name in PRINCIPAL_FIELDS if name in context}
+
+
+def request_keys(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys every log line of this request carries besides the correlation id."""
+    keys: dict[str, Any] = {"route": event.get("routeKey")}
+    caller = principal(event)
+    if caller is not None:
+        keys["principal"] = caller
+    return keys
+
+
+def events_in_body(event: Mapping[str, Any]) -> int:
+    """How many events a (refused) batch request carried: the length of its `events` list, 0 when unreadable."""
+    body = event.get("body")
+    if not isinstance(body, str) or event.get("isBase64Encoded"):
+        return 0
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return 0
+    events = document.get("events") if isinstance(document, dict) else None
+    return len(events) if isinstance(events, list) else 0

@@ -1,0 +1,191 @@
+"""The billing queue's functions (worker, dead-letter settler) with real SQS events, and GET /v1/billing-runs/{id}."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.parser.models import SqsModel
+from billing.domain.billing_runs import BillingRunRecord, BillingShard, OutcomeStatus, shard_message
+from billing.domain.errors import StorageUnavailable
+from billing.domain.invoices import invoice_id_for
+from billing.domain.time import BillingPeriod
+from billing.services import NewEvent
+
+from events.generate import QUEUED
+from local_gateway.sqs import sample_sqs_event, sqs_event
+from tests.handlers.conftest import handler
+
+PERIOD = "2025-09"
+SEPTEMBER = datetime(2025, 9, 10, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("function", sorted(QUEUED))
+def test_queue_samples_are_real_sqs_events_that_powertools_parses(function):
+    event = json.loads(json.dumps(QUEUED[function]))
+    SqsModel.model_validate(event)
+    record = next(SQSEvent(event).records)
+    assert record.event_source == "aws:sqs" and record.attributes.approximate_receive_count
+    assert json.loads(record.body)["customer_ids"]
+
+
+def customer_with_usage(services, email: str, quantity: str = "10") -> str:
+    customer = services.customers.create(name="Acme", email=email, timezone_name="UTC")
+    services.ingest.ingest(customer.id, [NewEvent("api_calls", Decimal(quantity), SEPTEMBER, f"evt-{email}")])
+    return customer.id
+
+
+def started_run(services, customers: int) -> BillingRunRecord:
+    run = services.billing.start_run(BillingPeriod.parse(PERIOD), unit_price=Decimal("0.01"), now=SEPTEMBER)
+    services.storage.billing_runs.add_queued(run.id, customers, planned=False)
+    services.storage.billing_runs.add_queued(run.id, 0, planned=True)
+    return run
+
+
+def shard_event(*shards: BillingShard, receive_count: int = 1) -> dict:
+    messages = []
+    for index, shard in enumerate(shards):
+        messages.append(
+            {
+                "MessageId": f"msg-{index}",
+                "ReceiptHandle": f"handle-{index}",
+                "Body": shard_message(shard),
+                "Attributes": {"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1759327200000"},
+            }
+        )
+    return sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:billing-BillingQueue")
+
+
+def test_the_worker_bills_each_customer_of_its_shard_and_a_bad_customer_fails_alone(injected_services, lambda_context):
+    services = injected_services
+    good = customer_with_usage(services, "good@acme.example")
+    run = started_run(services, 2)
+    shard = BillingShard(run.id, PERIOD, Decimal("0.01"), ("cus_does_not_exist", good))
+
+    reply = handler("bill_customers")(shard_event(shard), lambda_context)
+
+    assert reply == {"batchItemFailures": []}  # bad data is recorded, never retried
+    assert services.invoices.get(invoice_id_for(good, PERIOD)).total == Decimal("0.10")
+    record = services.storage.billing_runs.get(run.id)
+    assert (record.customers_billed, record.customers_failed, record.is_done) == (1, 1, True)
+    [failed] = services.storage.billing_runs.outcomes(run.id, status=OutcomeStatus.FAILED, limit=10).items
+    assert failed.customer_id == "cus_does_not_exist" and "does not exist" in failed.reason
+
+
+def test_storage_unavailable_fails_only_that_message_so_sqs_delivers_it_again(
+    injected_services, lambda_context, monkeypatch
+):
+    services = injected_services
+    first, second = customer_with_usage(services, "a@acme.example"), customer_with_usage(services, "b@acme.example")
+    run = started_run(services, 2)
+    real_get = services.storage.customers.get
+
+    def flaky_get(customer_id):
+        if customer_id == second:
+            raise StorageUnavailable("throttled")
+        return real_get(customer_id)
+
+    monkeypatch.setattr(services.storage.customers, "get", flaky_get)
+    shards = (BillingShard(run.id, PERIOD, Decimal("0.01"), (first,)), BillingShard(run.id, PERIOD, None, (second,)))
+
+    reply = handler("bill_customers")(shard_event(*shards), lambda_context)
+
+    assert reply == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
+    record = services.storage.billing_runs.get(run.id)
+    assert (record.customers_billed, record.customers_failed, record.is_done) == (1, 0, False)
+
+
+def test_a_malformed_message_is_dropped_not_retried_forever(injected_services, lambda_context):
+    event = sample_sqs_event('{"not": "a shard"}', "billing-BillingQueue")
+    assert handler("bill_customers")(event, lambda_context) == {"batchItemFailures": []}
+
+
+def test_the_dead_letter_settler_bills_what_it_can_and_records_the_rest_as_failed_with_the_reason(
+    injected_services, lambda_context, monkeypatch
+):
+    services = injected_services
+    billable, broken = customer_with_usage(services, "ok@acme.example"), customer_with_usage(services, "x@acme.example")
+    run = started_run(services, 2)
+    real_get = services.storage.customers.get
+    monkeypatch.setattr(
+        services.storage.customers,
+        "get",
+        lambda cid: (_ for _ in ()).throw(StorageUnavailable("disk gone")) if cid == broken else real_get(cid),
+    )
+    shard = BillingShard(run.id, PERIOD, Decimal("0.01"), (billable, broken))
+
+    reply = handler("settle_dead_shards")(shard_event(shard, receive_count=6), lambda_context)
+
+    assert reply == {"batchItemFailures": []}
+    record = services.storage.billing_runs.get(run.id)
+    assert (record.customers_billed, record.customers_failed, record.is_done) == (1, 1, True)
+    [failed] = services.storage.billing_runs.outcomes(run.id, status=OutcomeStatus.FAILED, limit=10).items
+    assert failed.reason == "dead-lettered after 6 deliveries, last attempt: disk gone"
+
+
+def get_run(api, run_id, **query):
+    return api.call(
+        "get_billing_run",
+        "GET",
+        f"/v1/billing-runs/{run_id}",
+        "/v1/billing-runs/{run_id}",
+        query=query or None,
+        path_parameters={"run_id": run_id},
+    )
+
+
+def test_a_run_without_a_queue_is_done_when_it_answers_and_its_resource_pages_its_failures(api, injected_services):
+    services = injected_services
+    billed = customer_with_usage(services, "billed@acme.example")
+    for name in ("p1", "p2"):
+        customer_with_usage(services, f"{name}@acme.example", quantity="1")
+    poisoned = {c.id for c in services.storage.customers.list(limit=10).items} - {billed}
+    real_usage = services.storage.usage.period_usage
+
+    def period_usage(customer_id, period):
+        if customer_id in poisoned:
+            raise ArithmeticError("quantity out of range")
+        return real_usage(customer_id, period)
+
+    services.storage.usage.period_usage = period_usage  # type: ignore[method-assign]
+    try:
+        status, run = api.call(
+            "run_invoices",
+            "POST",
+            "/v1/invoices/run",
+            "/v1/invoices/run",
+            query={"period": PERIOD, "unit_price": "0.01"},
+        )
+    finally:
+        del services.storage.usage.period_usage
+    assert status == 200
+    assert (run["status"], run["customers_queued"], run["invoices_generated"]) == ("done", 3, 1)
+    assert run["invoice_ids"] == [invoice_id_for(billed, PERIOD)]
+
+    status, first = get_run(api, run["billing_run_id"], limit="1")
+    assert status == 200
+    assert {
+        k: first[k] for k in ("id", "period", "status", "customers_queued", "customers_billed", "customers_failed")
+    } == {
+        "id": run["billing_run_id"],
+        "period": PERIOD,
+        "status": "done",
+        "customers_queued": 3,
+        "customers_billed": 1,
+        "customers_failed": 2,
+    }
+    assert len(first["failures"]) == 1 and first["next_cursor"]
+    _, second = get_run(api, run["billing_run_id"], limit="1", cursor=first["next_cursor"])
+    failures = first["failures"] + second["failures"]
+    assert {f["customer_id"] for f in failures} == poisoned
+    assert all(f["reason"] == "ArithmeticError: quantity out of range" for f in failures)
+
+
+def test_an_unknown_run_is_a_404_and_a_bad_limit_a_400_naming_it(api):
+    status, body = get_run(api, "run_nope")
+    assert (status, body["error"]["code"]) == (404, "not_found")
+    status, body = get_run(api, "run_nope", limit="0")
+    assert (status, body["error"]["fields"][0]["field"]) == (400, "limit")
