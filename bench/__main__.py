@@ -92,7 +92,7 @@ def run_suite(preset: sizes.Sizes, workdir: Path, *, command: str, show_progress
             show_progress=show_progress,
         )
         log("6/6 DynamoDB (moto)")
-        dynamo = dynamodb.measure()
+        dynamo = dynamodb.measure(preset)
         lambda_env.release_database()
     return report.Results(
         sizes=preset,

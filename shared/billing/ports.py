@@ -153,12 +153,14 @@ class BillingRunRepository(Protocol):
     def get(self, run_id: str) -> BillingRunRecord | None: ...
 
     def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
-        """Count `count` more customers as queued; `planned` marks every customer queued."""
+        """Count `count` more customers as queued; `planned` marks every customer queued. Raises
+        BillingRunNotFound for an unknown run."""
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """Record how billing some customers ended (at most MAX_OUTCOMES_PER_WRITE, distinct customers),
         once per (run, customer), in one atomic write: recording the same status again changes nothing, a
-        new status (billed after a failed attempt) replaces the old one and the run's counts move with it."""
+        new status (billed after a failed attempt) replaces the old one and the run's counts move with it.
+        Raises BillingRunNotFound for an unknown run."""
 
     def outcomes(
         self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None

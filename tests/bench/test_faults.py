@@ -11,6 +11,14 @@ pytestmark = pytest.mark.e2e
 SQLITE = {"STORAGE_BACKEND": "sqlite"}
 
 
+@pytest.fixture(scope="module")
+def dynamodb_env():
+    """moto's server in this process with the template's table and queues; this process plays the SQS event
+    source, so killed gateways lose nothing and billing runs fan out through the queue."""
+    with faults.backend("dynamodb") as env:
+        yield env
+
+
 def test_concurrent_writers_with_shared_duplicates_store_exact_totals(tmp_path):
     result = faults.concurrent_writers(tmp_path, SQLITE, writers=2, batches=3, size=50)
     assert result["exact"] is True
@@ -36,3 +44,14 @@ def test_racing_finalizations_across_processes_spend_credit_once_and_answer_200(
     assert result["non-200 answers"] == 0
     assert result["invoice statuses"] == ["finalized"]
     assert result["credit balances after"] == ["0.00"]
+
+
+def test_on_dynamodb_sigkill_loses_nothing_and_racing_finalizations_answer_200(tmp_path, dynamodb_env):
+    killed = faults.kills(tmp_path / "kills", dynamodb_env, kills=1, size=20)
+    assert killed["lost or doubled"] is False
+    raced = faults.racing_finalizations(tmp_path / "final", dynamodb_env, invoices=2, callers=3)
+    assert (raced["non-200 answers"], raced["invoice statuses"], raced["credit balances after"]) == (
+        0,
+        ["finalized"],
+        ["0.00"],
+    )

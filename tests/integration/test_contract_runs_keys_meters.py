@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from billing.domain.access import ApiKey
 from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import Conflict, NotFound
+from billing.domain.errors import BillingRunNotFound, Conflict, NotFound
 from billing.domain.meters import Meter
 
 from tests.integration.builders import NOW, D, every
@@ -38,6 +38,13 @@ class TestBillingRuns:
         assert every(store.billing_runs.outcomes, run_id="run_1", status=OutcomeStatus.FAILED, limit=1) == [failed]
         assert len(every(store.billing_runs.outcomes, run_id="run_1", limit=2)) == 3
         assert retried in every(store.billing_runs.outcomes, run_id="run_1", status=OutcomeStatus.BILLED, limit=5)
+        assert store.billing_runs.get("run_missing") is None
+
+    def test_counting_for_an_unknown_run_is_refused(self, store):
+        with pytest.raises(BillingRunNotFound):
+            store.billing_runs.add_queued("run_missing", 3)
+        with pytest.raises(BillingRunNotFound):
+            store.billing_runs.record_outcomes("run_missing", [CustomerOutcome("c1", OutcomeStatus.BILLED, NOW)])
         assert store.billing_runs.get("run_missing") is None
 
     def test_a_full_write_of_outcomes_counts_each_customer(self, store):

@@ -60,7 +60,7 @@ class ErrorOut(BaseModel):
 
 
 class GatewayMessage(BaseModel):
-    """What API Gateway itself answers (401, 403, 404 for an unknown route, 413): {"message": "..."}."""
+    """What API Gateway itself answers (401, 403, 404 for an unknown route, 413, 414): {"message": "..."}."""
 
     message: str
 
@@ -101,6 +101,7 @@ def _responses(status_code: int, *, public: bool, has_body: bool, refusals: Refu
             }
     if has_body:
         responses[HTTPStatus.REQUEST_ENTITY_TOO_LARGE] = {"description": "Body over 1 MiB", "content": gateway}
+    responses[HTTPStatus.REQUEST_URI_TOO_LONG] = {"description": "Request line over 16 KiB", "content": gateway}
     if not public:
         responses[HTTPStatus.UNAUTHORIZED] = {"description": "No Authorization header", "content": gateway}
         responses[HTTPStatus.FORBIDDEN] = {

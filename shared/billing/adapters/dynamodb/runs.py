@@ -27,7 +27,7 @@ from billing.adapters.records import (
     outcome_to_record,
 )
 from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import ConcurrentUpdate, Conflict, NotFound
+from billing.domain.errors import BillingRunNotFound, ConcurrentUpdate, Conflict
 from billing.domain.paging import Page
 
 _COUNTERS = {OutcomeStatus.BILLED: "billed", OutcomeStatus.FAILED: "failed"}
@@ -76,7 +76,7 @@ class DynamoBillingRuns:
         try:
             self._table.update(keys.run(run_id), expression, condition="attribute_exists(PK)", values=values)
         except ConditionFailed:
-            raise NotFound(f"billing run {run_id!r} does not exist") from None
+            raise BillingRunNotFound(run_id) from None
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """BatchGetItem of the stored outcomes, then one TransactWriteItems: each changed outcome (conditional on
@@ -104,7 +104,7 @@ class DynamoBillingRuns:
                 self._table.transact(actions)
             except Cancelled as cancelled:
                 if cancelled.failed(len(actions) - 1):
-                    raise NotFound(f"billing run {run_id!r} does not exist") from None
+                    raise BillingRunNotFound(run_id) from None
                 continue  # another worker recorded one of these customers meanwhile: read again
             return
         raise ConcurrentUpdate(f"outcomes of run {run_id} kept changing")

@@ -14,7 +14,6 @@ before never fails the transaction.
 
 from __future__ import annotations
 
-import decimal
 import itertools
 import random
 import time
@@ -44,13 +43,12 @@ from billing.adapters.dynamodb.table import (
 )
 from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
+from billing.domain.exact import exact_arithmetic
 from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 from billing.domain.rollups import distinct_values, rollup_deltas
 from billing.domain.time import bucket_start
 
 _ATTEMPTS = 12
-# Sums computed exactly (Python's default context rounds to 28 digits); then refused past 38 digits.
-_EXACT = decimal.Context(prec=400, traps=[decimal.InvalidOperation, decimal.Inexact])
 
 
 def _aggregate_from(item: Item) -> UsageAggregate:
@@ -131,7 +129,7 @@ class DynamoUsage:
         for attempt in range(_ATTEMPTS):
             if not remaining:
                 return
-            with decimal.localcontext(_EXACT):
+            with exact_arithmetic():
                 actions = self._actions(customer_id, remaining)
             try:
                 self._table.transact(actions)

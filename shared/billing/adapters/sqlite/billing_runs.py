@@ -15,7 +15,7 @@ from billing.adapters.records import (
 from billing.adapters.sqlite.connection import Database
 from billing.adapters.sqlite.paging import after, document, page_of
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import Conflict
+from billing.domain.errors import BillingRunNotFound, Conflict
 from billing.domain.paging import Page
 
 _COUNTER = {OutcomeStatus.BILLED: "billed", OutcomeStatus.FAILED: "failed"}
@@ -48,15 +48,19 @@ class SqliteBillingRuns:
 
     def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
         with self._db.transaction() as conn:
-            conn.execute(
+            updated = conn.execute(
                 "UPDATE billing_runs SET queued = queued + ?, planned = max(planned, ?) WHERE id = ?",
                 (count, int(planned), run_id),
-            )
+            ).rowcount
+            if updated != 1:
+                raise BillingRunNotFound(run_id)
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         if not outcomes:
             return
         with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM billing_runs WHERE id = ?", (run_id,)).fetchone() is None:
+                raise BillingRunNotFound(run_id)
             marks = ",".join("?" * len(outcomes))
             previous = dict(
                 conn.execute(
