@@ -144,6 +144,7 @@ def test_a_billing_cycle_from_customer_to_printed_invoice(desktop: Dash) -> None
     doc = page.get_by_role("article")
     expect(doc.get_by_role("heading", level=2)).to_contain_text("Draft invoice inv_")
     expect(doc).to_contain_text("(America/New_York)")
+    expect(doc).to_contain_text(f"Plan Cycle Graduated ({plan_id})")
     breakdown = doc.get_by_role("list", name="Breakdown")
     expect(breakdown).to_contain_text("Tier 2 (above 100): 1,150 × 0.01 + 2 flat = 13.5")
 

@@ -14,7 +14,7 @@ import { describePeriod, formatInZone } from "../time.js";
 
 const TITLES: Record<string, string> = { draft: "Draft invoice", finalized: "Invoice", void: "Void invoice" };
 
-function documentOf(invoice: Invoice, customer: Customer | null): HTMLElement {
+function documentOf(invoice: Invoice, customer: Customer | null, planName: string | null): HTMLElement {
   const zone = customer?.timezone ?? "UTC";
   const dates: [string, string][] = [["Period", describePeriod(invoice.period, zone)]];
   if (invoice.finalized_at) dates.push(["Issued", formatInZone(invoice.finalized_at, zone, true)]);
@@ -43,7 +43,7 @@ function documentOf(invoice: Invoice, customer: Customer | null): HTMLElement {
       h("section", { "aria-labelledby": "invoice-dates" }, h("h3", { id: "invoice-dates" }, "Dates"), facts(dates.map(([k, v]) => [k, v])), h("p", { class: "muted" }, `Dates in ${zone}.`)),
     ),
     linesTable(invoice, `Lines of invoice ${invoice.id}`, "invoice-lines"),
-    invoice.plan_id ? h("p", { class: "muted" }, `Plan ${invoice.plan_id}. Amounts in ${invoice.currency}; each line rounded once to the currency's minor unit.`) : null,
+    invoice.plan_id ? h("p", { class: "muted" }, `Plan ${planName ? `${planName} (${invoice.plan_id})` : invoice.plan_id}. Amounts in ${invoice.currency}; each line rounded once to the currency's minor unit.`) : null,
   );
 }
 
@@ -93,13 +93,16 @@ export const invoiceView: View = async (ctx, route, root) => {
     throw error;
   }
   const customer = await ctx.customer(invoice.customer_id);
+  // A customer's key may read the plan it is on only; the invoice may have been rated with an earlier one.
+  const readable = invoice.plan_id && (isAdmin() || invoice.plan_id === customer?.plan_id);
+  const planName = readable && invoice.plan_id ? await ctx.api.getPlan(invoice.plan_id).then((p) => p.name, () => null) : null;
   if (!ctx.alive()) return;
 
   const doc = h("div", { class: "invoice-doc-wrap" });
   const { alert, status } = feedback("invoice-action");
   const toolbar = h("div", { class: "card toolbar no-print", id: "invoice-toolbar" });
   const draw = (inv: Invoice): void => {
-    replaceChildren(doc, documentOf(inv, customer));
+    replaceChildren(doc, documentOf(inv, customer, planName));
     const print = h("button", { type: "button", class: "secondary" }, "Print or save as PDF");
     print.addEventListener("click", () => window.print());
     const buttons: HTMLButtonElement[] = [print];
