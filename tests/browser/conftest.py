@@ -44,6 +44,7 @@ LAUNCH_ARGS = [
 TIMEOUT_MS = 10_000
 WIDTHS = {"desktop": 1280, "phone": 390}
 
+
 @dataclass(frozen=True)
 class Gateway:
     url: str
