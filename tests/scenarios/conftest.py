@@ -16,6 +16,10 @@ from billing.domain.time import BillingPeriod
 from billing.pricing import Plan
 from billing.services import NewEvent
 
+from tests.integration.conftest import ADAPTERS, dynamo_storage, dynamodb_client, table_arguments
+
+__all__ = ["dynamodb_client", "table_arguments"]  # fixtures this folder shares with the contract suite
+
 D = Decimal
 
 
@@ -109,8 +113,13 @@ def clock() -> Clock:
     return Clock(datetime(2025, 10, 2, 9, 30, tzinfo=UTC))
 
 
-@pytest.fixture
-def billing(tmp_path, clock) -> Iterator[Billing]:
-    storage = SqliteStorage(tmp_path / "billing.db")
-    yield Billing(build_services(storage, clock=clock), clock)
-    storage.close()
+@pytest.fixture(params=ADAPTERS)
+def billing(request, tmp_path, clock) -> Iterator[Billing]:
+    """Every scenario on every storage adapter: a SQLite file, and a DynamoDB table (moto) from template.yaml."""
+    if request.param == "sqlite":
+        storage = SqliteStorage(tmp_path / "billing.db")
+        yield Billing(build_services(storage, clock=clock), clock)
+        storage.close()
+    else:
+        client, arguments = request.getfixturevalue("dynamodb_client"), request.getfixturevalue("table_arguments")
+        yield Billing(build_services(dynamo_storage(client, arguments), clock=clock), clock)

@@ -6,10 +6,14 @@ storage here) used to make every later run for the month a 500 for every custome
 
 from __future__ import annotations
 
+import pytest
 from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod, to_micros
 
 from tests.scenarios.conftest import D, at
+
+# The poison is written straight into the SQLite file (a row no input can make any more).
+pytestmark = pytest.mark.parametrize("billing", ["sqlite"], indirect=True)
 
 
 def poison(billing, customer) -> None:
