@@ -312,6 +312,7 @@ class SharedMemoryGuard:
         self.database = database
         self.path = database.with_name(database.name + "-shm")
         self._mapped: tuple[int, int, int] | None = None  # (device, inode, size) while in use
+        self._writable_as: tuple[int, int, int, int] | None = None  # (inode, uid, gid, mode) last found writable
 
     def check(self) -> None:
         try:
@@ -326,8 +327,13 @@ class SharedMemoryGuard:
                 )
             if info.st_size < size:
                 self._grow_back(size)
-        if not os.access(self.path, os.W_OK):
-            self._make_writable()
+        # access() only when the file's owner or mode changed since it was last found writable (a stat is cheap,
+        # and this runs before every use of the database).
+        identity = (info.st_ino, info.st_uid, info.st_gid, info.st_mode)
+        if identity != self._writable_as:
+            if not os.access(self.path, os.W_OK):
+                self._make_writable()
+            self._writable_as = identity
 
     def _make_writable(self) -> None:
         """A -shm we cannot write takes the database file's mode back (SQLite creates it with that mode), or

@@ -127,16 +127,13 @@ def _append_or_stale(conn: sqlite3.Connection, entry: CreditEntry) -> None:
 
 
 def _insert(conn: sqlite3.Connection, invoice: Invoice, body: str) -> None:
-    taken = conn.execute(
-        "SELECT 1 FROM invoices WHERE id = ? OR (customer_id = ? AND period = ?)",
-        (invoice.id, invoice.customer_id, invoice.period),
-    ).fetchone()
-    if taken:
+    # The table's only constraints are its id and (customer_id, period): either refusal means the invoice exists.
+    inserted = conn.execute(
+        "INSERT OR IGNORE INTO invoices (id, customer_id, period, status, version, document, period_end)"
+        " VALUES (?, ?, ?, ?, 1, ?, ?)",
+        (invoice.id, invoice.customer_id, invoice.period, invoice.status.value, body, to_micros(invoice.period_end)),
+    ).rowcount
+    if inserted != 1:
         raise ConcurrentUpdate(
             f"an invoice for customer {invoice.customer_id} and period {invoice.period} already exists"
         )
-    conn.execute(
-        "INSERT INTO invoices (id, customer_id, period, status, version, document, period_end)"
-        " VALUES (?, ?, ?, ?, 1, ?, ?)",
-        (invoice.id, invoice.customer_id, invoice.period, invoice.status.value, body, to_micros(invoice.period_end)),
-    )

@@ -150,19 +150,21 @@ class SqliteUsage:
         ]
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
-        conn = self._db.connection()
-        rows = conn.execute(
-            "SELECT feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
-            " WHERE period = ? AND customer_id = ?",
-            (period, customer_id),
-        )
-        features = {row[0]: _aggregate(row[1:]) for row in rows}
-        counts = conn.execute(
-            "SELECT feature, property, count(*) FROM usage_distinct"
+        # One query for both: the aggregates (kind 'a') and the distinct-value counts (kind 'd').
+        rows = self._db.connection().execute(
+            "SELECT 'a', feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
+            " WHERE period = ? AND customer_id = ?"
+            " UNION ALL SELECT 'd', feature, property, count(*), NULL, NULL, NULL FROM usage_distinct"
             " WHERE customer_id = ? AND period = ? GROUP BY feature, property",
-            (customer_id, period),
+            (period, customer_id, customer_id, period),
         )
-        return CustomerPeriodUsage(customer_id, period, features, {(f, p): n for f, p, n in counts})
+        features, counts = {}, {}
+        for kind, feature, *rest in rows:
+            if kind == "a":
+                features[feature] = _aggregate(rest)
+            else:
+                counts[(feature, rest[0])] = rest[1]
+        return CustomerPeriodUsage(customer_id, period, features, counts)
 
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         conn = self._db.connection()
