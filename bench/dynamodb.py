@@ -25,7 +25,9 @@ PRICE_SOURCE = "https://aws.amazon.com/dynamodb/pricing/on-demand/ (US East, N. 
 BATCH = 100  # events per ingest call (one customer's batch)
 RUN_CUSTOMERS = 10_000  # the billing run the cost is quoted for
 
-_SIZES = {"tiny": (2, 100), "quick": (8, 200), "full": (20, 300)}  # (customers, events per customer)
+# (customers, events per customer). moto copies tables inside transactions and scans them on queries, so its
+# time grows faster than the data: the full suite keeps the quick size (units per event do not depend on it).
+_SIZES = {"tiny": (2, 100), "quick": (8, 200), "full": (8, 200)}
 
 
 @dataclass(frozen=True)
