@@ -8,12 +8,14 @@ retries never count twice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.errors import InvalidInput
+from billing.domain.models import Customer
 
 # Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
 MAX_OUTCOMES_PER_WRITE = 50
@@ -58,14 +60,20 @@ class BillingShard:
     period: str
     unit_price: Decimal | None
     customer_ids: tuple[str, ...]
+    # The customers themselves when the shard is billed in the process that read them (never sent on a queue):
+    # billing them does not read each one again.
+    customers: tuple[Customer, ...] = field(default=(), compare=False, repr=False)
 
 
-def shards_of(run: BillingRunRecord, customer_ids: list[str], *, size: int) -> list[BillingShard]:
-    """The run's customers in shards of at most `size`, in the order given."""
-    return [
-        BillingShard(run.id, run.period, run.unit_price, tuple(customer_ids[start : start + size]))
-        for start in range(0, len(customer_ids), size)
-    ]
+def shards_of(run: BillingRunRecord, customers: Sequence[Customer | str], *, size: int) -> list[BillingShard]:
+    """The run's customers (or their ids) in shards of at most `size`, in the order given."""
+    shards = []
+    for start in range(0, len(customers), size):
+        chunk = customers[start : start + size]
+        ids = tuple(c if isinstance(c, str) else c.id for c in chunk)
+        known = tuple(c for c in chunk if not isinstance(c, str))
+        shards.append(BillingShard(run.id, run.period, run.unit_price, ids, known if len(known) == len(ids) else ()))
+    return shards
 
 
 def shard_message(shard: BillingShard) -> str:

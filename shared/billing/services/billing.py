@@ -165,9 +165,10 @@ class BillingService:
         """
         now = now or self._clock()
         period = BillingPeriod.parse(shard.period)
+        customers: Sequence[Customer | str] = shard.customers or shard.customer_ids
         outcomes = [
-            self._bill_one(customer_id, period, unit_price=shard.unit_price, now=now, retry_transient=True)
-            for customer_id in shard.customer_ids
+            self._bill_one(customer, period, unit_price=shard.unit_price, now=now, retry_transient=True)
+            for customer in customers
         ]
         self._record(shard.run_id, outcomes)
         return outcomes

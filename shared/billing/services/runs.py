@@ -65,11 +65,10 @@ class BillingRunService:
         outcomes, queued, cursor = [], 0, None
         while True:
             page = self._storage.customers.list(limit=_PAGE, cursor=cursor)
-            ids = [customer.id for customer in page.items]
-            if ids:
-                self._storage.billing_runs.add_queued(record.id, len(ids))
-                queued += len(ids)
-                outcomes += self._queue.send(shards_of(record, ids, size=self._shard_size))
+            if page.items:
+                self._storage.billing_runs.add_queued(record.id, len(page.items))
+                queued += len(page.items)
+                outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
             if page.cursor is None:
                 break
             cursor = page.cursor
