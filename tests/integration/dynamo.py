@@ -60,6 +60,9 @@ def moto_dynamodb() -> Iterator[Any]:
     from moto import mock_aws
     from moto.core.botocore_stubber import BotocoreStubber
 
+    from local_gateway import moto_speedups
+
+    moto_speedups.install()  # transactions without whole-table copies, key queries without whole-table sorts
     original = BotocoreStubber.process_request
     BotocoreStubber.process_request = _serialized(original)  # type: ignore[method-assign]
     try:
