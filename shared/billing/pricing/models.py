@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
-from typing import Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from billing.domain.errors import InvalidPrice
 from billing.domain.money import ZERO
@@ -89,6 +89,9 @@ def _text(value: Decimal) -> str:
 
 def _check_amount(value: object, *, field: str) -> None:
     non_negative(exact(value, field=field), field=field)
+
+
+_TS = TypeVar("_TS", bound="_TierSpec")
 
 
 class _TierSpec:
@@ -207,6 +210,22 @@ class PerUnit(QuantityPriced):
         return {"unit_amount": _text(self.unit_amount)}
 
 
+def _checked_tiers(price: Any, kind: type[_TierSpec]) -> None:
+    """A tiered price's own check: its tiers are `kind`s, ascending, the last one open-ended."""
+    object.__setattr__(price, "tiers", tuple(price.tiers))
+    for index, tier in enumerate(price.tiers):
+        if not isinstance(tier, kind):
+            raise InvalidPrice(f"tiers[{index}] must be a {kind.__name__}", field=f"tiers[{index}]")
+    check_tiers(price.tiers, field="tiers")
+
+
+def _tiers_from_spec(kind: type[_TS], spec: Mapping[str, Any], *, field: str) -> tuple[_TS, ...]:
+    raw = _tier_specs(spec, field=field)
+    tiers = tuple(kind.from_spec(tier, field=f"{field}.tiers[{index}]") for index, tier in enumerate(raw))
+    check_tiers(tiers, field=f"{field}.tiers")
+    return tiers
+
+
 @dataclass(frozen=True)
 class _Tiered(QuantityPriced):
     tiers: tuple[Tier, ...]
@@ -214,18 +233,11 @@ class _Tiered(QuantityPriced):
     spec_keys: ClassVar[frozenset[str]] = frozenset({"tiers"})
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tiers", tuple(self.tiers))
-        for index, tier in enumerate(self.tiers):
-            if not isinstance(tier, Tier):
-                raise InvalidPrice(f"tiers[{index}] must be a Tier", field=f"tiers[{index}]")
-        check_tiers(self.tiers, field="tiers")
+        _checked_tiers(self, Tier)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, field: str) -> Self:
-        raw = _tier_specs(spec, field=field)
-        tiers = tuple(Tier.from_spec(tier, field=f"{field}.tiers[{index}]") for index, tier in enumerate(raw))
-        check_tiers(tiers, field=f"{field}.tiers")
-        return cls(tiers)
+        return cls(_tiers_from_spec(Tier, spec, field=field))
 
     def to_spec(self) -> dict[str, Any]:
         return {"tiers": [tier.to_spec() for tier in self.tiers]}
@@ -384,18 +396,11 @@ class GraduatedPercentage:
     spec_keys: ClassVar[frozenset[str]] = frozenset({"tiers"})
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tiers", tuple(self.tiers))
-        for index, tier in enumerate(self.tiers):
-            if not isinstance(tier, PercentTier):
-                raise InvalidPrice(f"tiers[{index}] must be a PercentTier", field=f"tiers[{index}]")
-        check_tiers(self.tiers, field="tiers")
+        _checked_tiers(self, PercentTier)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], *, field: str) -> Self:
-        raw = _tier_specs(spec, field=field)
-        tiers = tuple(PercentTier.from_spec(tier, field=f"{field}.tiers[{index}]") for index, tier in enumerate(raw))
-        check_tiers(tiers, field=f"{field}.tiers")
-        return cls(tiers)
+        return cls(_tiers_from_spec(PercentTier, spec, field=field))
 
     def reads_event_values(self) -> bool:
         return False

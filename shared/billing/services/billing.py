@@ -209,7 +209,7 @@ class BillingService:
             content = self._composer.compose(known, period, unit_price=unit_price, usage=usage, invoices=invoices)
             if current is None and not _worth_an_invoice(known, period, usage, content):
                 return None
-            draft = current.with_content(content, now=now) if current else _new_invoice(known, period, content, now)
+            draft = current.with_content(content, now=now) if current else new_invoice(known, period, content, now)
             if draft is current:
                 return current  # nothing new since the last run
             return self._storage.invoices.save(draft)  # ConcurrentUpdate: another run wrote first
@@ -292,7 +292,8 @@ def _worth_an_invoice(
 _PLAN_CHARGES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 
-def _new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:
+def new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:
+    """The customer's invoice for the period as `content` makes it, not stored yet (a new draft, a preview)."""
     start, end = period.bounds(timezone(customer.timezone))
     return Invoice(
         id=invoice_id_for(customer.id, period.key),

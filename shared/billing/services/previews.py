@@ -15,18 +15,19 @@ the period's draft, if a billing run made one (zero otherwise, as a run without 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from billing.domain.errors import InvalidInput
-from billing.domain.invoices import Invoice, InvoiceContent, invoice_id_for
+from billing.domain.invoices import Invoice, InvoiceContent
 from billing.domain.models import Customer
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
+from billing.services.billing import new_invoice
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
 from billing.services.drafting import InvoiceComposer
@@ -148,19 +149,7 @@ def _preview(
     now: datetime,
     plan: Plan | None,
 ) -> InvoicePreview:
-    start, end = period.bounds(timezone(customer.timezone))
-    invoice = Invoice(
-        id=invoice_id_for(customer.id, period.key),
-        customer_id=customer.id,
-        period=period.key,
-        period_start=start,
-        period_end=end,
-        currency=content.currency,
-        created_at=now,
-        updated_at=now,
-        line_items=content.line_items,
-        plan_id=None if content.plan_id == INLINE_PLAN_ID else content.plan_id,
-        unit_price=content.unit_price,
-        rated_events=content.rated_events,
-    )
+    invoice = new_invoice(customer, period, content, now)
+    if content.plan_id == INLINE_PLAN_ID:
+        invoice = replace(invoice, plan_id=None)
     return InvoicePreview(kind, invoice, now, None if plan is None else plan.name)
