@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from billing.adapters.inprocess import InProcessBillingQueue
-from billing.ports import BillingQueue, Storage
+from billing.ports import Storage
+from billing.queues import BillingQueue
 from billing.services import (
     ApiKeyService,
     BillingService,

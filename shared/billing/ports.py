@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from billing.domain.access import ApiKey
-from billing.domain.billing_runs import BillingRunRecord, BillingShard, CustomerOutcome, OutcomeStatus
+from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry
 from billing.domain.invoices import Invoice, InvoiceStatus
 from billing.domain.meters import Meter
@@ -226,13 +226,3 @@ class Storage(Protocol):
 
     def check(self) -> None:
         """A cheap probe for health checks: raises StorageUnavailable when the backend cannot serve."""
-
-
-class BillingQueue(Protocol):
-    """Where a billing run sends its customers, a shard at a time: an SQS queue a worker function drains
-    (adapters/sqs.py), or no queue at all, billing each shard in this process (adapters/inprocess.py)."""
-
-    def send(self, shards: Sequence[BillingShard]) -> list[CustomerOutcome]:
-        """Hand the shards over for billing; return the outcomes of the customers already billed by the
-        time it returns (every one for an in-process queue, none for a real queue). Raises QueueUnavailable
-        when a shard could not be sent; shards sent before it stay sent (billing a shard twice is safe)."""

@@ -15,7 +15,8 @@ from decimal import Decimal
 from billing.domain.billing_runs import BillingRunRecord, OutcomeStatus, shards_of
 from billing.domain.errors import BillingRunNotFound
 from billing.domain.time import BillingPeriod
-from billing.ports import BillingQueue, Storage
+from billing.ports import Storage
+from billing.queues import BillingQueue
 from billing.services.billing import BillingRun, BillingService, CustomerFailure, scheduled_period
 from billing.services.clock import Clock, system_clock
 
