@@ -122,6 +122,10 @@ class _TierSpec:
             **{cls.price_key: price},
         )
 
+    def charge(self, index: int, from_: Decimal, units: Decimal) -> TierCharge:
+        """What `units` falling in this tier (from `from_` on) cost; each kind of tier prices them its way."""
+        raise NotImplementedError
+
     def to_spec(self) -> dict[str, Any]:
         return {
             "up_to": None if self.up_to is None else _text(self.up_to),
@@ -226,6 +230,24 @@ def _tiers_from_spec(kind: type[_TS], spec: Mapping[str, Any], *, field: str) ->
     return tiers
 
 
+def _graduated(tiers: Sequence[Tier] | Sequence[PercentTier], units: Decimal) -> Rating:
+    """Each slice of `units` at the price of the tier it falls in, a tier's flat amount once if any unit falls
+    in it; the first tier's flat amount is owed at zero too."""
+    if units == ZERO:
+        return _first_flat_at_zero(tiers[0])
+    charges = []
+    from_ = ZERO
+    for index, tier in enumerate(tiers):
+        if units <= from_:
+            break
+        upper = units if tier.up_to is None else min(units, tier.up_to)
+        charges.append(tier.charge(index, from_, upper - from_))
+        if tier.up_to is None:
+            break
+        from_ = tier.up_to
+    return Rating.of(charges)
+
+
 @dataclass(frozen=True)
 class _Tiered(QuantityPriced):
     tiers: tuple[Tier, ...]
@@ -250,20 +272,7 @@ class Graduated(_Tiered):
     name: ClassVar[str] = "graduated"
 
     def rate(self, quantity: Decimal, events: PeriodEvents | None = None) -> Rating:
-        units = _quantity(quantity)
-        if units == ZERO:
-            return _first_flat_at_zero(self.tiers[0])
-        charges = []
-        from_ = ZERO
-        for index, tier in enumerate(self.tiers):
-            if units <= from_:
-                break
-            upper = units if tier.up_to is None else min(units, tier.up_to)
-            charges.append(tier.charge(index, from_, upper - from_))
-            if tier.up_to is None:
-                break
-            from_ = tier.up_to
-        return Rating.of(charges)
+        return _graduated(self.tiers, _quantity(quantity))
 
 
 @dataclass(frozen=True)
@@ -409,20 +418,7 @@ class GraduatedPercentage:
         _refuse_latest(aggregation, self.name, field=field)
 
     def rate(self, quantity: Decimal, events: PeriodEvents | None = None) -> Rating:
-        units = _quantity(quantity)
-        if units == ZERO:
-            return _first_flat_at_zero(self.tiers[0])
-        charges = []
-        from_ = ZERO
-        for index, tier in enumerate(self.tiers):
-            if units <= from_:
-                break
-            upper = units if tier.up_to is None else min(units, tier.up_to)
-            charges.append(tier.charge(index, from_, upper - from_))
-            if tier.up_to is None:
-                break
-            from_ = tier.up_to
-        return Rating.of(charges)
+        return _graduated(self.tiers, _quantity(quantity))
 
     def to_spec(self) -> dict[str, Any]:
         return {"tiers": [tier.to_spec() for tier in self.tiers]}
