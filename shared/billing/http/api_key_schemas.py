@@ -3,13 +3,15 @@ carries a secret."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from pydantic import BaseModel
 
 from billing.auth import Principal
 from billing.domain.access import ApiKey
-from billing.domain.paging import Page
 from billing.domain.time import iso_utc
-from billing.http.schemas import RequestModel, ResourceId, Text
+from billing.http.schemas import PageOut, RequestModel, ResourceId, Text
 from billing.services.api_keys import NewApiKey
 
 
@@ -48,13 +50,9 @@ class CreatedApiKeyOut(ApiKeyOut):
         return cls(**ApiKeyOut.of(new.key).model_dump(), key=new.secret)
 
 
-class ApiKeyPageOut(BaseModel):
+class ApiKeyPageOut(PageOut):
     data: list[ApiKeyOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[ApiKey]) -> ApiKeyPageOut:
-        return cls(data=[ApiKeyOut.of(key) for key in page.items], next_cursor=page.cursor)
+    item_out: ClassVar[Callable[[ApiKey], ApiKeyOut]] = ApiKeyOut.of
 
 
 class PrincipalOut(BaseModel):

@@ -3,13 +3,12 @@ customers, typed events for meters). Kept apart from schemas.py: these are the m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any, Self
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from billing.domain.meters import Meter
-from billing.domain.paging import Page
 from billing.domain.properties import PropertyError, flatten_properties, property_text
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
@@ -19,6 +18,7 @@ from billing.http.schemas import (
     FeatureName,
     IngestOut,
     IsoInstant,
+    PageOut,
     Quantity,
     RequestModel,
 )
@@ -90,13 +90,9 @@ class MeterOut(BaseModel):
         )
 
 
-class MeterPageOut(BaseModel):
+class MeterPageOut(PageOut):
     data: list[MeterOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[Meter]) -> MeterPageOut:
-        return cls(data=[MeterOut.of(meter) for meter in page.items], next_cursor=page.cursor)
+    item_out: ClassVar[Callable[[Meter], MeterOut]] = MeterOut.of
 
 
 class CustomerEventIn(RequestModel):

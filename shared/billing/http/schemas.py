@@ -5,11 +5,11 @@ Quantities and money leave as decimal strings: JSON numbers are floats in most c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -529,31 +529,33 @@ class BillingRunStatusOut(BaseModel):
         )
 
 
-class CustomerPageOut(BaseModel):
+class PageOut(BaseModel):
+    """A page of a listing: `data`, and `next_cursor` to pass back as `cursor` (null on the last page).
+    Each listing's page names its item model and how one is made from a domain object."""
+
+    data: list[Any]
+    next_cursor: str | None
+
+    item_out: ClassVar[Callable[[Any], BaseModel]]
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> Self:
+        return cls(data=[cls.item_out(item) for item in page.items], next_cursor=page.cursor)
+
+
+class CustomerPageOut(PageOut):
     data: list[CustomerOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[Customer]) -> CustomerPageOut:
-        return cls(data=[CustomerOut.of(customer) for customer in page.items], next_cursor=page.cursor)
+    item_out: ClassVar[Callable[[Customer], CustomerOut]] = CustomerOut.of
 
 
-class PlanPageOut(BaseModel):
+class PlanPageOut(PageOut):
     data: list[PlanOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[Plan]) -> PlanPageOut:
-        return cls(data=[PlanOut.of(plan) for plan in page.items], next_cursor=page.cursor)
+    item_out: ClassVar[Callable[[Plan], PlanOut]] = PlanOut.of
 
 
-class InvoicePageOut(BaseModel):
+class InvoicePageOut(PageOut):
     data: list[InvoiceOut]
-    next_cursor: str | None
-
-    @classmethod
-    def of(cls, page: Page[Invoice]) -> InvoicePageOut:
-        return cls(data=[InvoiceOut.of(invoice) for invoice in page.items], next_cursor=page.cursor)
+    item_out: ClassVar[Callable[[Invoice], InvoiceOut]] = InvoiceOut.of
 
 
 class HealthOut(BaseModel):
