@@ -46,6 +46,19 @@ export function adminOnlyNotice(what: string): HTMLElement {
   );
 }
 
+/** Whether an administrator's view may go on; if not, `root` says why (no key, or a customer's key). */
+export function adminViewAllowed(root: HTMLElement, what: string, adminWhat: string = what): boolean {
+  if (!hasKey()) {
+    root.append(noKeyNotice(what));
+    return false;
+  }
+  if (!isAdmin()) {
+    root.append(adminOnlyNotice(adminWhat));
+    return false;
+  }
+  return true;
+}
+
 export function pageHeader(title: string, ...extra: (Node | string | null)[]): HTMLElement {
   return h("div", { class: "page-header" }, h("h1", { id: "view-title", tabindex: "-1" }, title), ...extra);
 }

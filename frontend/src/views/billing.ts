@@ -1,7 +1,7 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
 // and see the customers it could not bill.
 import type { BillingFailure, BillingRun, BillingRunResult } from "../api.js";
-import { adminOnlyNotice, customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
+import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
 import { explainError, isMissingRoute } from "../errors.js";
@@ -126,14 +126,7 @@ function runResult(ctx: Ctx, result: BillingRunResult): HTMLElement {
 export const billingView: View = async (ctx, route, root) => {
   if (route.view !== "billing") return;
   root.append(pageHeader("Billing"));
-  if (!hasKey()) {
-    root.append(noKeyNotice("Billing"));
-    return;
-  }
-  if (!isAdmin()) {
-    root.append(adminOnlyNotice("Billing"));
-    return;
-  }
+  if (!adminViewAllowed(root, "Billing")) return;
   const period = field("billing-period", "Period (YYYY-MM)", input({ value: previousPeriod(), inputmode: "numeric" }), "Each customer's calendar month in their own timezone. Defaults to last month, which the events form's default timestamp falls in.");
   const unitPrice = field("billing-unit-price", "Unit price for usage without a plan price", input({ value: "0.01", inputmode: "decimal" }));
   const { alert, status } = feedback("billing");

@@ -1,7 +1,7 @@
 // Customers: searchable (name or email prefix), paged with the API's cursor, and created here.
 // Each row leads to the customer's page.
 import type { Customer } from "../api.js";
-import { adminOnlyNotice, customerLink, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
+import { adminViewAllowed, customerLink, isAdmin, pageHeader, type View } from "../context.js";
 import { dataTable, h, link, note, replaceChildren } from "../dom.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
@@ -79,14 +79,7 @@ function createForm(onCreated: (c: Customer) => void, api: Parameters<View>[0]["
 export const customersView: View = async (ctx, route, root) => {
   if (route.view !== "customers") return;
   root.append(pageHeader("Customers"));
-  if (!hasKey()) {
-    root.append(noKeyNotice("The customer list"));
-    return;
-  }
-  if (!isAdmin()) {
-    root.append(adminOnlyNotice("The customer list"));
-    return;
-  }
+  if (!adminViewAllowed(root, "The customer list")) return;
   const q = field("customer-search", "Search by name or email", input({ type: "search", value: route.q }), "Matches the start of a name or an email address.");
   const search = h(
     "form",

@@ -1,5 +1,5 @@
 // Invoices of every customer, filtered by status and period and paged (GET /v1/invoices).
-import { adminOnlyNotice, customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
+import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type View } from "../context.js";
 import { formatMoney } from "../decimal.js";
 import { badge, dataTable, h, link, note } from "../dom.js";
 import { isMissingRoute } from "../errors.js";
@@ -17,14 +17,7 @@ const STATUSES: [string, string][] = [
 export const invoicesView: View = async (ctx, route, root) => {
   if (route.view !== "invoices") return;
   root.append(pageHeader("Invoices"));
-  if (!hasKey()) {
-    root.append(noKeyNotice("The invoice list"));
-    return;
-  }
-  if (!isAdmin()) {
-    root.append(adminOnlyNotice("The list of all invoices"));
-    return;
-  }
+  if (!adminViewAllowed(root, "The invoice list", "The list of all invoices")) return;
   const status = field("invoice-status", "Status", select(STATUSES, route.status));
   const period = field("invoice-period", "Period (YYYY-MM)", input({ value: route.period, placeholder: "any", inputmode: "numeric" }));
   const { alert } = feedback("invoice-filter");

@@ -1,7 +1,7 @@
 // Plans: the list, one plan's detail (its prices in words) and the new-plan form. The form's checks
 // live in plan-model.ts, the prices editor in plan-editor.ts; this module only lays out and sends.
 import { ApiError, type Plan } from "../api.js";
-import { adminOnlyNotice, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
+import { adminViewAllowed, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
 import { dataTable, facts, h, link, note } from "../dom.js";
 import { isMissingRoute } from "../errors.js";
@@ -14,14 +14,7 @@ import { formatLocal } from "../time.js";
 export const plansView: View = async (ctx, route, root) => {
   if (route.view !== "plans") return;
   root.append(pageHeader("Plans", isAdmin() ? link(href({ view: "plan-new" }), "New plan", { class: "button-link" }) : null));
-  if (!hasKey()) {
-    root.append(noKeyNotice("The plan list"));
-    return;
-  }
-  if (!isAdmin()) {
-    root.append(adminOnlyNotice("The plan list"));
-    return;
-  }
+  if (!adminViewAllowed(root, "The plan list")) return;
   const page = await ctx.api.listPlans({ limit: 50, cursor: route.cursor });
   if (!ctx.alive()) return;
   const list = h("section", { class: "card", id: "plans-list", "aria-labelledby": "plans-list-title" }, h("h2", { id: "plans-list-title" }, "All plans"));
@@ -102,14 +95,7 @@ export const planView: View = async (ctx, route, root) => {
 export const planNewView: View = async (ctx, route, root) => {
   if (route.view !== "plan-new") return;
   root.append(pageHeader("New plan"));
-  if (!hasKey()) {
-    root.append(noKeyNotice("Creating a plan"));
-    return;
-  }
-  if (!isAdmin()) {
-    root.append(adminOnlyNotice("Creating a plan"));
-    return;
-  }
+  if (!adminViewAllowed(root, "Creating a plan")) return;
   const name = field("plan-name", "Plan name", input({ placeholder: "Growth" }));
   const currency = field("plan-currency", "Currency", input({ value: "USD", maxlength: 3 }), "ISO 4217 code; every amount of the plan is in it.");
   const fee = field("plan-fee", "Plan fee", input({ inputmode: "decimal", placeholder: "none" }), "Charged every period whatever the usage, and counted towards the minimum (optional).");
