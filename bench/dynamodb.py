@@ -144,7 +144,7 @@ def measure(preset: sizes.Sizes | None = None) -> DynamoFigures:
 
         storage.meter.reset()
         began = time.perf_counter()
-        run = services.billing.run(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.001"), now=now)
+        run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.001"), now=now)
         billing_s = time.perf_counter() - began
         per_customer_units = _per(storage.meter.snapshot(), customers)
         assert len(run.invoice_ids) == customers, run.failures

@@ -52,7 +52,7 @@ def billed_september(api, customer_id: str, calls: int = 1000) -> str:
     api.services.ingest.ingest(
         customer_id, [NewEvent("api_calls", Decimal(calls), datetime(2025, 9, 15, 12, tzinfo=UTC), "evt_1")]
     )
-    api.services.billing.run(BillingPeriod.parse("2025-09"))
+    api.services.runs.start(BillingPeriod.parse("2025-09"))
     return invoice_id_for(customer_id, "2025-09")
 
 
@@ -222,7 +222,7 @@ def test_invoices_across_customers_filter_and_page(api):
     customers = [api.services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(3)]
     for customer in customers:
         api.services.ingest.ingest(customer.id, [NewEvent("api_calls", Decimal(100), NOW - timedelta(days=20), "e1")])
-    api.services.billing.run(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=NOW)
+    api.services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=NOW)
     first_invoice = api.services.invoices.for_customer(customers[0].id)[0]
     api.services.invoices.finalize(first_invoice.id, now=NOW)
 

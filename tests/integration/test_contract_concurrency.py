@@ -57,7 +57,7 @@ def test_racing_billing_runs_make_one_invoice_per_customer(store):
     for customer in customers:
         services.ingest.ingest(customer.id, [_event("e1", "100")])
 
-    results = race(lambda _: services.billing.run(period, unit_price=Decimal("0.01"), now=now), threads=3)
+    results = race(lambda _: services.runs.start(period, unit_price=Decimal("0.01"), now=now), threads=3)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     for customer in customers:
@@ -71,7 +71,7 @@ def test_racing_finalizations_spend_credit_once_and_all_report_it_finalized(stor
     customer = services.customers.create(name="Ada", email="ada@example.com")
     services.ingest.ingest(customer.id, [_event("e1", "500")])
     services.credits.grant(customer.id, Decimal("3.00"))
-    run = services.billing.run(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=now)
+    run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=now)
     (invoice_id,) = run.invoice_ids
 
     results = race(lambda _: services.invoices.finalize(invoice_id, now=now))

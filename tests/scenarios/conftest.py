@@ -78,7 +78,7 @@ class Billing:
     # --- when ---
     def run(self, period: str, *, unit_price: str | None = None) -> tuple[str, ...]:
         price = None if unit_price is None else D(unit_price)
-        return self.services.billing.run(BillingPeriod.parse(period), unit_price=price).invoice_ids
+        return self.services.runs.start(BillingPeriod.parse(period), unit_price=price).invoice_ids
 
     def finalize(self, customer: Customer, period: str) -> Invoice:
         return self.services.invoices.finalize(invoice_id_for(customer.id, period))

@@ -34,7 +34,7 @@ def test_a_run_bills_every_other_customer_and_reports_the_one_it_could_not(billi
     broken = customers[2]
     poison(billing, broken)
 
-    run = billing.services.billing.run(BillingPeriod.parse("2025-09"), unit_price=D("0.01"))
+    run = billing.services.runs.start(BillingPeriod.parse("2025-09"), unit_price=D("0.01"))
 
     assert [f.customer_id for f in run.failures] == [broken.id]
     assert run.failures[0].reason.startswith("the stored usage of api_calls for 2025-09 cannot be rated")

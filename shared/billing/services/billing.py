@@ -4,7 +4,7 @@ sweep that finalizes drafts once their grace period is over."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -72,67 +72,11 @@ class BillingService:
         self._composer = InvoiceComposer(storage)
         self._lifecycle = InvoiceLifecycle(storage, self._composer, clock)
 
-    def run(
-        self, period: BillingPeriod, *, unit_price: Decimal | None = None, now: datetime | None = None
-    ) -> BillingRun:
-        """Bill every customer for the period in this process, recorded as a billing run: create or
-        recompute the draft of each customer with something to bill (usage, a plan minimum, late usage
-        of an earlier finalized period). A customer that cannot be billed is reported and skipped; it
-        never stops the others.
-
-        Safe to run any number of times, concurrently too: invoice identity is (customer, period),
-        finalized invoices are left alone, and storage refuses a write based on a stale read.
-        """
-        now = now or self._clock()
-        record = self.start_run(period, unit_price=unit_price, now=now)
-        invoice_ids, failures = [], []
-        for page in self._customer_pages():
-            self._storage.billing_runs.add_queued(record.id, len(page))
-            for shard in shards(page):
-                for outcome in self.bill_shard(record.id, shard, period, unit_price=unit_price, now=now):
-                    if outcome.status == OutcomeStatus.FAILED:
-                        failures.append(CustomerFailure(outcome.customer_id, outcome.reason or "unknown"))
-                    elif outcome.invoice_id is not None:
-                        invoice_ids.append(outcome.invoice_id)
-        self._storage.billing_runs.add_queued(record.id, 0, planned=True)
-        return BillingRun(period.key, tuple(invoice_ids), tuple(failures), record.id)
-
-    def run_scheduled(self, *, now: datetime | None = None, unit_price: Decimal | None = None) -> BillingRun:
-        """The monthly schedule: bill the calendar month before `now` (UTC month).
-
-        The schedule fires at 14:00 UTC on the 1st, when that month has ended in every timezone
-        (the last zone, UTC-12, reaches the 1st at 12:00 UTC).
-        """
-        now = now or self._clock()
-        return self.run(scheduled_period(now), unit_price=unit_price, now=now)
-
     def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
         """A new billing run resource, before any customer is queued."""
         record = BillingRunRecord(f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
         self._storage.billing_runs.add(record)
         return record
-
-    def bill_shard(
-        self,
-        run_id: str,
-        customers: Sequence[Customer | str],
-        period: BillingPeriod,
-        *,
-        unit_price: Decimal | None,
-        now: datetime,
-    ) -> list[CustomerOutcome]:
-        """Bill some customers of a run (customers or their ids; at most MAX_OUTCOMES_PER_WRITE) and record
-        how each ended, in one write. A customer that cannot be billed is recorded as failed with the reason;
-        it never stops the others. Billing again is safe: drafts are recomputed, outcomes replace outcomes."""
-        outcomes = [self._bill_one(customer, period, unit_price=unit_price, now=now) for customer in customers]
-        self._storage.billing_runs.record_outcomes(run_id, outcomes)
-        return outcomes
-
-    def bill_and_record(
-        self, run_id: str, customer_id: str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
-    ) -> CustomerOutcome:
-        """Bill one customer of a run and record how it ended (once per customer and run)."""
-        return self.bill_shard(run_id, [customer_id], period, unit_price=unit_price, now=now)[0]
 
     def _bill_one(
         self,
@@ -249,25 +193,10 @@ class BillingService:
             raise CustomerNotFound(customer_id)
         return customer
 
-    def _customer_pages(self) -> Iterator[list[Customer]]:
-        cursor = None
-        while True:
-            page = self._storage.customers.list(limit=_PAGE, cursor=cursor)
-            if page.items:
-                yield page.items
-            if page.cursor is None:
-                return
-            cursor = page.cursor
-
-
-def shards(customers: Sequence[Customer]) -> Iterator[Sequence[Customer]]:
-    """A page of customers cut into shards whose outcomes fit one storage write."""
-    for start in range(0, len(customers), MAX_OUTCOMES_PER_WRITE):
-        yield customers[start : start + MAX_OUTCOMES_PER_WRITE]
-
 
 def scheduled_period(now: datetime) -> BillingPeriod:
-    """The period the monthly schedule bills at `now`: the UTC calendar month before."""
+    """The period the monthly schedule bills at `now`: the UTC calendar month before. The schedule fires at
+    14:00 UTC on the 1st, when that month has ended in every timezone (UTC-12 reaches the 1st at 12:00 UTC)."""
     return BillingPeriod.containing(now, timezone("UTC")).previous()
 
 

@@ -88,7 +88,7 @@ class BillingRunService:
         )
 
     def start_scheduled(self, *, now: datetime | None = None, unit_price: Decimal | None = None) -> BillingRun:
-        """The monthly schedule: the UTC calendar month before `now` (see BillingService.run_scheduled)."""
+        """The monthly schedule: the UTC calendar month before `now` (see scheduled_period)."""
         now = now or self._clock()
         return self.start(scheduled_period(now), unit_price=unit_price, now=now)
 

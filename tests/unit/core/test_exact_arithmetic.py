@@ -66,7 +66,7 @@ def test_stored_rollups_and_billing_keep_every_digit(services):
 
     [usage] = services.usage.totals(customer.id, *SEPTEMBER)
     assert usage.quantity == Decimal("10000000000000000000000000001.000000001")
-    services.billing.run(BillingPeriod(2025, 9), unit_price=Decimal(1))
+    services.runs.start(BillingPeriod(2025, 9), unit_price=Decimal(1))
     [invoice] = services.invoices.for_customer(customer.id)
     assert invoice.total == Decimal("10000000000000000000000000001.00")
 
