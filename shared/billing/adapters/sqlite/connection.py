@@ -154,7 +154,11 @@ class Database:
         if not path.parent.exists():
             path.parent.mkdir(parents=True, mode=0o700)
         _make_private(path)
-        migrate(self.connection())
+        try:
+            migrate(self.connection())
+        except BaseException:
+            self.close()  # not left to the garbage collector: the caller never gets this object to close
+            raise
         if self._shm is not None:
             self._shm.seen()
 
@@ -174,9 +178,15 @@ class Database:
 
     def _open(self) -> _Connection:
         try:
-            return self._configure(
-                sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
-            )
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, factory=_Connection)
+            try:
+                return self._configure(conn)
+            except BaseException:
+                # Closed here, not left to the garbage collector: while it stays open, SQLite lets this
+                # process's next connection share its -shm mapping, and a database that turned read-only
+                # would go on being served through it.
+                conn.close()
+                raise
         except sqlite3.Error as error:
             unavailable = storage_unavailable(error)
             if unavailable is None:
