@@ -18,7 +18,7 @@ def _count_rejected() -> None:
 @router.post("/v1/events/batch")
 @access(own_customer("body"))
 def ingest_events(body: EventBatchRequest) -> IngestOut:
-    result = bootstrap.services().ingest.ingest(body.customer_id, [event.to_new_event() for event in body.events])
+    result = bootstrap.services().ingest.ingest(body.customer_id, body.events)
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)
     return IngestOut.of(result)
