@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from functools import reduce
 from operator import attrgetter
 
-from billing.domain.models import UsageAggregate, UsageEvent
 from billing.domain.exact import EXACT
+from billing.domain.models import UsageAggregate, UsageEvent
 from billing.domain.time import BUCKET_MICROS
 
 BucketKey = tuple[int, str]  # (bucket start µs, feature)
@@ -68,9 +68,7 @@ def _aggregate(events: list[UsageEvent]) -> UsageAggregate:
     """The aggregate of one group of events (sums exact); `latest` is the last event of the greatest ts."""
     quantities = [event.quantity for event in events]
     latest = max(reversed(events), key=_TS)  # max() keeps the first of equals: the last one sent
-    return UsageAggregate(
-        reduce(EXACT.add, quantities), len(quantities), max(quantities), latest.ts, latest.quantity
-    )
+    return UsageAggregate(reduce(EXACT.add, quantities), len(quantities), max(quantities), latest.ts, latest.quantity)
 
 
 def distinct_values(event: UsageEvent) -> list[tuple[str, str]]:

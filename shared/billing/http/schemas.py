@@ -5,6 +5,7 @@ Quantities and money leave as decimal strings: JSON numbers are floats in most c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -234,6 +235,21 @@ class IngestOut(BaseModel):
                 "duplicates": result.duplicates,
                 "results": results,
             }
+        )
+
+    @staticmethod
+    def json_of(result: IngestResult) -> str:
+        """The reply's JSON text, as Powertools would write `IngestOut.of(result)` (the same keys in the same
+        order, compact): written directly, because validating our own 1,000 results and serializing them
+        again cost a tenth of a batch's ingest."""
+        duplicate = ("accepted", "duplicate")
+        return json.dumps(
+            {
+                "accepted": result.accepted,
+                "duplicates": result.duplicates,
+                "results": [{"index": o.index, "id": o.id, "status": duplicate[o.duplicate]} for o in result.outcomes],
+            },
+            separators=(",", ":"),
         )
 
 
