@@ -244,12 +244,15 @@ class IngestOut(BaseModel):
         """The reply's JSON text, as Powertools would write `IngestOut.of(result)` (the same keys in the same
         order, compact): written directly, because validating our own 1,000 results and serializing them
         again cost a tenth of a batch's ingest."""
-        duplicate = ("accepted", "duplicate")
+        status = ("accepted", "duplicate")
         return json.dumps(
             {
                 "accepted": result.accepted,
                 "duplicates": result.duplicates,
-                "results": [{"index": o.index, "id": o.id, "status": duplicate[o.duplicate]} for o in result.outcomes],
+                "results": [
+                    {"index": index, "id": event_id, "status": status[flag]}
+                    for index, (event_id, flag) in enumerate(zip(result.ids, result.duplicate, strict=True))
+                ],
             },
             separators=(",", ":"),
         )

@@ -78,15 +78,31 @@ class EventOutcome:
 
 @dataclass(frozen=True)
 class IngestResult:
-    outcomes: tuple[EventOutcome, ...]
+    """Per event of the batch, in order: its id and whether it was a duplicate (and its customer, for a batch
+    whose events name their own customers). `outcomes` pairs them up, made on first use: the batch route
+    reads the two tuples as they are."""
+
+    ids: tuple[str, ...]
+    duplicate: tuple[bool, ...]
+    customer_ids: tuple[str, ...] | None = None
+
+    @cached_property
+    def outcomes(self) -> tuple[EventOutcome, ...]:
+        customers = self.customer_ids or (None,) * len(self.ids)
+        return tuple(
+            EventOutcome(index, event_id, duplicate, customer_id)
+            for index, (event_id, duplicate, customer_id) in enumerate(
+                zip(self.ids, self.duplicate, customers, strict=True)
+            )
+        )
 
     @cached_property
     def accepted(self) -> int:
-        return sum(not outcome.duplicate for outcome in self.outcomes)
+        return self.duplicate.count(False)
 
     @property
     def duplicates(self) -> int:
-        return len(self.outcomes) - self.accepted
+        return len(self.duplicate) - self.accepted
 
 
 class TrackedProperties:
@@ -149,13 +165,11 @@ class IngestService:
         )
         flags = self._storage.usage.record(unique).stored
         if len(first_index) == len(ids) and all(flags):  # the usual batch: every event new
-            return IngestResult(tuple(EventOutcome(index, event_id, False) for index, event_id in enumerate(ids)))
+            return IngestResult(tuple(ids), (False,) * len(ids))
         stored = dict(zip(first_index, flags, strict=True))
         return IngestResult(
-            tuple(
-                EventOutcome(index, event_id, duplicate=first_index[event_id] != index or not stored[event_id])
-                for index, event_id in enumerate(ids)
-            )
+            tuple(ids),
+            tuple(first_index[event_id] != index or not stored[event_id] for index, event_id in enumerate(ids)),
         )
 
     def ingest_events(self, events: Sequence[IncomingEvent]) -> IngestResult:
@@ -198,12 +212,16 @@ class IngestService:
             flags = self._storage.usage.record(usage_events).stored
             stored.update((customer_id, e.id) for e, new in zip(usage_events, flags, strict=True) if new)
 
-        outcomes = []
-        for index, (customer, event_id, usage_events) in enumerate(planned):
+        duplicate = []
+        for index, (customer, _, usage_events) in enumerate(planned):
             ids = owned.get(index)
             counted = ids is not None and (any((customer.id, i) in stored for i in ids) or not usage_events)
-            outcomes.append(EventOutcome(index, event_id, duplicate=not counted, customer_id=customer.id))
-        return IngestResult(tuple(outcomes))
+            duplicate.append(not counted)
+        return IngestResult(
+            tuple(event_id for _, event_id, _ in planned),
+            tuple(duplicate),
+            tuple(customer.id for customer, _, _ in planned),
+        )
 
     def _customer(self, customer_id: str | None, external_id: str | None) -> Customer | None:
         if customer_id is not None:
