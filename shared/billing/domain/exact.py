@@ -124,6 +124,10 @@ def bounded(value: Decimal, *, field: str, below: Decimal, places: int, minimum:
 def at_most_places(value: Decimal, *, places: int) -> Decimal:
     """The value with no more than `places` fractional digits, by dropping trailing zeros (exact; the caller
     has checked that only zeros go)."""
+    text = str(value)  # cheaper than as_tuple(), and enough for the usual plain decimal
+    point = text.find(".")
+    if "E" not in text and (point < 0 or len(text) - point - 1 <= places):
+        return value
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         return value.quantize(Decimal(1).scaleb(-places), context=EXACT)

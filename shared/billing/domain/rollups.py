@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import reduce
+from operator import attrgetter
 
+from billing.domain.exact import EXACT
 from billing.domain.models import UsageAggregate, UsageEvent
-from billing.domain.time import bucket_start
+from billing.domain.time import BUCKET_MICROS
 
 BucketKey = tuple[int, str]  # (bucket start µs, feature)
 PeriodKey = tuple[str, str]  # (period YYYY-MM, feature)
 DayKey = tuple[str, str]  # (local day YYYY-MM-DD, feature)
 DistinctKey = tuple[str, str, str]  # (period, feature, property)
+_TS = attrgetter("ts")
 
 
 @dataclass
@@ -35,26 +39,36 @@ class RollupDeltas:
 
 
 def rollup_deltas(events: Iterable[UsageEvent]) -> RollupDeltas:
-    """One pass over the events: aggregates per (bucket, period, day, feature) first, then merged into
-    the three rollups, so that each rollup row is written once per call."""
-    fine: dict[tuple[int, str, str, str], UsageAggregate] = {}
+    """One pass over the events: grouped per (bucket, period, day, feature) first, each group aggregated
+    once, then merged into the three rollups, so that each rollup row is written once per call."""
+    fine: dict[tuple[int, str, str, str], list[UsageEvent]] = {}
     deltas = RollupDeltas()
     for event in events:
-        if event.day is None:
+        ts, day = event.ts, event.day
+        if day is None:
             raise ValueError(f"event {event.id!r} has no local day: the ingest service sets it")
-        key = (bucket_start(event.ts), event.period, event.day, event.feature)
-        aggregate = fine.get(key)
-        if aggregate is None:
-            fine[key] = UsageAggregate.of(event.quantity, event.ts)
+        key = (ts - ts % BUCKET_MICROS, event.period, day, event.feature)
+        group = fine.get(key)
+        if group is None:
+            fine[key] = [event]
         else:
-            aggregate.add(event.quantity, event.ts)
-        for name, value in distinct_values(event):
-            deltas.distinct.setdefault((event.period, event.feature, name), set()).add(value)
-    for (bucket, period, day, feature), aggregate in fine.items():
+            group.append(event)
+        if event.distinct:
+            for name, value in distinct_values(event):
+                deltas.distinct.setdefault((event.period, event.feature, name), set()).add(value)
+    for (bucket, period, day, feature), group in fine.items():
+        aggregate = _aggregate(group)
         _merge_into(deltas.buckets, (bucket, feature), aggregate)
         _merge_into(deltas.periods, (period, feature), aggregate)
         _merge_into(deltas.days, (day, feature), aggregate)
     return deltas
+
+
+def _aggregate(events: list[UsageEvent]) -> UsageAggregate:
+    """The aggregate of one group of events (sums exact); `latest` is the last event of the greatest ts."""
+    quantities = [event.quantity for event in events]
+    latest = max(reversed(events), key=_TS)  # max() keeps the first of equals: the last one sent
+    return UsageAggregate(reduce(EXACT.add, quantities), len(quantities), max(quantities), latest.ts, latest.quantity)
 
 
 def distinct_values(event: UsageEvent) -> list[tuple[str, str]]:

@@ -37,18 +37,22 @@ def exact_json(text: str) -> Any:
     return value
 
 
+_CONTAINERS = frozenset({dict, list})  # what json.loads nests (exactly these types, never subclasses)
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
+    if type(value) not in _CONTAINERS:
+        return False
     level = [value]
     for _ in range(limit):
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
+        deeper: list[Any] = []
+        for node in level:
+            children = node.values() if type(node) is dict else node
+            if not _CONTAINERS.isdisjoint(map(type, children)):  # most nodes hold no container: one C loop
+                deeper.extend(child for child in children if type(child) in _CONTAINERS)
+        if not deeper:
             return False
+        level = deeper
     return True
 
 

@@ -5,6 +5,7 @@ Quantities and money leave as decimal strings: JSON numbers are floats in most c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -33,7 +34,7 @@ from billing.pricing import Plan
 from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
 from billing.services.billing import BillingRun, FinalizeRun
 from billing.services.credits import CreditGrant, CreditLedger
-from billing.services.ingest import IngestResult, NewEvent
+from billing.services.ingest import IngestResult
 from billing.services.previews import Estimate, InvoicePreview
 from billing.services.runs import BillingRunStatus
 
@@ -60,10 +61,12 @@ def _iso_instant(value: Any) -> datetime:
     return parsed
 
 
-def _before_latest(value: datetime) -> datetime:
-    if value >= LATEST:
+def _event_time(value: Any) -> datetime:
+    """An instant as _iso_instant takes it, before LATEST (one call per event: this runs 1,000 times a batch)."""
+    parsed = _iso_instant(value)
+    if parsed >= LATEST:
         raise ValueError(f"must be before {LATEST:%Y-%m-%dT%H:%MZ}")
-    return value
+    return parsed
 
 
 def _canonical(places: int) -> AfterValidator:
@@ -103,7 +106,7 @@ def _not_blank(value: str) -> str:
 
 
 IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
-EventTime = Annotated[IsoInstant, AfterValidator(_before_latest)]
+EventTime = Annotated[datetime, BeforeValidator(_event_time)]
 Quantity = Annotated[
     Decimal,
     Field(ge=0, lt=MAX_QUANTITY, decimal_places=QUANTITY_PLACES, allow_inf_nan=False),
@@ -155,15 +158,13 @@ class GrantCreditRequest(RequestModel):
     description: Text | None = None
 
 
+# The ingest service takes these as they are (billing.services.ingest.EventData): no copy per event.
 class EventIn(RequestModel):
     feature: FeatureName
     quantity: Quantity
     ts: EventTime
     id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     properties: Annotated[Properties | None, BeforeValidator(_scalar_properties)] = None
-
-    def to_new_event(self) -> NewEvent:
-        return NewEvent(self.feature, self.quantity, self.ts, self.id, self.properties)
 
 
 class EventBatchRequest(RequestModel):
@@ -234,6 +235,24 @@ class IngestOut(BaseModel):
                 "duplicates": result.duplicates,
                 "results": results,
             }
+        )
+
+    @staticmethod
+    def json_of(result: IngestResult) -> str:
+        """The reply's JSON text, as Powertools would write `IngestOut.of(result)` (the same keys in the same
+        order, compact): written directly, because validating our own 1,000 results and serializing them
+        again cost a tenth of a batch's ingest."""
+        status = ("accepted", "duplicate")
+        return json.dumps(
+            {
+                "accepted": result.accepted,
+                "duplicates": result.duplicates,
+                "results": [
+                    {"index": index, "id": event_id, "status": status[flag]}
+                    for index, (event_id, flag) in enumerate(zip(result.ids, result.duplicate, strict=True))
+                ],
+            },
+            separators=(",", ":"),
         )
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Generic, TypeVar
+from functools import cached_property
+from typing import Generic, Protocol, TypeVar
 
 from billing.domain.errors import InvalidEvent, InvalidInput
 from billing.domain.meters import Meter, MeterValueError, derived_event_id
 from billing.domain.models import Customer, UsageEvent
 from billing.domain.paging import all_items
-from billing.domain.time import local_day_of, period_key_of, to_micros
+from billing.domain.time import BUCKET_MICROS, local_day_of, to_micros
 from billing.ports import Storage
 from billing.pricing.aggregation import Aggregation
 from billing.services.clock import Clock, system_clock
@@ -22,6 +23,22 @@ from billing.services.listing import PAGE
 K = TypeVar("K")
 V = TypeVar("V")
 CustomerKey = tuple[str | None, str | None]  # (customer id, external id): one of them
+
+
+class EventData(Protocol):
+    """What `IngestService.ingest` reads of an event: a NewEvent, or the HTTP layer's validated event
+    model as it is (no copy per event)."""
+
+    @property
+    def feature(self) -> str: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def ts(self) -> datetime: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def properties(self) -> Mapping[str, str] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +78,31 @@ class EventOutcome:
 
 @dataclass(frozen=True)
 class IngestResult:
-    outcomes: tuple[EventOutcome, ...]
+    """Per event of the batch, in order: its id and whether it was a duplicate (and its customer, for a batch
+    whose events name their own customers). `outcomes` pairs them up, made on first use: the batch route
+    reads the two tuples as they are."""
 
-    @property
+    ids: tuple[str, ...]
+    duplicate: tuple[bool, ...]
+    customer_ids: tuple[str, ...] | None = None
+
+    @cached_property
+    def outcomes(self) -> tuple[EventOutcome, ...]:
+        customers = self.customer_ids or (None,) * len(self.ids)
+        return tuple(
+            EventOutcome(index, event_id, duplicate, customer_id)
+            for index, (event_id, duplicate, customer_id) in enumerate(
+                zip(self.ids, self.duplicate, customers, strict=True)
+            )
+        )
+
+    @cached_property
     def accepted(self) -> int:
-        return sum(not outcome.duplicate for outcome in self.outcomes)
+        return self.duplicate.count(False)
 
     @property
     def duplicates(self) -> int:
-        return len(self.outcomes) - self.accepted
+        return len(self.duplicate) - self.accepted
 
 
 class TrackedProperties:
@@ -112,7 +145,7 @@ class IngestService:
         """The ingest clock: the time of events sent without one (drop-in replies echo it)."""
         return self._clock()
 
-    def ingest(self, customer_id: str, events: Sequence[NewEvent]) -> IngestResult:
+    def ingest(self, customer_id: str, events: Sequence[EventData]) -> IngestResult:
         """Store a validated batch for one customer (validation refuses a bad batch before anything is
         written). Each event is stored atomically with its rollups; if storage fails part-way, a retry
         of the batch reports the events stored by the first attempt as duplicates.
@@ -127,16 +160,16 @@ class IngestService:
         first_index: dict[str, int] = {}
         for index, event_id in enumerate(ids):
             first_index.setdefault(event_id, index)
-        unique = [
-            self._usage_event(customer_id, customer.timezone, event_id, events[index])
-            for event_id, index in first_index.items()
-        ]
-        stored = dict(zip(first_index, self._storage.usage.record(unique).stored, strict=True))
+        unique = self._usage_events(
+            customer_id, customer.timezone, [(event_id, events[index]) for event_id, index in first_index.items()]
+        )
+        flags = self._storage.usage.record(unique).stored
+        if len(first_index) == len(ids) and all(flags):  # the usual batch: every event new
+            return IngestResult(tuple(ids), (False,) * len(ids))
+        stored = dict(zip(first_index, flags, strict=True))
         return IngestResult(
-            tuple(
-                EventOutcome(index, event_id, duplicate=first_index[event_id] != index or not stored[event_id])
-                for index, event_id in enumerate(ids)
-            )
+            tuple(ids),
+            tuple(first_index[event_id] != index or not stored[event_id] for index, event_id in enumerate(ids)),
         )
 
     def ingest_events(self, events: Sequence[IncomingEvent]) -> IngestResult:
@@ -159,10 +192,9 @@ class IngestService:
             customer = self._resolve_customer(index, event, customers)
             event_id = event.id or f"evt_{uuid.uuid4().hex}"
             ts = event.ts or now
-            records = [
-                self._usage_event(customer.id, customer.timezone, stored_id, quantity)
-                for stored_id, quantity in self._quantities(index, event, event_id, ts, meters)
-            ]
+            records = self._usage_events(
+                customer.id, customer.timezone, self._quantities(index, event, event_id, ts, meters)
+            )
             planned.append((customer, event_id, records))
 
         first_index: dict[tuple[str, str], int] = {}
@@ -180,12 +212,16 @@ class IngestService:
             flags = self._storage.usage.record(usage_events).stored
             stored.update((customer_id, e.id) for e, new in zip(usage_events, flags, strict=True) if new)
 
-        outcomes = []
-        for index, (customer, event_id, usage_events) in enumerate(planned):
+        duplicate = []
+        for index, (customer, _, usage_events) in enumerate(planned):
             ids = owned.get(index)
             counted = ids is not None and (any((customer.id, i) in stored for i in ids) or not usage_events)
-            outcomes.append(EventOutcome(index, event_id, duplicate=not counted, customer_id=customer.id))
-        return IngestResult(tuple(outcomes))
+            duplicate.append(not counted)
+        return IngestResult(
+            tuple(event_id for _, event_id, _ in planned),
+            tuple(duplicate),
+            tuple(customer.id for customer, _, _ in planned),
+        )
 
     def _customer(self, customer_id: str | None, external_id: str | None) -> Customer | None:
         if customer_id is not None:
@@ -236,19 +272,36 @@ class IngestService:
             quantities.append((stored_id, NewEvent(meter.feature, quantity, ts, None, properties)))
         return quantities
 
-    def _usage_event(self, customer_id: str, zone_name: str, event_id: str, event: NewEvent) -> UsageEvent:
-        ts = to_micros(event.ts)
-        return UsageEvent(
-            customer_id=customer_id,
-            id=event_id,
-            feature=event.feature,
-            quantity=event.quantity,
-            ts=ts,
-            period=period_key_of(ts, zone_name),
-            properties=event.properties or None,
-            day=local_day_of(ts, zone_name),
-            distinct=self._tracked.of(event.feature) if event.properties else (),
-        )
+    def _usage_events(
+        self, customer_id: str, zone_name: str, events: Iterable[tuple[str, EventData]]
+    ) -> list[UsageEvent]:
+        """The events to store, each with its id: ts in µs, local day and billing period (read once per
+        15-minute bucket: a bucket never straddles a local midnight), tracked properties."""
+        days: dict[int, tuple[str, str]] = {}  # bucket start → (local day, period)
+        tracked = self._tracked.of
+        usage_events = []
+        for event_id, event in events:
+            ts = to_micros(event.ts)
+            bucket = ts - ts % BUCKET_MICROS
+            day_period = days.get(bucket)
+            if day_period is None:
+                day = local_day_of(ts, zone_name)
+                day_period = days[bucket] = (day, day[:7])
+            properties = event.properties or None
+            usage_events.append(
+                UsageEvent(
+                    customer_id,
+                    event_id,
+                    event.feature,
+                    event.quantity,
+                    ts,
+                    day_period[1],
+                    properties,
+                    day_period[0],
+                    tracked(event.feature) if properties else (),
+                )
+            )
+        return usage_events
 
 
 class _Lookup(Generic[K, V]):

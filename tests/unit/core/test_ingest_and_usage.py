@@ -1,10 +1,12 @@
 """Ingestion is idempotent per event id; usage reads are exact for any window, from rollups."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from billing.domain.errors import CustomerNotFound, InvalidInput
+from billing.http.schemas import IngestOut
 from billing.services import NewEvent, Window
 
 
@@ -186,3 +188,20 @@ def test_too_many_windows_are_refused_naming_window(services, customer):
     with pytest.raises(InvalidInput) as error:
         services.usage.series(customer.id, utc(2020, 1, 1), utc(2025, 1, 1), Window.HOUR)
     assert error.value.field == "window"
+
+
+def test_given_a_batch_with_stored_and_repeated_ids_then_the_reply_text_is_what_the_reply_model_writes(
+    services, customer
+):
+    services.ingest.ingest(customer.id, [event("api_calls", "1", utc(2025, 9, 3, 10), "stored")])
+    sent = ["new", "stored", "new", None, 'quote"and\u00e9']
+    result = services.ingest.ingest(
+        customer.id, [event("api_calls", "2", utc(2025, 9, 3, 11), event_id) for event_id in sent]
+    )
+
+    reply = IngestOut.json_of(result)
+
+    assert json.loads(reply) == IngestOut.of(result).model_dump(mode="json")
+    assert reply == json.dumps(IngestOut.of(result).model_dump(mode="json"), separators=(",", ":"))
+    assert [o.duplicate for o in result.outcomes] == [False, True, True, False, False]
+    assert (result.accepted, result.duplicates) == (3, 2)

@@ -17,6 +17,10 @@ from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggreg
 from billing.domain.rollups import rollup_deltas
 
 _ID_CHUNK = 500  # ids per `IN (...)` lookup, well under SQLite's variable limit
+_INSERT_EVENTS = (
+    "INSERT INTO events (customer_id, event_id, feature, quantity, ts, period, properties) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_NEW_EVENTS = _INSERT_EVENTS + " ON CONFLICT DO NOTHING"
 _AGGREGATE = ("sum", "count", "max", "latest_ts", "latest_quantity")
 
 # Merging a batch's aggregate into a stored rollup row; `latest` keeps the quantity of the greatest ts.
@@ -49,10 +53,22 @@ class SqliteUsage:
             return RecordResult(())
         customer_id = events[0].customer_id
         with self._db.transaction() as conn:
-            existing = self._existing_ids(conn, customer_id, [event.id for event in events])
-            new_events = [event for event in events if event.id not in existing]
-            self._insert_events(conn, new_events)
+            # The usual batch is all new: insert it whole, skipping any stored id, and count what went in.
+            # Only when some id was skipped does the batch go back to the savepoint and look every id up.
+            conn.execute("SAVEPOINT record_events")
+            if self._insert_events(conn, events, _INSERT_NEW_EVENTS) == len(events):
+                conn.execute("RELEASE record_events")
+                existing: set[str] = set()
+                new_events: Sequence[UsageEvent] = events
+            else:
+                conn.execute("ROLLBACK TO record_events")
+                conn.execute("RELEASE record_events")
+                existing = self._existing_ids(conn, customer_id, [event.id for event in events])
+                new_events = [event for event in events if event.id not in existing]
+                self._insert_events(conn, new_events, _INSERT_EVENTS)
             self._add_to_rollups(conn, customer_id, new_events)
+        if not existing:
+            return RecordResult((True,) * len(events))
         return RecordResult(tuple(event.id not in existing for event in events))
 
     @staticmethod
@@ -69,10 +85,11 @@ class SqliteUsage:
         return found
 
     @staticmethod
-    def _insert_events(conn: sqlite3.Connection, events: list[UsageEvent]) -> None:
-        conn.executemany(
-            "INSERT INTO events (customer_id, event_id, feature, quantity, ts, period, properties)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    def _insert_events(conn: sqlite3.Connection, events: Sequence[UsageEvent], statement: str) -> int:
+        """Inserts the events' rows; how many rows went in."""
+        dumps = json.dumps
+        return conn.executemany(
+            statement,
             [
                 (
                     e.customer_id,
@@ -81,14 +98,14 @@ class SqliteUsage:
                     str(e.quantity),
                     e.ts,
                     e.period,
-                    json.dumps(e.properties, separators=(",", ":")) if e.properties else None,
+                    dumps(e.properties, separators=(",", ":")) if e.properties else None,
                 )
                 for e in events
             ],
-        )
+        ).rowcount
 
     @staticmethod
-    def _add_to_rollups(conn: sqlite3.Connection, customer_id: str, events: list[UsageEvent]) -> None:
+    def _add_to_rollups(conn: sqlite3.Connection, customer_id: str, events: Sequence[UsageEvent]) -> None:
         deltas = rollup_deltas(events)
         conn.executemany(
             "INSERT INTO usage_15m (customer_id, bucket_start, feature, sum, count, max, latest_ts, latest_quantity)"
