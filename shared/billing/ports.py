@@ -101,6 +101,10 @@ class UsageRepository(Protocol):
         """A customer's rolled-up usage for one billing period (in the customer's timezone), with the
         distinct-value counts of its tracked properties."""
 
+    def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
+        """`period_usage` of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), by
+        customer id; a customer without usage in the period has an empty one."""
+
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         """One customer's rolled-up usage for every period they have usage in, oldest first
         (used to spot late usage of finalized periods)."""
@@ -129,6 +133,11 @@ class InvoiceRepository(Protocol):
         """Insert (invoice.version == 0) or replace the stored version invoice.version, and return the
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
         runs can never both write, and never two invoices for one customer and period."""
+
+    def save_many(self, invoices: Sequence[Invoice]) -> builtins.list[Invoice]:
+        """`save` each invoice (at most MAX_INVOICES_PER_SAVE, distinct ones) in one atomic write: all are
+        saved, or none is. Returns them with their new versions, in order. Raises ConcurrentUpdate when any
+        of them is stale or a second invoice for its customer and period; nothing is saved then."""
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts

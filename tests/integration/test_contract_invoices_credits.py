@@ -34,6 +34,27 @@ class TestInvoices:
             store.invoices.save(replace(saved, line_items=()))
         assert store.invoices.get(saved.id).status == InvoiceStatus.FINALIZED
 
+    def test_saving_many_saves_them_all_in_one_write(self, store):
+        stored = store.invoices.save(draft("c2"))
+        recomputed = replace(stored, line_items=draft("c2", amount="3.00").line_items)
+        saved = store.invoices.save_many([draft("c1"), recomputed, draft("c3", "2025-10")])
+        assert [(i.customer_id, i.version) for i in saved] == [("c1", 1), ("c2", 2), ("c3", 1)]
+        for invoice in saved:
+            assert store.invoices.get(invoice.id) == invoice
+        assert store.invoices.get(invoice_id_for("c2", "2025-09")).line_items[0].amount == D("3.00")
+        assert store.invoices.save_many([]) == []
+
+    @pytest.mark.parametrize("refused", ["second for its period", "stale"])
+    def test_saving_many_saves_none_when_one_is_refused(self, store, refused):
+        stored = store.invoices.save(draft("c2"))
+        store.invoices.save(replace(stored, line_items=()))  # version 2: `stored` is now stale
+        refusal = draft("c2", amount="5.00") if refused == "second for its period" else stored
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save_many([draft("c1"), refusal, draft("c3")])
+        assert store.invoices.get(invoice_id_for("c1", "2025-09")) is None
+        assert store.invoices.get(invoice_id_for("c3", "2025-09")) is None
+        assert store.invoices.get(stored.id).version == 2 and store.invoices.get(stored.id).line_items == ()
+
     def test_a_customers_invoices_list_newest_period_first_in_pages(self, store):
         for period in ["2025-08", "2025-10", "2025-09", "2025-07", "2025-11"]:
             store.invoices.save(draft(period=period))

@@ -5,6 +5,8 @@ guard — and a copy under its id, written in the same transaction with the same
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -160,6 +162,17 @@ class DynamoInvoices:
                 ) from None
             raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}") from None
         return replace(invoice, version=invoice.version + 1)
+
+    def save_many(self, invoices: Sequence[Invoice]) -> builtins.list[Invoice]:
+        if not invoices:
+            return []
+        try:  # one transaction: two guarded items per invoice (MAX_INVOICES_PER_SAVE keeps it within 100)
+            self._table.transact([action for invoice in invoices for action in _write_actions(invoice)])
+        except Cancelled:
+            raise ConcurrentUpdate(
+                "an invoice changed since it was read, or one for its customer and period already exists"
+            ) from None
+        return [replace(invoice, version=invoice.version + 1) for invoice in invoices]
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         return self._table.page(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -74,6 +76,12 @@ class SqliteInvoices:
     def save(self, invoice: Invoice) -> Invoice:
         with self._db.transaction() as conn:
             return self._write(conn, invoice)
+
+    def save_many(self, invoices: Sequence[Invoice]) -> builtins.list[Invoice]:
+        if not invoices:
+            return []
+        with self._db.transaction() as conn:  # one commit for them all; any refusal rolls every one back
+            return [self._write(conn, invoice) for invoice in invoices]
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         last = after(cursor, [0, ""])
