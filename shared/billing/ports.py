@@ -76,6 +76,10 @@ class CreditRepository(Protocol):
     def balance(self, customer_id: str, currency: str) -> Decimal:
         """The stored balance in that currency (0 when none was ever granted)."""
 
+    def balances(self, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Decimal]:
+        """`balance` of each (customer_id, currency) (at most MAX_INVOICES_PER_SAVE of them, a billing
+        shard), by (customer_id, currency)."""
+
 
 class UsageRepository(Protocol):
     def record(self, events: Sequence[UsageEvent]) -> RecordResult:
@@ -117,6 +121,10 @@ class InvoiceRepository(Protocol):
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """A customer's invoices, newest period first (strongly consistent)."""
 
+    def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
+        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), newest
+        period first, by customer id; strongly consistent."""
+
     def list(
         self,
         *,
@@ -134,10 +142,11 @@ class InvoiceRepository(Protocol):
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
         runs can never both write, and never two invoices for one customer and period."""
 
-    def save_many(self, invoices: Sequence[Invoice]) -> builtins.list[Invoice]:
+    def save_many(self, invoices: Sequence[Invoice]) -> None:
         """`save` each invoice (at most MAX_INVOICES_PER_SAVE, distinct ones) in one atomic write: all are
-        saved, or none is. Returns them with their new versions, in order. Raises ConcurrentUpdate when any
-        of them is stale or a second invoice for its customer and period; nothing is saved then."""
+        saved, or none is (a billing run saves the drafts of a shard so, and does not read them back).
+        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer and period;
+        nothing is saved then."""
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts

@@ -119,58 +119,86 @@ class BillingService:
     def _bill_together(
         self, customers: Sequence[Customer | str], period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> list[CustomerOutcome]:
-        """Bill customers as `_bill_one(retry_transient=True)` bills each, with their period usage read in one
-        call and their new drafts saved in one atomic write. Whatever goes wrong with the shared read or
-        write (a draft another run saved first, anything but StorageUnavailable) sends every customer of the
-        write back through `_bill_one`, so a customer that cannot be billed still fails alone."""
-        outcomes: dict[int, CustomerOutcome] = {}
-        known: dict[int, Customer] = {}
-        first: dict[str, int] = {}  # a customer the shard repeats is billed once
-        for index, customer in enumerate(customers):
-            if first.setdefault(customer if isinstance(customer, str) else customer.id, index) != index:
+        """Bill customers as `_bill_one(retry_transient=True)` bills each, with what they need read a few calls
+        for all (period usage, invoices, credit balances) and their new drafts saved in one atomic write.
+        Whatever goes wrong with a shared read or the write (a draft another run saved first, anything but
+        StorageUnavailable) sends its customers back through `_bill_one`, so a customer that cannot be billed
+        still fails alone."""
+        outcomes: dict[str, CustomerOutcome] = {}  # by customer id: a customer the shard repeats is billed once
+        known: dict[str, Customer] = {}
+        for customer in customers:
+            customer_id = customer if isinstance(customer, str) else customer.id
+            if customer_id in outcomes or customer_id in known:
                 continue
             try:
-                known[index] = self._customer(customer) if isinstance(customer, str) else customer
+                known[customer_id] = self._customer(customer) if isinstance(customer, str) else customer
             except StorageUnavailable:
                 raise
             except Exception as error:  # an unknown customer fails alone
-                outcomes[index] = _failed(customer if isinstance(customer, str) else customer.id, error, now)
-        try:
-            usages = self._storage.usage.period_usage_many([customer.id for customer in known.values()], period.key)
-        except StorageUnavailable:
-            raise
-        except Exception:  # one customer's unreadable usage: each is read (and fails) on its own
-            usages = None
-        pending: dict[int, Invoice] = {}
-        for index, customer in known.items():
-            if usages is None:
-                outcomes[index] = self._bill_one(customer, period, unit_price=unit_price, now=now, retry_transient=True)
-                continue
-            try:
-                invoice, changed = self._draft(customer, period, usages[customer.id], unit_price=unit_price, now=now)
-            except StorageUnavailable:
-                raise
-            except Exception as error:  # as _bill_one: one customer's bad data must not stop the others
-                outcomes[index] = _failed(customer.id, error, now)
-                continue
-            if changed and invoice is not None:
-                pending[index] = invoice
-            else:
-                outcomes[index] = CustomerOutcome(customer.id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
+                outcomes[customer_id] = _failed(customer_id, error, now)
+        pending = self._drafts(list(known.values()), period, unit_price=unit_price, now=now, outcomes=outcomes)
         if pending:
             try:
                 self._storage.invoices.save_many(list(pending.values()))
             except StorageUnavailable:
                 raise
             except Exception:  # e.g. ConcurrentUpdate: nothing was saved; each customer on its own, with retries
-                for index in pending:
-                    outcomes[index] = self._bill_one(
-                        known[index], period, unit_price=unit_price, now=now, retry_transient=True
+                for customer_id in pending:
+                    outcomes[customer_id] = self._bill_one(
+                        known[customer_id], period, unit_price=unit_price, now=now, retry_transient=True
                     )
             else:
-                for index, invoice in pending.items():
-                    outcomes[index] = CustomerOutcome(invoice.customer_id, OutcomeStatus.BILLED, now, invoice.id)
-        return [outcomes[first[c if isinstance(c, str) else c.id]] for c in customers]
+                for customer_id, invoice in pending.items():
+                    outcomes[customer_id] = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id)
+        return [outcomes[customer if isinstance(customer, str) else customer.id] for customer in customers]
+
+    def _drafts(
+        self,
+        customers: list[Customer],
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        outcomes: dict[str, CustomerOutcome],
+    ) -> dict[str, Invoice]:
+        """The drafts of `customers` that must be saved, by customer id; the outcome of every other one goes
+        into `outcomes`."""
+        ids = [customer.id for customer in customers]
+        try:
+            usages = self._storage.usage.period_usage_many(ids, period.key)
+            invoices = self._storage.invoices.list_for_customers(ids)
+            balances = self._storage.credits.balances([(c.id, self._composer.currency(c)) for c in customers])
+        except StorageUnavailable:
+            raise
+        except Exception:  # one customer's unreadable data: each is read (and fails) on its own
+            for customer in customers:
+                outcomes[customer.id] = self._bill_one(
+                    customer, period, unit_price=unit_price, now=now, retry_transient=True
+                )
+            return {}
+        pending: dict[str, Invoice] = {}
+        for customer in customers:
+            try:
+                invoice, changed = self._draft(
+                    customer,
+                    period,
+                    usages[customer.id],
+                    unit_price=unit_price,
+                    now=now,
+                    invoices=invoices[customer.id],
+                    balance=balances[(customer.id, self._composer.currency(customer))],
+                )
+            except StorageUnavailable:
+                raise
+            except Exception as error:  # as _bill_one: one customer's bad data must not stop the others
+                outcomes[customer.id] = _failed(customer.id, error, now)
+                continue
+            if changed and invoice is not None:
+                pending[customer.id] = invoice
+            else:
+                billed = invoice.id if invoice else None
+                outcomes[customer.id] = CustomerOutcome(customer.id, OutcomeStatus.BILLED, now, billed)
+        return pending
 
     def settle_dead_shard(
         self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
@@ -216,15 +244,21 @@ class BillingService:
         *,
         unit_price: Decimal | None,
         now: datetime,
+        invoices: Sequence[Invoice] | None = None,
+        balance: Decimal | None = None,
     ) -> tuple[Invoice | None, bool]:
         """The customer's invoice for the period as it should be stored, and whether it must be saved:
         (None, False) when there is nothing to bill or the invoice is finalized already, (the stored draft,
-        False) when nothing changed since the last run."""
-        invoices = all_invoices(self._storage, customer.id)
+        False) when nothing changed since the last run. `invoices` (all of the customer's) and `balance` (of
+        credit, in the invoice's currency) are read unless given."""
+        if invoices is None:
+            invoices = all_invoices(self._storage, customer.id)
         current = next((invoice for invoice in invoices if invoice.period == period.key), None)
         if current is not None and not current.is_editable:
             return None, False  # finalized or void: never changes
-        content = self._composer.compose(customer, period, unit_price=unit_price, usage=usage, invoices=invoices)
+        content = self._composer.compose(
+            customer, period, unit_price=unit_price, usage=usage, invoices=invoices, balance=balance
+        )
         if current is None and not _worth_an_invoice(customer, period, usage, content):
             return None, False
         draft = current.with_content(content, now=now) if current else new_invoice(customer, period, content, now)

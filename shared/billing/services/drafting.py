@@ -39,6 +39,11 @@ class InvoiceComposer:
             self._plans[plan_id] = self._storage.plans.get(plan_id)
         return self._plans[plan_id]
 
+    def currency(self, customer: Customer) -> str:
+        """The currency the customer's invoices are in: their plan's, else their own."""
+        plan = self.plan(customer.plan_id)
+        return plan.currency if plan is not None else customer.currency
+
     @exact
     def compose(
         self,
@@ -48,9 +53,10 @@ class InvoiceComposer:
         unit_price: Decimal | None,
         usage: CustomerPeriodUsage | None = None,
         invoices: Sequence[Invoice] | None = None,
+        balance: Decimal | None = None,
     ) -> InvoiceContent:
-        """The customer's invoice for the period. `usage` and `invoices` (all of the customer's) may be
-        passed when the caller has read them already."""
+        """The customer's invoice for the period. `usage`, `invoices` (all of the customer's) and `balance`
+        (their credit balance in the invoice's currency) may be passed when the caller has read them already."""
         plan = self.plan(customer.plan_id)
         currency = plan.currency if plan is not None else customer.currency
         if usage is None:
@@ -60,7 +66,7 @@ class InvoiceComposer:
         bounds = period.bounds(timezone(customer.timezone))
         lines = [*self._rated(customer, usage, plan, unit_price, bounds)]
         lines += self._adjustments(customer, period.key, currency, invoices)
-        credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO))
+        credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO), balance)
         if credit is not None:
             lines.append(credit)
         return InvoiceContent(
@@ -155,10 +161,12 @@ class InvoiceComposer:
                 lines.append(_adjustment_line(source, rerated, adjusted, delta))
         return lines
 
-    def _credit(self, customer_id: str, currency: str, subtotal: Decimal) -> LineItem | None:
+    def _credit(self, customer_id: str, currency: str, subtotal: Decimal, balance: Decimal | None) -> LineItem | None:
         if subtotal <= ZERO:
             return None
-        applied = min(self._storage.credits.balance(customer_id, currency), subtotal)
+        if balance is None:
+            balance = self._storage.credits.balance(customer_id, currency)
+        applied = min(balance, subtotal)
         if applied <= ZERO:
             return None
         return LineItem(LineType.CREDIT, -applied, "Prepaid credit")

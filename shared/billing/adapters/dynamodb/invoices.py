@@ -101,6 +101,20 @@ class DynamoInvoices:
             forward=False,
         )
 
+    def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
+        # One Query per customer: each customer's invoices are in its own partition.
+        return {
+            customer_id: [
+                invoice_from_item(item)
+                for item in self._table.query_all(
+                    key="PK = :pk AND begins_with(SK, :prefix)",
+                    values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+                    forward=False,
+                )
+            ]
+            for customer_id in dict.fromkeys(customer_ids)
+        }
+
     def list(
         self,
         *,
@@ -163,16 +177,15 @@ class DynamoInvoices:
             raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}") from None
         return replace(invoice, version=invoice.version + 1)
 
-    def save_many(self, invoices: Sequence[Invoice]) -> builtins.list[Invoice]:
+    def save_many(self, invoices: Sequence[Invoice]) -> None:
         if not invoices:
-            return []
+            return
         try:  # one transaction: two guarded items per invoice (MAX_INVOICES_PER_SAVE keeps it within 100)
             self._table.transact([action for invoice in invoices for action in _write_actions(invoice)])
         except Cancelled:
             raise ConcurrentUpdate(
                 "an invoice changed since it was read, or one for its customer and period already exists"
             ) from None
-        return [replace(invoice, version=invoice.version + 1) for invoice in invoices]
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         return self._table.page(
