@@ -20,7 +20,7 @@ from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices
-from billing.services.rating import minimum_line, plan_fee_line, usage_lines
+from billing.services.rating import RatedLines, minimum_line, plan_fee_line, usage_lines
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -31,6 +31,7 @@ class InvoiceComposer:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
         self._plans: dict[str, Plan | None] = {}  # plans never change, so caching them is always right
+        self._rated_lines = RatedLines()
 
     def plan(self, plan_id: str | None) -> Plan | None:
         if plan_id is None:
@@ -132,7 +133,15 @@ class InvoiceComposer:
         fee = plan_fee_line(plan)
         lines = (
             *(() if fee is None else (fee,)),
-            *usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count, event_values=event_values),
+            *usage_lines(
+                customer,
+                usage,
+                unit_price,
+                plan=plan,
+                unique_count=unique_count,
+                event_values=event_values,
+                rated=self._rated_lines,
+            ),
         )
         minimum = minimum_line(lines, plan)
         return lines if minimum is None else (*lines, minimum)
