@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -241,6 +242,14 @@ class Storage(Protocol):
 
     @property
     def meters(self) -> MeterRepository: ...
+
+    def unit_of_work(self) -> AbstractContextManager[None]:
+        """A scope whose writes (on this thread) the backend may commit together when it ends, to save a commit
+        per write: SQLite makes it one transaction, each write a savepoint of it (a write that raises undoes
+        only its own changes); DynamoDB commits each write at once, as outside it. Either way nothing written
+        in it is lost once it ends without error, and if it ends with one, what was not committed yet is
+        discarded (StorageUnavailable when the backend itself lost it). Use it for work that is safe to
+        redo: a billing run's page of customers."""
 
     def check(self) -> None:
         """A cheap probe for health checks: raises StorageUnavailable when the backend cannot serve."""

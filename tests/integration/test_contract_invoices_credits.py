@@ -55,6 +55,19 @@ class TestInvoices:
         assert store.invoices.get(invoice_id_for("c3", "2025-09")) is None
         assert store.invoices.get(stored.id).version == 2 and store.invoices.get(stored.id).line_items == ()
 
+    def test_writes_in_a_unit_of_work_are_kept_and_a_refused_one_changes_only_itself(self, store):
+        with store.unit_of_work():
+            store.invoices.save(draft("c1"))
+            with pytest.raises(ConcurrentUpdate):
+                store.invoices.save_many([draft("c2"), draft("c1", amount="9.00")])
+            with store.unit_of_work():  # nested: part of the same unit
+                store.credits.add(grant("4.00"))
+            store.invoices.save(draft("c3"))
+        assert store.invoices.get(invoice_id_for("c1", "2025-09")).line_items[0].amount == D("1.00")
+        assert store.invoices.get(invoice_id_for("c2", "2025-09")) is None
+        assert store.invoices.get(invoice_id_for("c3", "2025-09")).version == 1
+        assert store.credits.balance("c1", "USD") == D("4.00")
+
     def test_a_customers_invoices_list_newest_period_first_in_pages(self, store):
         for period in ["2025-08", "2025-10", "2025-09", "2025-07", "2025-11"]:
             store.invoices.save(draft(period=period))
