@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -76,6 +77,10 @@ class CreditRepository(Protocol):
     def balance(self, customer_id: str, currency: str) -> Decimal:
         """The stored balance in that currency (0 when none was ever granted)."""
 
+    def balances(self, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Decimal]:
+        """`balance` of each (customer_id, currency) (at most MAX_INVOICES_PER_SAVE of them, a billing
+        shard), by (customer_id, currency)."""
+
 
 class UsageRepository(Protocol):
     def record(self, events: Sequence[UsageEvent]) -> RecordResult:
@@ -101,6 +106,10 @@ class UsageRepository(Protocol):
         """A customer's rolled-up usage for one billing period (in the customer's timezone), with the
         distinct-value counts of its tracked properties."""
 
+    def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
+        """`period_usage` of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), by
+        customer id; a customer without usage in the period has an empty one."""
+
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         """One customer's rolled-up usage for every period they have usage in, oldest first
         (used to spot late usage of finalized periods)."""
@@ -112,6 +121,10 @@ class InvoiceRepository(Protocol):
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """A customer's invoices, newest period first (strongly consistent)."""
+
+    def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
+        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), newest
+        period first, by customer id; strongly consistent."""
 
     def list(
         self,
@@ -129,6 +142,12 @@ class InvoiceRepository(Protocol):
         """Insert (invoice.version == 0) or replace the stored version invoice.version, and return the
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
         runs can never both write, and never two invoices for one customer and period."""
+
+    def save_many(self, invoices: Sequence[Invoice]) -> None:
+        """`save` each invoice (at most MAX_INVOICES_PER_SAVE, distinct ones) in one atomic write: all are
+        saved, or none is (a billing run saves the drafts of a shard so, and does not read them back).
+        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer and period;
+        nothing is saved then."""
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts
@@ -223,6 +242,14 @@ class Storage(Protocol):
 
     @property
     def meters(self) -> MeterRepository: ...
+
+    def unit_of_work(self) -> AbstractContextManager[None]:
+        """A scope whose writes (on this thread) the backend may commit together when it ends, to save a commit
+        per write: SQLite makes it one transaction, each write a savepoint of it (a write that raises undoes
+        only its own changes); DynamoDB commits each write at once, as outside it. Either way nothing written
+        in it is lost once it ends without error, and if it ends with one, what was not committed yet is
+        discarded (StorageUnavailable when the backend itself lost it). Use it for work that is safe to
+        redo: a billing run's page of customers."""
 
     def check(self) -> None:
         """A cheap probe for health checks: raises StorageUnavailable when the backend cannot serve."""

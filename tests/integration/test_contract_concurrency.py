@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.bootstrap import build_services
-from billing.domain.invoices import InvoiceStatus
+from billing.domain.invoices import InvoiceStatus, invoice_id_for
 from billing.domain.time import BillingPeriod
 
 from tests.integration.builders import usage_event
@@ -63,6 +63,36 @@ def test_racing_billing_runs_make_one_invoice_per_customer(store):
     for customer in customers:
         invoices = services.invoices.for_customer(customer.id)
         assert [(i.period, i.total) for i in invoices] == [("2025-09", Decimal("1.00"))]
+
+
+def test_a_shard_whose_drafts_are_refused_together_bills_each_customer_on_its_own(store):
+    now = datetime(2025, 10, 2, tzinfo=UTC)
+    services = build_services(store, clock=lambda: now)
+    customers = [services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(4)]
+    period = BillingPeriod.parse("2025-09")
+    for customer in customers:
+        services.ingest.ingest(customer.id, [_event("e1", "100")])
+    services.credits.grant(customers[1].id, Decimal("0.40"))
+    real_save_many = store.invoices.save_many
+
+    def another_run_saves_first(invoices):  # between this shard's reads and its write
+        store.invoices.save(next(i for i in invoices if i.customer_id == customers[1].id))
+        services.ingest.ingest(customers[1].id, [_event("e2", "50")])
+        real_save_many(invoices)
+
+    store.invoices.save_many = another_run_saves_first
+    try:
+        run = services.runs.start(period, unit_price=Decimal("0.01"), now=now)
+    finally:
+        del store.invoices.save_many
+
+    assert run.failures == () and run.done
+    assert sorted(run.invoice_ids) == sorted(invoice_id_for(c.id, "2025-09") for c in customers)
+    totals = [[(i.period, i.total, i.version) for i in services.invoices.for_customer(c.id)] for c in customers]
+    one = [("2025-09", Decimal("1.00"), 1)]
+    assert totals == [one, [("2025-09", Decimal("1.10"), 2)], one, one]  # recomputed with the new usage
+    record = services.runs.status(run.run_id).run
+    assert (record.customers_queued, record.customers_billed, record.customers_failed) == (4, 4, 0)
 
 
 def test_racing_finalizations_spend_credit_once_and_all_report_it_finalized(store):

@@ -34,6 +34,40 @@ class TestInvoices:
             store.invoices.save(replace(saved, line_items=()))
         assert store.invoices.get(saved.id).status == InvoiceStatus.FINALIZED
 
+    def test_saving_many_saves_them_all_in_one_write(self, store):
+        stored = store.invoices.save(draft("c2"))
+        recomputed = replace(stored, line_items=draft("c2", amount="3.00").line_items)
+        invoices = [draft("c1"), recomputed, draft("c3", "2025-10")]
+        store.invoices.save_many(invoices)
+        for invoice in invoices:
+            assert store.invoices.get(invoice.id) == replace(invoice, version=invoice.version + 1)
+        assert store.invoices.get(invoice_id_for("c2", "2025-09")).line_items[0].amount == D("3.00")
+        store.invoices.save_many([])
+
+    @pytest.mark.parametrize("refused", ["second for its period", "stale"])
+    def test_saving_many_saves_none_when_one_is_refused(self, store, refused):
+        stored = store.invoices.save(draft("c2"))
+        store.invoices.save(replace(stored, line_items=()))  # version 2: `stored` is now stale
+        refusal = draft("c2", amount="5.00") if refused == "second for its period" else stored
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save_many([draft("c1"), refusal, draft("c3")])
+        assert store.invoices.get(invoice_id_for("c1", "2025-09")) is None
+        assert store.invoices.get(invoice_id_for("c3", "2025-09")) is None
+        assert store.invoices.get(stored.id).version == 2 and store.invoices.get(stored.id).line_items == ()
+
+    def test_writes_in_a_unit_of_work_are_kept_and_a_refused_one_changes_only_itself(self, store):
+        with store.unit_of_work():
+            store.invoices.save(draft("c1"))
+            with pytest.raises(ConcurrentUpdate):
+                store.invoices.save_many([draft("c2"), draft("c1", amount="9.00")])
+            with store.unit_of_work():  # nested: part of the same unit
+                store.credits.add(grant("4.00"))
+            store.invoices.save(draft("c3"))
+        assert store.invoices.get(invoice_id_for("c1", "2025-09")).line_items[0].amount == D("1.00")
+        assert store.invoices.get(invoice_id_for("c2", "2025-09")) is None
+        assert store.invoices.get(invoice_id_for("c3", "2025-09")).version == 1
+        assert store.credits.balance("c1", "USD") == D("4.00")
+
     def test_a_customers_invoices_list_newest_period_first_in_pages(self, store):
         for period in ["2025-08", "2025-10", "2025-09", "2025-07", "2025-11"]:
             store.invoices.save(draft(period=period))
@@ -42,6 +76,16 @@ class TestInvoices:
         assert [i.period for i in first.items] == ["2025-11", "2025-10"]
         listed = every(lambda cursor: store.invoices.list_for_customer("c1", limit=2, cursor=cursor))
         assert [i.period for i in listed] == ["2025-11", "2025-10", "2025-09", "2025-08", "2025-07"]
+
+    def test_several_customers_invoices_read_as_each_ones(self, store):
+        for customer_id, period in (("c1", "2025-08"), ("c1", "2025-10"), ("c1", "2025-09"), ("c2", "2025-09")):
+            store.invoices.save(draft(customer_id, period))
+        found = store.invoices.list_for_customers(["c2", "c3", "c1", "c2"])
+        assert list(found) == ["c2", "c3", "c1"]
+        assert [i.period for i in found["c1"]] == ["2025-10", "2025-09", "2025-08"]
+        for customer_id, invoices in found.items():
+            assert invoices == store.invoices.list_for_customer(customer_id, limit=10).items
+        assert found["c3"] == [] and store.invoices.list_for_customers([]) == {}
 
     def test_invoices_across_customers_filter_by_status_period_and_customer(self, store):
         for customer_id, period in (("c1", "2025-08"), ("c1", "2025-09"), ("c2", "2025-09"), ("c3", "2025-09")):
@@ -78,6 +122,22 @@ class TestCredits:
         assert store.credits.balance("c1", "USD") == D("12.50")
         assert store.credits.balance("c1", "JPY") == D("700")
         assert store.credits.balance("c2", "USD") == D("0")
+
+    def test_several_balances_read_as_each_one(self, store):
+        store.credits.add(grant("10.00"))
+        store.credits.add(grant("3.50", entry_id="crd_2", currency="EUR"))
+        store.credits.add(grant("2.00", customer_id="c2", entry_id="crd_3"))
+        accounts = [("c1", "USD"), ("c1", "EUR"), ("c1", "GBP"), ("c2", "USD"), ("c3", "USD"), ("c1", "USD")]
+        balances = store.credits.balances(accounts)
+        assert balances == {
+            ("c1", "USD"): D("10.00"),
+            ("c1", "EUR"): D("3.50"),
+            ("c1", "GBP"): 0,
+            ("c2", "USD"): D("2.00"),
+            ("c3", "USD"): 0,
+        }
+        assert all(balances[account] == store.credits.balance(*account) for account in accounts)
+        assert store.credits.balances([]) == {}
 
     def test_a_repeated_entry_id_or_an_overdraft_changes_nothing(self, store):
         store.credits.add(grant("10.00"))

@@ -96,6 +96,23 @@ class TestReads:
         assert history[0].features["api_calls"].sum == D(7)
         assert store.usage.customer_period_usage("c2") == []
 
+    def test_several_customers_period_usage_reads_as_each_ones(self, store):
+        store.usage.record([usage_event("e1", "5", 1_000), usage_event("e2", "2", 2_000, feature="seats")])
+        store.usage.record([usage_event("e1", "3", 1_000, customer_id="c2")])
+        store.usage.record([usage_event("e9", "4", 1_000, customer_id="c3", period="2025-10")])
+        store.usage.record(
+            [usage_event("e2", "1", 2_000, customer_id="c2", properties={"user": "ada"}, distinct=("user",))]
+        )
+        many = store.usage.period_usage_many(["c2", "c1", "c3", "c4", "c1"], "2025-09")
+        assert list(many) == ["c2", "c1", "c3", "c4"]
+        for customer_id, usage in many.items():
+            assert usage == store.usage.period_usage(customer_id, "2025-09")
+        assert sorted(many["c1"].features) == ["api", "seats"]
+        assert many["c2"].features["api"].sum == D(4)
+        assert many["c2"].distinct_counts == {("api", "user"): 1}
+        assert many["c3"].features == {} and many["c4"].features == {}
+        assert store.usage.period_usage_many([], "2025-09") == {}
+
 
 class TestDistinctValues:
     def test_distinct_values_of_tracked_properties_are_counted_per_period_and_feature(self, store):

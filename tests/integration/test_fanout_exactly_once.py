@@ -75,9 +75,10 @@ class Faults:
         self._reads: Counter[str] = Counter()
         self._writes = itertools.count(1)
         self.settling = False
-        real_get, real_usage, real_record = (
+        real_get, real_usage, real_usage_many, real_record = (
             storage.customers.get,
             storage.usage.period_usage,
+            storage.usage.period_usage_many,
             storage.billing_runs.record_outcomes,
         )
 
@@ -96,6 +97,11 @@ class Faults:
                 raise ArithmeticError("quantity 1E+29 out of range")
             return real_usage(customer_id, period)
 
+        def period_usage_many(customer_ids: Any, period: str) -> Any:  # as an adapter meeting an unreadable row
+            if self.poisoned & set(customer_ids):
+                raise ArithmeticError("quantity 1E+29 out of range")
+            return real_usage_many(customer_ids, period)
+
         def record_outcomes(run_id: str, outcomes: Any) -> None:
             if next(self._writes) in self.kill_at:
                 self.kills += 1
@@ -104,6 +110,7 @@ class Faults:
 
         storage.customers.get = get  # type: ignore[method-assign]
         storage.usage.period_usage = period_usage  # type: ignore[method-assign]
+        storage.usage.period_usage_many = period_usage_many  # type: ignore[method-assign]
         storage.billing_runs.record_outcomes = record_outcomes  # type: ignore[method-assign]
 
 

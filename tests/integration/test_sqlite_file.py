@@ -9,6 +9,7 @@ from importlib import resources
 
 import pytest
 from billing.adapters.sqlite import SqliteStorage
+from billing.domain.errors import StorageUnavailable
 
 from tests.integration.builders import NOW, D, customer, usage_event
 
@@ -40,6 +41,36 @@ def test_a_batch_that_fails_half_way_writes_nothing(tmp_path):
     assert store.usage.events("c1", 0, 10) == []
     assert store.usage.period_usage("c1", "2025-09").features == {}
     store.close()
+
+
+def test_a_unit_of_work_commits_once_when_it_ends_and_keeps_nothing_when_it_fails(tmp_path):
+    store = SqliteStorage(tmp_path / "billing.db")
+    other = sqlite3.connect(tmp_path / "billing.db")
+    with store.unit_of_work():
+        store.customers.add(customer("c1"))
+        store.usage.record([usage_event("e1", "1", 1)])
+        assert other.execute("SELECT count(*) FROM customers").fetchone() == (0,)  # not committed yet
+        assert store.customers.get("c1") is not None  # but read back inside it
+    assert other.execute("SELECT count(*) FROM customers").fetchone() == (1,)
+
+    with pytest.raises(RuntimeError), store.unit_of_work():
+        store.customers.add(customer("c2"))
+        raise RuntimeError("the work failed half-way")
+    assert store.customers.get("c2") is None
+    store.customers.add(customer("c3"))  # outside a unit again: its own transaction
+    assert other.execute("SELECT count(*) FROM customers").fetchone() == (2,)
+
+
+def test_a_unit_of_work_that_sqlite_rolled_back_saves_nothing_more_and_says_so(tmp_path):
+    store = SqliteStorage(tmp_path / "billing.db")
+    with pytest.raises(StorageUnavailable, match="unit of work was rolled back"), store.unit_of_work():
+        store.customers.add(customer("c1"))
+        store.db.connection().execute("ROLLBACK")  # what a full disk or an I/O error makes SQLite do
+        with pytest.raises(StorageUnavailable, match="unit of work was rolled back"):
+            store.customers.add(customer("c2"))  # never written outside the unit
+    assert store.customers.get("c1") is None and store.customers.get("c2") is None
+    store.customers.add(customer("c3"))
+    assert store.customers.get("c3") is not None
 
 
 def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):

@@ -45,6 +45,9 @@ class LineItem:
     adjusts_period: str | None = None  # adjustment lines: the finalized period whose late usage they bill
 
 
+# Invoices saved in one atomic write (InvoiceRepository.save_many; DynamoDB: two items each, 100 at most).
+MAX_INVOICES_PER_SAVE = 25
+
 _RATED_LINES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
 
 

@@ -94,10 +94,15 @@ class BillingPeriod:
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """[start, end) of the month in that zone, as UTC instants."""
-        return self.start(zone), self.next().start(zone)
+        return _bounds(self, zone)
 
     def __str__(self) -> str:
         return self.key
+
+
+@lru_cache(maxsize=1024)  # a billing run asks for the same few (period, zone) once per customer
+def _bounds(period: BillingPeriod, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return period.start(zone), period.next().start(zone)
 
 
 @lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ from billing.pricing.models import (
     PercentTier,
     PerUnit,
     PriceModel,
+    QuantityPriced,
     Tier,
     Volume,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Plan",
     "Price",
     "PriceModel",
+    "QuantityPriced",
     "Rating",
     "Tier",
     "TierCharge",

@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from billing.domain.errors import InvalidPrice
+from billing.domain.exact import MAX_PRICE_NUMBER, PRICE_PLACES
 from billing.domain.money import ZERO
 from billing.pricing._fields import (
     decimal,
@@ -80,6 +81,16 @@ class QuantityPriced:
 
 
 def _quantity(quantity: object) -> Decimal:
+    # A billing run rates every customer's quantities: the usual one (a finite Decimal within the bounds, with
+    # no more fractional digits than a price allows) is what non_negative would return unchanged, so it is
+    # returned at once; anything else goes through non_negative's checks and their errors.
+    if (
+        type(quantity) is Decimal
+        and quantity.is_finite()
+        and ZERO <= quantity < MAX_PRICE_NUMBER
+        and quantity.as_tuple().exponent >= -PRICE_PLACES  # type: ignore[operator]  # finite: an int
+    ):
+        return quantity
     return non_negative(quantity, field="quantity")
 
 

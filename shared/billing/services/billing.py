@@ -17,7 +17,7 @@ from billing.domain.billing_runs import (
     OutcomeStatus,
 )
 from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
-from billing.domain.invoices import Invoice, InvoiceContent, LineType, invoice_id_for
+from billing.domain.invoices import MAX_INVOICES_PER_SAVE, Invoice, InvoiceContent, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, timezone
@@ -94,8 +94,7 @@ class BillingService:
         except Exception as error:  # one customer's bad data must not stop the others
             if retry_transient and isinstance(error, StorageUnavailable):
                 raise
-            reason = (failure_prefix + failure_reason(error))[:500]
-            return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=reason)
+            return _failed(customer_id, error, now, prefix=failure_prefix)
         return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
 
     def bill_queued_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
@@ -110,12 +109,96 @@ class BillingService:
         now = now or self._clock()
         period = BillingPeriod.parse(shard.period)
         customers: Sequence[Customer | str] = shard.customers or shard.customer_ids
-        outcomes = [
-            self._bill_one(customer, period, unit_price=shard.unit_price, now=now, retry_transient=True)
-            for customer in customers
-        ]
+        outcomes: list[CustomerOutcome] = []
+        for start in range(0, len(customers), MAX_INVOICES_PER_SAVE):
+            chunk = customers[start : start + MAX_INVOICES_PER_SAVE]
+            outcomes += self._bill_together(chunk, period, unit_price=shard.unit_price, now=now)
         self._record(shard.run_id, outcomes)
         return outcomes
+
+    def _bill_together(
+        self, customers: Sequence[Customer | str], period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+    ) -> list[CustomerOutcome]:
+        """Bill customers as `_bill_one(retry_transient=True)` bills each, with what they need read a few calls
+        for all (period usage, invoices, credit balances) and their new drafts saved in one atomic write.
+        Whatever goes wrong with a shared read or the write (a draft another run saved first, anything but
+        StorageUnavailable) sends its customers back through `_bill_one`, so a customer that cannot be billed
+        still fails alone."""
+        outcomes: dict[str, CustomerOutcome] = {}  # by customer id: a customer the shard repeats is billed once
+        known: dict[str, Customer] = {}
+        for customer in customers:
+            customer_id = customer if isinstance(customer, str) else customer.id
+            if customer_id in outcomes or customer_id in known:
+                continue
+            try:
+                known[customer_id] = self._customer(customer) if isinstance(customer, str) else customer
+            except StorageUnavailable:
+                raise
+            except Exception as error:  # an unknown customer fails alone
+                outcomes[customer_id] = _failed(customer_id, error, now)
+        pending = self._drafts(list(known.values()), period, unit_price=unit_price, now=now, outcomes=outcomes)
+        if pending:
+            try:
+                self._storage.invoices.save_many(list(pending.values()))
+            except StorageUnavailable:
+                raise
+            except Exception:  # e.g. ConcurrentUpdate: nothing was saved; each customer on its own, with retries
+                for customer_id in pending:
+                    outcomes[customer_id] = self._bill_one(
+                        known[customer_id], period, unit_price=unit_price, now=now, retry_transient=True
+                    )
+            else:
+                for customer_id, invoice in pending.items():
+                    outcomes[customer_id] = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id)
+        return [outcomes[customer if isinstance(customer, str) else customer.id] for customer in customers]
+
+    def _drafts(
+        self,
+        customers: list[Customer],
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        outcomes: dict[str, CustomerOutcome],
+    ) -> dict[str, Invoice]:
+        """The drafts of `customers` that must be saved, by customer id; the outcome of every other one goes
+        into `outcomes`."""
+        ids = [customer.id for customer in customers]
+        try:
+            usages = self._storage.usage.period_usage_many(ids, period.key)
+            invoices = self._storage.invoices.list_for_customers(ids)
+            balances = self._storage.credits.balances([(c.id, self._composer.currency(c)) for c in customers])
+        except StorageUnavailable:
+            raise
+        except Exception:  # one customer's unreadable data: each is read (and fails) on its own
+            for customer in customers:
+                outcomes[customer.id] = self._bill_one(
+                    customer, period, unit_price=unit_price, now=now, retry_transient=True
+                )
+            return {}
+        pending: dict[str, Invoice] = {}
+        for customer in customers:
+            try:
+                invoice, changed = self._draft(
+                    customer,
+                    period,
+                    usages[customer.id],
+                    unit_price=unit_price,
+                    now=now,
+                    invoices=invoices[customer.id],
+                    balance=balances[(customer.id, self._composer.currency(customer))],
+                )
+            except StorageUnavailable:
+                raise
+            except Exception as error:  # as _bill_one: one customer's bad data must not stop the others
+                outcomes[customer.id] = _failed(customer.id, error, now)
+                continue
+            if changed and invoice is not None:
+                pending[customer.id] = invoice
+            else:
+                billed = invoice.id if invoice else None
+                outcomes[customer.id] = CustomerOutcome(customer.id, OutcomeStatus.BILLED, now, billed)
+        return pending
 
     def settle_dead_shard(
         self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
@@ -146,19 +229,40 @@ class BillingService:
 
         def attempt() -> Invoice | None:
             usage = self._storage.usage.period_usage(known.id, period.key)
-            invoices = all_invoices(self._storage, known.id)
-            current = next((invoice for invoice in invoices if invoice.period == period.key), None)
-            if current is not None and not current.is_editable:
-                return None  # finalized or void: never changes
-            content = self._composer.compose(known, period, unit_price=unit_price, usage=usage, invoices=invoices)
-            if current is None and not _worth_an_invoice(known, period, usage, content):
-                return None
-            draft = current.with_content(content, now=now) if current else new_invoice(known, period, content, now)
-            if draft is current:
-                return current  # nothing new since the last run
-            return self._storage.invoices.save(draft)  # ConcurrentUpdate: another run wrote first
+            invoice, changed = self._draft(known, period, usage, unit_price=unit_price, now=now)
+            if not changed or invoice is None:
+                return invoice
+            return self._storage.invoices.save(invoice)  # ConcurrentUpdate: another run wrote first
 
         return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {known.id} / {period.key}")
+
+    def _draft(
+        self,
+        customer: Customer,
+        period: BillingPeriod,
+        usage: CustomerPeriodUsage,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        invoices: Sequence[Invoice] | None = None,
+        balance: Decimal | None = None,
+    ) -> tuple[Invoice | None, bool]:
+        """The customer's invoice for the period as it should be stored, and whether it must be saved:
+        (None, False) when there is nothing to bill or the invoice is finalized already, (the stored draft,
+        False) when nothing changed since the last run. `invoices` (all of the customer's) and `balance` (of
+        credit, in the invoice's currency) are read unless given."""
+        if invoices is None:
+            invoices = all_invoices(self._storage, customer.id)
+        current = next((invoice for invoice in invoices if invoice.period == period.key), None)
+        if current is not None and not current.is_editable:
+            return None, False  # finalized or void: never changes
+        content = self._composer.compose(
+            customer, period, unit_price=unit_price, usage=usage, invoices=invoices, balance=balance
+        )
+        if current is None and not _worth_an_invoice(customer, period, usage, content):
+            return None, False
+        draft = current.with_content(content, now=now) if current else new_invoice(customer, period, content, now)
+        return draft, draft is not current  # the same object: nothing new since the last run
 
     def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
         """The daily sweep: finalize every draft whose grace period (the customer's plan's
@@ -205,6 +309,10 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, BillingError):
         return error.message
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def _failed(customer_id: str, error: Exception, now: datetime, *, prefix: str = "") -> CustomerOutcome:
+    return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=(prefix + failure_reason(error))[:500])
 
 
 def _worth_an_invoice(

@@ -20,7 +20,7 @@ from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices
-from billing.services.rating import minimum_line, plan_fee_line, usage_lines
+from billing.services.rating import RatedLines, minimum_line, plan_fee_line, usage_lines
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -31,6 +31,7 @@ class InvoiceComposer:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
         self._plans: dict[str, Plan | None] = {}  # plans never change, so caching them is always right
+        self._rated_lines = RatedLines()
 
     def plan(self, plan_id: str | None) -> Plan | None:
         if plan_id is None:
@@ -38,6 +39,11 @@ class InvoiceComposer:
         if plan_id not in self._plans:
             self._plans[plan_id] = self._storage.plans.get(plan_id)
         return self._plans[plan_id]
+
+    def currency(self, customer: Customer) -> str:
+        """The currency the customer's invoices are in: their plan's, else their own."""
+        plan = self.plan(customer.plan_id)
+        return plan.currency if plan is not None else customer.currency
 
     @exact
     def compose(
@@ -48,9 +54,10 @@ class InvoiceComposer:
         unit_price: Decimal | None,
         usage: CustomerPeriodUsage | None = None,
         invoices: Sequence[Invoice] | None = None,
+        balance: Decimal | None = None,
     ) -> InvoiceContent:
-        """The customer's invoice for the period. `usage` and `invoices` (all of the customer's) may be
-        passed when the caller has read them already."""
+        """The customer's invoice for the period. `usage`, `invoices` (all of the customer's) and `balance`
+        (their credit balance in the invoice's currency) may be passed when the caller has read them already."""
         plan = self.plan(customer.plan_id)
         currency = plan.currency if plan is not None else customer.currency
         if usage is None:
@@ -60,7 +67,7 @@ class InvoiceComposer:
         bounds = period.bounds(timezone(customer.timezone))
         lines = [*self._rated(customer, usage, plan, unit_price, bounds)]
         lines += self._adjustments(customer, period.key, currency, invoices)
-        credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO))
+        credit = self._credit(customer.id, currency, sum((line.amount for line in lines), ZERO), balance)
         if credit is not None:
             lines.append(credit)
         return InvoiceContent(
@@ -126,7 +133,15 @@ class InvoiceComposer:
         fee = plan_fee_line(plan)
         lines = (
             *(() if fee is None else (fee,)),
-            *usage_lines(customer, usage, unit_price, plan=plan, unique_count=unique_count, event_values=event_values),
+            *usage_lines(
+                customer,
+                usage,
+                unit_price,
+                plan=plan,
+                unique_count=unique_count,
+                event_values=event_values,
+                rated=self._rated_lines,
+            ),
         )
         minimum = minimum_line(lines, plan)
         return lines if minimum is None else (*lines, minimum)
@@ -155,10 +170,12 @@ class InvoiceComposer:
                 lines.append(_adjustment_line(source, rerated, adjusted, delta))
         return lines
 
-    def _credit(self, customer_id: str, currency: str, subtotal: Decimal) -> LineItem | None:
+    def _credit(self, customer_id: str, currency: str, subtotal: Decimal, balance: Decimal | None) -> LineItem | None:
         if subtotal <= ZERO:
             return None
-        applied = min(self._storage.credits.balance(customer_id, currency), subtotal)
+        if balance is None:
+            balance = self._storage.credits.balance(customer_id, currency)
+        applied = min(balance, subtotal)
         if applied <= ZERO:
             return None
         return LineItem(LineType.CREDIT, -applied, "Prepaid credit")

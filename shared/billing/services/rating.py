@@ -18,7 +18,32 @@ from billing.domain.exact import exact
 from billing.domain.invoices import LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
-from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, Rating
+from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, QuantityPriced, Rating
+
+
+class RatedLines:
+    """Usage lines already rated, for prices rated on the period's quantity alone (QuantityPriced models):
+    such a line is a function of the price, the quantity and the currency only, and a billing run rates the
+    same prices for every customer, often on the same quantities (counts). Prices are told apart by identity
+    (the composer keeps its plans, so a price is one object), quantities by their exact text. At most
+    `limit` lines are kept: beyond, it starts again empty."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._lines: dict[tuple[int, str, str], tuple[Price, LineItem]] = {}
+
+    def line(self, price: Price, quantity: Decimal, currency: str) -> LineItem:
+        """The line of a price whose model is QuantityPriced."""
+        key = (id(price), currency, str(quantity))
+        found = self._lines.get(key)
+        if found is not None and found[0] is price:  # the entry holds the price: its id is not reused meanwhile
+            return found[1]
+        line = _priced_line(price, quantity, price.rate(quantity), currency)
+        if len(self._lines) >= self._limit:
+            self._lines.clear()
+        self._lines[key] = (price, line)
+        return line
+
 
 # Counts the distinct values of a price's property over the period (rollups cannot: it reads events).
 UniqueCounter = Callable[[Price], Decimal]
@@ -43,9 +68,11 @@ def usage_lines(
     plan: Plan | None = None,
     unique_count: UniqueCounter | None = None,
     event_values: EventValues | None = None,
+    rated: RatedLines | None = None,
 ) -> tuple[LineItem, ...]:
     """One usage line per feature with usage, and per priced feature without usage that costs something
-    at zero (a first tier's flat fee), ordered by feature."""
+    at zero (a first tier's flat fee), ordered by feature. `rated`: lines rated before, reused when the
+    same price meets the same quantity."""
     currency = plan.currency if plan is not None else customer.currency
     priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
@@ -59,6 +86,7 @@ def usage_lines(
                 currency=currency,
                 unique_count=unique_count,
                 event_values=event_values,
+                rated=rated,
             )
         except (ArithmeticError, InvalidInput) as error:  # stored usage beyond the bounds rating accepts
             raise UnratableUsage(feature, usage.period) from error
@@ -76,6 +104,7 @@ def _usage_line(
     currency: str,
     unique_count: UniqueCounter | None,
     event_values: EventValues | None,
+    rated: RatedLines | None = None,
 ) -> LineItem | None:
     aggregate = usage.features.get(feature)
     if price is None:
@@ -85,6 +114,8 @@ def _usage_line(
         rating = price.rate(ZERO, PeriodEvents(0, ()))
         return _priced_line(price, ZERO, rating, currency) if rating.breakdown else None
     quantity = quantity_of(price, aggregate, unique_count)
+    if rated is not None and isinstance(price.model, QuantityPriced):
+        return rated.line(price, quantity, currency)  # the events behind the quantity do not matter to it
     events = PeriodEvents(aggregate.count, _values(price, event_values))
     return _priced_line(price, quantity, price.rate(quantity, events), currency)
 

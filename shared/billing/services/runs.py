@@ -69,7 +69,8 @@ class BillingRunService:
             if page.items:
                 self._storage.billing_runs.add_queued(record.id, len(page.items))
                 queued += len(page.items)
-                outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
+                with self._storage.unit_of_work():  # an in-process queue bills the page's shards in it
+                    outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
             if page.cursor is None:
                 break
             cursor = page.cursor

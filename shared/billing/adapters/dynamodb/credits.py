@@ -7,12 +7,15 @@ condition (`balance >= :needed`), so no read precedes the write.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from billing.adapters.dynamodb import keys
 from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
 from billing.adapters.dynamodb.table import (
+    PK,
+    SK,
     Cancelled,
     Item,
     Table,
@@ -79,3 +82,14 @@ class DynamoCredits:
     def balance(self, customer_id: str, currency: str) -> Decimal:
         item = self._table.get(keys.balance(customer_id, currency))
         return ZERO if item is None else number(item, "balance")
+
+    def balances(self, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Decimal]:
+        wanted = dict.fromkeys(accounts, ZERO)
+        by_key = {_key_text(keys.balance(*account)): account for account in wanted}
+        for item in self._table.batch_get([keys.balance(*account) for account in wanted]):  # one BatchGetItem
+            wanted[by_key[_key_text(item)]] = number(item, "balance")
+        return wanted
+
+
+def _key_text(item: Item) -> tuple[str, str]:
+    return item[PK]["S"], item[SK]["S"]

@@ -5,6 +5,8 @@ guard — and a copy under its id, written in the same transaction with the same
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -99,6 +101,20 @@ class DynamoInvoices:
             forward=False,
         )
 
+    def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
+        # One Query per customer: each customer's invoices are in its own partition.
+        return {
+            customer_id: [
+                invoice_from_item(item)
+                for item in self._table.query_all(
+                    key="PK = :pk AND begins_with(SK, :prefix)",
+                    values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+                    forward=False,
+                )
+            ]
+            for customer_id in dict.fromkeys(customer_ids)
+        }
+
     def list(
         self,
         *,
@@ -160,6 +176,16 @@ class DynamoInvoices:
                 ) from None
             raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}") from None
         return replace(invoice, version=invoice.version + 1)
+
+    def save_many(self, invoices: Sequence[Invoice]) -> None:
+        if not invoices:
+            return
+        try:  # one transaction: two guarded items per invoice (MAX_INVOICES_PER_SAVE keeps it within 100)
+            self._table.transact([action for invoice in invoices for action in _write_actions(invoice)])
+        except Cancelled:
+            raise ConcurrentUpdate(
+                "an invoice changed since it was read, or one for its customer and period already exists"
+            ) from None
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         return self._table.page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from billing.adapters.dynamodb.catalog import DynamoApiKeys, DynamoMeters, DynamoPlans
@@ -47,6 +48,10 @@ class DynamoStorage:
     def meter(self) -> RequestMeter:
         """Requests and capacity units this adapter has used (bench, docs/storage-dynamodb.md)."""
         return self.table.meter
+
+    def unit_of_work(self) -> AbstractContextManager[None]:
+        """Each write is its own request (and transaction) already: nothing to group."""
+        return nullcontext()
 
     def check(self) -> None:
         """One strongly consistent GetItem of a key that never exists: StorageUnavailable if it fails."""

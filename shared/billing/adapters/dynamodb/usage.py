@@ -242,6 +242,10 @@ class DynamoUsage:
         )
         return _period_usage(customer_id, period, items)
 
+    def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
+        # One Query per customer: each customer's usage is its own partition.
+        return {customer_id: self.period_usage(customer_id, period) for customer_id in dict.fromkeys(customer_ids)}
+
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         items = self._table.query_all(
             key="PK = :pk AND begins_with(SK, :prefix)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from decimal import Decimal
 
 from billing.adapters.records import credit_entry_from_record, credit_entry_to_record
@@ -61,3 +62,17 @@ class SqliteCredits:
 
     def balance(self, customer_id: str, currency: str) -> Decimal:
         return current_balance(self._db.connection(), customer_id, currency)
+
+    def balances(self, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Decimal]:
+        wanted = dict.fromkeys(accounts, ZERO)
+        customer_ids = list(dict.fromkeys(customer_id for customer_id, _ in wanted))
+        if customer_ids:
+            rows = self._db.connection().execute(
+                "SELECT customer_id, currency, balance FROM credit_balances"
+                f" WHERE customer_id IN ({','.join('?' * len(customer_ids))})",
+                customer_ids,
+            )
+            for customer_id, currency, balance in rows:
+                if (customer_id, currency) in wanted:
+                    wanted[(customer_id, currency)] = Decimal(balance)
+        return wanted

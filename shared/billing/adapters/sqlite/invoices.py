@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -47,6 +49,23 @@ class SqliteInvoices:
         )
         return page_of(rows, limit, _invoice, lambda row: row[0])
 
+    def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
+        ids = builtins.list(dict.fromkeys(customer_ids))
+        found: dict[str, builtins.list[Invoice]] = {customer_id: [] for customer_id in ids}
+        if ids:
+            rows = (
+                self._db.connection()
+                .execute(
+                    "SELECT customer_id, document, version FROM invoices"
+                    f" WHERE customer_id IN ({','.join('?' * len(ids))}) ORDER BY customer_id, period DESC",
+                    ids,
+                )
+                .fetchall()
+            )
+            for row in rows:
+                found[row[0]].append(_invoice(row))
+        return found
+
     def list(
         self,
         *,
@@ -74,6 +93,13 @@ class SqliteInvoices:
     def save(self, invoice: Invoice) -> Invoice:
         with self._db.transaction() as conn:
             return self._write(conn, invoice)
+
+    def save_many(self, invoices: Sequence[Invoice]) -> None:
+        if not invoices:
+            return
+        with self._db.transaction() as conn:  # one commit for them all; any refusal rolls every one back
+            for invoice in invoices:
+                self._put(conn, invoice)
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         last = after(cursor, [0, ""])
@@ -103,6 +129,10 @@ class SqliteInvoices:
             return self._write(conn, invoice)
 
     def _write(self, conn: sqlite3.Connection, invoice: Invoice) -> Invoice:
+        self._put(conn, invoice)
+        return replace(invoice, version=invoice.version + 1)
+
+    def _put(self, conn: sqlite3.Connection, invoice: Invoice) -> None:
         body = document(invoice_to_record(invoice))
         new_version = invoice.version + 1
         if invoice.version == 0:
@@ -115,7 +145,6 @@ class SqliteInvoices:
             ).rowcount
             if updated != 1:
                 raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}")
-        return replace(invoice, version=new_version)
 
 
 def _append_or_stale(conn: sqlite3.Connection, entry: CreditEntry) -> None:

@@ -23,5 +23,8 @@ def page_of(rows: Sequence[Any], limit: int, to_item: Callable[[Any], T], key_of
     return Page(items, encode_cursor({"after": key_of(rows[limit - 1])}) if more and limit > 0 else None)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # json.dumps would build an encoder per call
+
+
 def document(record: dict[str, Any]) -> str:
-    return json.dumps(record, separators=(",", ":"))
+    return _COMPACT.encode(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from billing.adapters.sqlite.access import SqliteApiKeys, SqliteMeters
@@ -25,6 +26,9 @@ class SqliteStorage:
         self.billing_runs = SqliteBillingRuns(self.db)
         self.api_keys = SqliteApiKeys(self.db)
         self.meters = SqliteMeters(self.db)
+
+    def unit_of_work(self) -> AbstractContextManager[None]:
+        return self.db.unit_of_work()
 
     def check(self) -> None:
         self.db.check()

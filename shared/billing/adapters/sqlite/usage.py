@@ -183,6 +183,30 @@ class SqliteUsage:
                 counts[(feature, rest[0])] = rest[1]
         return CustomerPeriodUsage(customer_id, period, features, counts)
 
+    def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
+        ids = list(dict.fromkeys(customer_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.connection().execute(
+            "SELECT 'a', customer_id, feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
+            f" WHERE period = ? AND customer_id IN ({marks})"
+            " UNION ALL SELECT 'd', customer_id, feature, property, count(*), NULL, NULL, NULL FROM usage_distinct"
+            f" WHERE customer_id IN ({marks}) AND period = ? GROUP BY customer_id, feature, property",
+            (period, *ids, *ids, period),
+        )
+        features: dict[str, dict[str, UsageAggregate]] = {customer_id: {} for customer_id in ids}
+        counts: dict[str, dict[tuple[str, str], int]] = {customer_id: {} for customer_id in ids}
+        for kind, customer_id, feature, *rest in rows:
+            if kind == "a":
+                features[customer_id][feature] = _aggregate(rest)
+            else:
+                counts[customer_id][(feature, rest[0])] = rest[1]
+        return {
+            customer_id: CustomerPeriodUsage(customer_id, period, features[customer_id], counts[customer_id])
+            for customer_id in ids
+        }
+
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         conn = self._db.connection()
         rows = conn.execute(
