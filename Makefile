@@ -20,7 +20,7 @@ export SAM_CLI_TELEMETRY := 0
 PYTHON312_BIN := $(shell d=$$(ls -d $$(pyenv root 2>/dev/null)/versions/3.12*/bin 2>/dev/null | tail -n 1); \
 	if [ -n "$$d" ]; then echo "$$d"; elif command -v python3.12 >/dev/null 2>&1; then dirname "$$(command -v python3.12)"; fi)
 
-.PHONY: help run schedule test test-fast lint bench bench-quick events sam-validate sam-build deploy-dashboard clean setup
+.PHONY: help run schedule test test-fast lint bench bench-quick events openapi sam-validate sam-build deploy-dashboard clean setup
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ schedule: $(VENV)/.installed ## Fire a schedule locally: make schedule ACTION=bi
 
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
 	$(PY) -m events.generate --template template.yaml --out events
+
+openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json (the document GET /v1/openapi.json serves) from the routes
+	PYTHONPATH=shared $(PY) -m billing.http.openapi functions functions/openapi/openapi.json
 
 sam-validate: $(VENV_SAM)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml

@@ -16,13 +16,17 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseV2,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from billing import bootstrap
 from billing.auth import ApiKeyVerifier
 from billing.domain.access import ApiKey
-from billing.http.app import logger
+from billing.http.observability import logger
 
 
 def stored_key(secret_hash: str) -> ApiKey | None:
+    # The composition root is imported on the first stored key's lookup, not at cold start: the admin key
+    # needs no storage, and then only the API key service and the storage adapter load (no other service,
+    # no resolver, no schemas).
+    from billing import bootstrap
+
     return bootstrap.services().api_keys.authenticate(secret_hash)
 
 

@@ -8,33 +8,30 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from billing.adapters.inprocess import InProcessBillingQueue
-from billing.ports import Storage
-from billing.queues import BillingQueue
-from billing.services import (
-    ApiKeyService,
-    BillingService,
-    CreditService,
-    CustomerService,
-    IngestService,
-    InvoiceService,
-    MeterService,
-    PlanService,
-    PreviewService,
-    UsageService,
-)
 from billing.services.clock import Clock, system_clock
-from billing.services.runs import BillingRunService
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+    from billing.ports import Storage
+    from billing.queues import BillingQueue
+    from billing.services.api_keys import ApiKeyService
+    from billing.services.billing import BillingService
+    from billing.services.credits import CreditService
+    from billing.services.customers import CustomerService
+    from billing.services.ingest import IngestService
+    from billing.services.invoices import InvoiceService
+    from billing.services.meters import MeterService
+    from billing.services.plans import PlanService
+    from billing.services.previews import PreviewService
+    from billing.services.runs import BillingRunService
+    from billing.services.usage import UsageService
 
 
 class SettingsError(RuntimeError):
@@ -42,7 +39,7 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # validated on the first request, not at import
 
     storage_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     billing_db_path: Path | None = None
@@ -77,20 +74,86 @@ class Settings(BaseModel):
             raise SettingsError(f"invalid billing settings: {error}") from error
 
 
-@dataclass(frozen=True)
 class Services:
-    storage: Storage
-    customers: CustomerService
-    ingest: IngestService
-    usage: UsageService
-    billing: BillingService
-    invoices: InvoiceService
-    plans: PlanService
-    credits: CreditService
-    runs: BillingRunService
-    api_keys: ApiKeyService
-    meters: MeterService
-    previews: PreviewService
+    """The services over one storage, each built (and its module imported) on first use: a function loads
+    only the services it calls, so its cold start pays for nothing else. Billing runs send their customers
+    to `queue`, or bill them in this process when there is none."""
+
+    def __init__(self, storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> None:
+        self.storage = storage
+        self.clock = clock
+        self._queue = queue
+
+    @cached_property
+    def customers(self) -> CustomerService:
+        from billing.services.customers import CustomerService
+
+        return CustomerService(self.storage, self.clock)
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        from billing.services.ingest import IngestService
+
+        return IngestService(self.storage, self.clock)
+
+    @cached_property
+    def usage(self) -> UsageService:
+        from billing.services.usage import UsageService
+
+        return UsageService(self.storage, self.customers)
+
+    @cached_property
+    def billing(self) -> BillingService:
+        from billing.services.billing import BillingService
+
+        return BillingService(self.storage, self.clock)
+
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        from billing.services.invoices import InvoiceService
+
+        return InvoiceService(self.storage, self.customers, self.clock)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        from billing.services.plans import PlanService
+
+        return PlanService(self.storage, self.clock)
+
+    @cached_property
+    def credits(self) -> CreditService:
+        from billing.services.credits import CreditService
+
+        return CreditService(self.storage, self.customers, self.clock)
+
+    @cached_property
+    def runs(self) -> BillingRunService:
+        from billing.services.runs import BillingRunService
+
+        queue = self._queue
+        if queue is None:
+            from billing.adapters.inprocess import InProcessBillingQueue
+
+            queue = InProcessBillingQueue(self.billing.bill_queued_shard)
+        return BillingRunService(self.storage, self.billing, queue, self.clock)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyService:
+        from billing.services.api_keys import ApiKeyService
+
+        return ApiKeyService(self.storage, self.clock)
+
+    @cached_property
+    def meters(self) -> MeterService:
+        from billing.services.meters import MeterService
+
+        return MeterService(self.storage, self.clock)
+
+    @cached_property
+    def previews(self) -> PreviewService:
+        from billing.services.previews import PreviewService
+
+        return PreviewService(self.storage, self.customers, self.clock)
 
     @cached_property
     def idempotency(self) -> BasePersistenceLayer:
@@ -102,22 +165,7 @@ class Services:
 def build_services(storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> Services:
     """The services over `storage`; billing runs send their customers to `queue`, or bill them in this
     process when there is none."""
-    customers = CustomerService(storage, clock)
-    billing = BillingService(storage, clock)
-    return Services(
-        storage=storage,
-        customers=customers,
-        ingest=IngestService(storage, clock),
-        usage=UsageService(storage, customers),
-        billing=billing,
-        invoices=InvoiceService(storage, customers, clock),
-        plans=PlanService(storage, clock),
-        credits=CreditService(storage, customers, clock),
-        runs=BillingRunService(storage, billing, queue or InProcessBillingQueue(billing.bill_queued_shard), clock),
-        api_keys=ApiKeyService(storage, clock),
-        meters=MeterService(storage, clock),
-        previews=PreviewService(storage, customers, clock),
-    )
+    return Services(storage, clock, queue)
 
 
 def open_queue(settings: Settings) -> BillingQueue | None:

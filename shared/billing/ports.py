@@ -17,16 +17,17 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from billing.domain.access import ApiKey
-from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.credits import CreditEntry
-from billing.domain.invoices import Invoice, InvoiceStatus
-from billing.domain.meters import Meter
-from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
-from billing.domain.paging import Page
-from billing.pricing.plans import Plan
+if TYPE_CHECKING:  # the port names them in signatures only: importing the port loads no domain module
+    from billing.domain.access import ApiKey
+    from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
+    from billing.domain.credits import CreditEntry
+    from billing.domain.invoices import Invoice, InvoiceStatus
+    from billing.domain.meters import Meter
+    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
+    from billing.domain.paging import Page
+    from billing.pricing.plans import Plan
 
 
 class CustomerRepository(Protocol):

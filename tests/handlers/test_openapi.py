@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from billing.http.openapi import document as routes_document
+from billing.http.openapi import to_json
+
 from local_gateway.events import http_event
 from local_gateway.template import load_template
 from tests.conftest import LambdaContext
@@ -30,6 +33,14 @@ def document() -> dict:
 
 def operations(spec: dict) -> dict[str, dict]:
     return {f"{method.upper()} {path}": op for path, item in spec["paths"].items() for method, op in item.items()}
+
+
+def test_the_shipped_document_is_what_the_routes_declare():
+    # GET /v1/openapi.json serves functions/openapi/openapi.json, written at build time (`make openapi`);
+    # the tests below read the served one, so they hold for what the routes declare.
+    shipped = (ROOT / "functions" / "openapi" / "openapi.json").read_text(encoding="utf-8")
+    assert shipped == to_json(routes_document(ROOT / "functions")), "run `make openapi`"
+    assert document() == json.loads(shipped)
 
 
 def test_the_document_is_openapi_3_1_with_bearer_security():

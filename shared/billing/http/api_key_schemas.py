@@ -4,15 +4,15 @@ carries a secret."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, ClassVar
 
 from billing.auth import Principal
-from billing.domain.access import ApiKey
 from billing.domain.time import iso_utc
-from billing.http.schemas import PageOut, RequestModel, ResourceId, Text
-from billing.services.api_keys import NewApiKey
+from billing.http.schemas import PageOut, RequestModel, ResourceId, ResponseModel, Text
+
+if TYPE_CHECKING:
+    from billing.domain.access import ApiKey
+    from billing.services.api_keys import NewApiKey
 
 
 class CreateApiKeyRequest(RequestModel):
@@ -20,7 +20,7 @@ class CreateApiKeyRequest(RequestModel):
     name: Text | None = None
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(ResponseModel):
     id: str
     prefix: str
     role: str
@@ -55,7 +55,7 @@ class ApiKeyPageOut(PageOut):
     item_out: ClassVar[Callable[[ApiKey], ApiKeyOut]] = ApiKeyOut.of
 
 
-class PrincipalOut(BaseModel):
+class PrincipalOut(ResponseModel):
     key_id: str
     role: str
     customer_id: str | None

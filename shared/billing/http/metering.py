@@ -4,11 +4,10 @@ customers, typed events for meters). Kept apart from schemas.py: these are the m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from billing.domain.meters import Meter
 from billing.domain.properties import PropertyError, flatten_properties, property_text
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
@@ -21,8 +20,12 @@ from billing.http.schemas import (
     PageOut,
     Quantity,
     RequestModel,
+    ResponseModel,
 )
-from billing.services.ingest import IncomingEvent, IngestResult
+
+if TYPE_CHECKING:  # the meter functions never ingest: the ingest service loads with the first event
+    from billing.domain.meters import Meter
+    from billing.services.ingest import IncomingEvent, IngestResult
 
 MAX_FILTERS = 20
 MAX_FILTER_VALUES = 100
@@ -72,7 +75,7 @@ class CreateMeterRequest(RequestModel):
     filters: Filters = Field(default_factory=dict)
 
 
-class MeterOut(BaseModel):
+class MeterOut(ResponseModel):
     feature: str
     event_type: str
     value_property: str | None
@@ -119,6 +122,8 @@ class CustomerEventIn(RequestModel):
         return self
 
     def to_incoming(self) -> IncomingEvent:
+        from billing.services.ingest import IncomingEvent
+
         return IncomingEvent(
             ts=self.ts,
             id=self.id,

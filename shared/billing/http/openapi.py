@@ -1,15 +1,22 @@
 """The API's one OpenAPI 3.1 document, built from every function's own route declarations.
 
 Each function module (functions/<name>/app.py) declares its route on an `ApiRouter` named `router`
-(billing.http.routes). The OpenAPI and docs functions ship the whole functions/ folder, import every
-module's `router` and include them all in one resolver built just for the document: a route added the
-usual way is in the document with nothing else to do, and tests/handlers/test_openapi.py proves the
-document's operations are exactly template.yaml's routes.
+(billing.http.routes). `document` imports every module's `router` and includes them all in one resolver
+built just for the document: a route added the usual way is in the document with nothing else to do, and
+tests/handlers/test_openapi.py proves the document's operations are exactly template.yaml's routes.
+
+Importing every route takes a second, so the `openapi` function does not: it serves the document written at
+build time into its folder (`make openapi`, which runs this module; a test fails when the shipped file is
+not what the routes declare). The `docs` function ships the whole functions/ folder and builds its Swagger
+UI page from the routes at its first request.
+
+    python -m billing.http.openapi functions functions/openapi/openapi.json
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from collections.abc import Iterable
 from functools import cache
@@ -17,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from billing.http.routes import BEARER, ApiRouter
 
@@ -64,6 +70,9 @@ def combined_resolver(routers: Iterable[ApiRouter]) -> APIGatewayHttpResolver:
     """One resolver holding every route, for the document and the Swagger UI only (it serves no route of
     the API itself). Without validation: Powertools would then document a 422 that our error map never
     sends (invalid input is a 400 naming the field, declared on every route by ApiRouter)."""
+    # Powertools' OpenAPI models load with the document, not with the docs function's cold start.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     app = APIGatewayHttpResolver(enable_validation=False)
     for router in routers:
         app.include_router(router)
@@ -82,3 +91,22 @@ def document(functions_dir: Path) -> dict[str, Any]:
     """The OpenAPI document as a JSON-able dict (built once per container)."""
     app = combined_resolver(discover_routers(functions_dir))
     return app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def to_json(spec: dict[str, Any]) -> str:
+    """The document as the `openapi` function ships it (functions/openapi/openapi.json)."""
+    return json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write the OpenAPI document of every function's route.")
+    parser.add_argument("functions", type=Path, help="the functions/ folder")
+    parser.add_argument("out", type=Path, help="where to write it, e.g. functions/openapi/openapi.json")
+    arguments = parser.parse_args(argv)
+    arguments.out.write_text(to_json(document(arguments.functions.resolve())), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

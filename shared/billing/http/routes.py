@@ -31,7 +31,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from billing.http.app import create_resolver
 from billing.http.errors import OnRefused
@@ -42,24 +42,30 @@ UNAUTHENTICATED: list[dict[str, list[str]]] = [{}]
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
 
 
-class ErrorField(BaseModel):
+class _DocumentedModel(BaseModel):
+    """Models the routes only name in the OpenAPI document: built when the document is, not at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class ErrorField(_DocumentedModel):
     field: str
     message: str
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_DocumentedModel):
     code: str
     message: str
     fields: list[ErrorField] = []
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(_DocumentedModel):
     """Every 4xx our handlers answer: {"error": {"code", "message", "fields": [{"field", "message"}]}}."""
 
     error: ErrorDetail
 
 
-class GatewayMessage(BaseModel):
+class GatewayMessage(_DocumentedModel):
     """What API Gateway itself answers (401, 403, 404 for an unknown route, 413, 414): {"message": "..."}."""
 
     message: str

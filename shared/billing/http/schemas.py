@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from billing.domain.credits import CreditEntry
 from billing.domain.exact import (
     EARLIEST,
     LATEST,
@@ -25,18 +24,21 @@ from billing.domain.exact import (
     QUANTITY_PLACES,
     at_most_places,
 )
-from billing.domain.invoices import Invoice, LineItem
-from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.money import format_money
-from billing.domain.paging import Page
 from billing.domain.time import iso_utc
-from billing.pricing import Plan
 from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
-from billing.services.billing import BillingRun, FinalizeRun
-from billing.services.credits import CreditGrant, CreditLedger
-from billing.services.ingest import IngestResult
-from billing.services.previews import Estimate, InvoicePreview
-from billing.services.runs import BillingRunStatus
+
+if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
+    from billing.domain.credits import CreditEntry
+    from billing.domain.invoices import Invoice, LineItem
+    from billing.domain.models import Customer, FeatureUsage, UsagePoint
+    from billing.domain.paging import Page
+    from billing.pricing import Plan
+    from billing.services.billing import BillingRun, FinalizeRun
+    from billing.services.credits import CreditGrant, CreditLedger
+    from billing.services.ingest import IngestResult
+    from billing.services.previews import Estimate, InvoicePreview
+    from billing.services.runs import BillingRunStatus
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
@@ -125,8 +127,14 @@ Properties = Annotated[dict[str, str], Field(max_length=MAX_PROPERTIES)]
 Money = Annotated[Decimal, Field(ge=0, lt=MAX_MONEY, allow_inf_nan=False)]
 
 
+# Every model here builds its validator and serializer on first use (defer_build), not at import: a function
+# builds only the few models its route reads and answers, and its cold start pays for nothing else.
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(defer_build=True)
 
 
 class CreateCustomerRequest(RequestModel):
@@ -183,7 +191,7 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(ResponseModel):
     id: str
     name: str
     email: str
@@ -207,13 +215,13 @@ class CustomerOut(BaseModel):
         )
 
 
-class EventResultOut(BaseModel):
+class EventResultOut(ResponseModel):
     index: int
     id: str
     status: str
 
 
-class IngestOut(BaseModel):
+class IngestOut(ResponseModel):
     accepted: int
     duplicates: int
     results: list[EventResultOut]
@@ -256,7 +264,7 @@ class IngestOut(BaseModel):
         )
 
 
-class UsageOut(BaseModel):
+class UsageOut(ResponseModel):
     feature: str
     quantity: str
 
@@ -265,7 +273,7 @@ class UsageOut(BaseModel):
         return cls(feature=usage.feature, quantity=decimal_text(usage.quantity))
 
 
-class UsagePointOut(BaseModel):
+class UsagePointOut(ResponseModel):
     feature: str
     window_start: str
     quantity: str
@@ -277,7 +285,7 @@ class UsagePointOut(BaseModel):
         )
 
 
-class LineItemOut(BaseModel):
+class LineItemOut(ResponseModel):
     type: str
     description: str
     amount: str
@@ -301,7 +309,7 @@ class LineItemOut(BaseModel):
         )
 
 
-class InvoiceOut(BaseModel):
+class InvoiceOut(ResponseModel):
     id: str
     customer_id: str
     period: str
@@ -342,7 +350,7 @@ class InvoiceOut(BaseModel):
         )
 
 
-class InvoicePreviewOut(BaseModel):
+class InvoicePreviewOut(ResponseModel):
     """An invoice stored nowhere (the upcoming invoice, an estimate): no id, no lifecycle dates; `status` says
     which it is and `as_of` when it was composed."""
 
@@ -390,7 +398,7 @@ class EstimateRequest(RequestModel):
     plan: CreatePlanRequest | None = None
 
 
-class EstimateOut(BaseModel):
+class EstimateOut(ResponseModel):
     period: str
     current: InvoicePreviewOut  # under the customer's own plan
     estimate: InvoicePreviewOut  # under the other plan
@@ -404,7 +412,7 @@ class EstimateOut(BaseModel):
         )
 
 
-class PlanOut(BaseModel):
+class PlanOut(ResponseModel):
     id: str
     name: str
     currency: str
@@ -428,7 +436,7 @@ class PlanOut(BaseModel):
         )
 
 
-class CreditEntryOut(BaseModel):
+class CreditEntryOut(ResponseModel):
     id: str
     type: str
     amount: str
@@ -459,7 +467,7 @@ class CreditGrantOut(CreditEntryOut):
         return cls(**entry.model_dump(), balance=format_money(grant.balance, grant.entry.currency))
 
 
-class CreditsOut(BaseModel):
+class CreditsOut(ResponseModel):
     customer_id: str
     currency: str
     balance: str
@@ -475,12 +483,12 @@ class CreditsOut(BaseModel):
         )
 
 
-class CustomerFailureOut(BaseModel):
+class CustomerFailureOut(ResponseModel):
     customer_id: str
     reason: str
 
 
-class FinalizeRunOut(BaseModel):
+class FinalizeRunOut(ResponseModel):
     invoices_finalized: int
     invoice_ids: list[str]
     conflicts: list[str]
@@ -496,7 +504,7 @@ class FinalizeRunOut(BaseModel):
         )
 
 
-class BillingRunOut(BaseModel):
+class BillingRunOut(ResponseModel):
     """A started run. With a billing queue the customers are billed after the answer: status "running",
     invoices_generated 0, invoice_ids and failures empty; GET /v1/billing-runs/{billing_run_id} follows it."""
 
@@ -521,7 +529,7 @@ class BillingRunOut(BaseModel):
         )
 
 
-class BillingRunStatusOut(BaseModel):
+class BillingRunStatusOut(ResponseModel):
     """GET /v1/billing-runs/{id}: the run's counts and a page of its failed customers (next_cursor pages on)."""
 
     id: str
@@ -548,7 +556,7 @@ class BillingRunStatusOut(BaseModel):
         )
 
 
-class PageOut(BaseModel):
+class PageOut(ResponseModel):
     """A page of a listing: `data`, and `next_cursor` to pass back as `cursor` (null on the last page).
     Each listing's page names its item model and how one is made from a domain object."""
 
@@ -577,5 +585,5 @@ class InvoicePageOut(PageOut):
     item_out: ClassVar[Callable[[Invoice], InvoiceOut]] = InvoiceOut.of
 
 
-class HealthOut(BaseModel):
+class HealthOut(ResponseModel):
     status: str
