@@ -56,6 +56,8 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive for event ts, inclusive a
 # Billing periods: every local month an accepted instant falls in, in any timezone (UTC-12 .. UTC+14).
 FIRST_PERIOD_YEAR = 1999
 LAST_PERIOD_YEAR = 2100
+# A plan's grace period before its invoices finalize: a due date stays a year at most past its period.
+MAX_GRACE_PERIOD_DAYS = 365
 
 EXACT = Context(
     prec=PRECISION,

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from billing.domain.exact import (
     EARLIEST,
     LATEST,
+    MAX_GRACE_PERIOD_DAYS,
     MAX_MONEY,
     MAX_PRICE_NUMBER,
     MAX_QUANTITY,
@@ -26,7 +27,6 @@ from billing.domain.exact import (
 )
 from billing.domain.money import format_money
 from billing.domain.time import iso_utc
-from billing.pricing.plans import MAX_GRACE_PERIOD_DAYS
 
 if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
     from billing.domain.credits import CreditEntry

@@ -11,11 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.errors import InvalidPrice
+from billing.domain.exact import MAX_GRACE_PERIOD_DAYS
 from billing.domain.money import ZERO, check_currency, check_minor_units
 from billing.pricing._fields import non_negative
 from billing.pricing.factory import Price, price_from_spec
-
-MAX_GRACE_PERIOD_DAYS = 365
 
 
 @dataclass(frozen=True)
