@@ -1,8 +1,9 @@
 """Billing run: every customer's draft invoice for September, against a raw GROUP BY over the same events.
 
 Each run bills a fresh copy of the prepared database in its own process (`python -m bench.billing_child`),
-so that its peak memory is its own: the child reads its max RSS (getrusage RUSAGE_SELF, ru_maxrss)
-before and after the run. The same child then times the raw scan
+so that its peak memory is its own: the child reads its peak resident memory (VmHWM of /proc/self/status;
+not ru_maxrss, which Linux carries over from the forking parent) before and after the run. The same child
+then times the raw scan
 `SELECT customer_id, feature, SUM(quantity) FROM events WHERE period = ? GROUP BY customer_id, feature`.
 """
 

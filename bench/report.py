@@ -353,14 +353,13 @@ def _ingest_section(results: Results) -> list[str]:
             "insert, because it also looks up every id (the idempotency guard), maintains the `events_by_time` "
             "index and upserts the three rollups, in the same transaction. Above the adapter, pydantic and Powertools "
             f"take {validation:.0%} of the profiled time and the service's per-event objects most of the rest. "
-            "What would close it: (1) validate the batch in one pass of compiled code from the raw JSON "
-            "(`TypeAdapter(EventBatchRequest).validate_json(body)` instead of `json.loads` plus a Python "
-            "`BeforeValidator` per timestamp) and build rows, not frozen dataclasses, per event — worth roughly the "
-            "validation share above; (2) bring the adapter closer to the raw insert by skipping the id lookup "
-            "(about 0.9 ms of the adapter's ~7 ms per batch) when the insert itself reports no conflict "
-            "(`INSERT … ON CONFLICT DO NOTHING` and comparing `total_changes`, falling back to the lookup only "
-            "for batches that had duplicates). Even so, a real path that parses and "
-            "validates every event in Python is unlikely to come within 1.5× of a bare `executemany`.",
+            "Already done: the adapter inserts a batch with `ON CONFLICT DO NOTHING` and looks ids up only for a "
+            "batch that had a duplicate, the rollup deltas add up each (bucket, feature) group once, and the reply "
+            "is written as JSON text instead of being validated and serialized again. Not done, and why: pydantic's "
+            "`validate_json` straight from the body would save the `json.loads` pass, but it reads numbers as floats "
+            "(`1.10` came back `1.1`), which exact quantities cannot accept. What remains above the adapter is "
+            "pydantic-core checking every event's bounds and the service's per-event objects; a real path that "
+            "parses and validates every event is unlikely to come within 1.5× of a bare `executemany`.",
             "",
         ]
 
@@ -427,8 +426,9 @@ def _billing_section(results: Results) -> list[str]:
         f"billed with a {ds.pricing}. Each run bills a fresh copy of the database through the `POST /v1/invoices/run` "
         "handler in a process of its own, which then times the raw scan `SELECT customer_id, feature, SUM(quantity) "
         "FROM events WHERE period = ? GROUP BY customer_id, feature` over the same events. Peak memory is the "
-        "billing process's max RSS (`getrusage(RUSAGE_SELF).ru_maxrss`, read by that process right after the run; "
-        "it includes the interpreter and every import).",
+        "billing process's peak resident memory (`VmHWM` of `/proc/self/status`, read by that process right after the "
+        "run; it includes the interpreter and every import. Not `getrusage`'s `ru_maxrss`: Linux carries that over "
+        "`exec` from the forking process, here the bench with its own data).",
         "",
     ]
     out += _table(
@@ -460,15 +460,14 @@ def _billing_section(results: Results) -> list[str]:
             f"**Missed: the run takes {billing.ratio:.2f}× the scan ({_at_most(billing.ratio, BILLING_RATIO)}).** "
             "The run reads rollups (one row per customer and feature), so its cost is per customer, not per event: "
             f"{per_customer_us:.0f} µs per customer against the scan's {scan_per_customer_us:.0f} µs for "
-            f"{ds.events // ds.customers} events. Per customer it reads the customer's invoices and credit balance, "
-            "rates three features and writes one invoice in a transaction of its own; the profile splits that "
-            f"into the SQLite engine ({sqlite_share:.0%}, mostly the commit of each invoice) and services plus "
-            f"pricing ({rating:.0%}: rating, tier breakdowns and descriptions, the invoice document). What would "
-            "close it: (1) save a page of drafts (the 500 customers the run already reads at a time) in one "
-            "transaction — a `save_many` on the invoice port keeping each invoice's version check — which removes "
-            "all but one commit per page; (2) build the tier breakdown and description text once per distinct "
-            "(price, quantity) or lazily when an invoice is shown. Memory is not the issue: the run streams "
-            "customers and rollups page by page.",
+            f"{ds.events // ds.customers} events. A page of 500 customers is one transaction, and each shard reads "
+            "its customers' period usage, invoices and credit balances in one call each and saves its drafts in "
+            "one write; a usage line is rated once per (price, quantity) and reused. What is left is per customer: "
+            f"rating three features and building the invoice document (services plus pricing {rating:.0%}, the "
+            "document's JSON, the line items' records), the SQLite engine's share being small "
+            f"({sqlite_share:.0%}). What would close it: store the line items' tier breakdown out of the invoice "
+            "document (computed when an invoice is shown), so that a draft is a few numbers to write. Memory is not "
+            "the issue: the run streams customers and rollups page by page.",
             "",
         ]
     if billing.rss_peak_mb > BILLING_RSS_MB:
@@ -542,14 +541,14 @@ def _cold_start_section(results: Results) -> list[str]:
         out += [
             "",
             f"**Missed: `{worst.name}` imports in {worst.import_ms:.0f} ms "
-            f"({_at_most(worst.import_ms, COLD_START_MS)}; the median function {typical:.0f} ms).** Every function "
-            f"but the authorizer imports the same {worst.modules} modules, so the spread between them is mostly the "
-            "machine's load (see Machine). Most of the import is the libraries the handlers need (pydantic, "
-            "Powertools' resolver with validation, which also brings asyncio and its AppSync resolvers). Of ours, "
-            "the largest is `billing.http`: its schemas module builds every route's pydantic models at import "
-            "though a function uses two or three of them, so one schema module per route would import only those; "
-            "then `billing.bootstrap`, which imports every service. Deferring pydantic's schema build "
-            "(`defer_build=True`) made no measurable difference here.",
+            f"({_at_most(worst.import_ms, COLD_START_MS)}; the median function {typical:.0f} ms).** Route functions "
+            "import about the same modules, so the spread between them is mostly the machine's load (see Machine). "
+            "Of ours, each function imports only the services it calls and builds its pydantic models on first use; "
+            "the OpenAPI function serves a document written at build time; the authorizer loads storage on its first "
+            "stored-key lookup. Most of what is left is the libraries every handler needs: pydantic, Powertools' "
+            "resolver with validation (its package also brings asyncio and the AppSync resolvers) and its OpenAPI "
+            "models; the drop-in functions add their vendor's request models. What would close it: a resolver "
+            "without request validation for the functions that need none, or a lighter HTTP layer than Powertools'.",
         ]
     out += [""]
 

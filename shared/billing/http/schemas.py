@@ -270,7 +270,8 @@ class UsageOut(ResponseModel):
 
     @classmethod
     def of(cls, usage: FeatureUsage) -> UsageOut:
-        return cls(feature=usage.feature, quantity=decimal_text(usage.quantity))
+        # Built from typed domain values, so not validated again (a series holds thousands of points).
+        return cls.model_construct(feature=usage.feature, quantity=decimal_text(usage.quantity))
 
 
 class UsagePointOut(ResponseModel):
@@ -280,7 +281,8 @@ class UsagePointOut(ResponseModel):
 
     @classmethod
     def of(cls, point: UsagePoint) -> UsagePointOut:
-        return cls(
+        # Built from typed domain values, so not validated again (a series holds thousands of points).
+        return cls.model_construct(
             feature=point.feature, window_start=point.window_start.isoformat(), quantity=decimal_text(point.quantity)
         )
 
