@@ -65,11 +65,6 @@ _UNAVAILABLE = {
 _REOPEN = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM}
 _PRIVATE = 0o600  # the database, its -wal and -shm (SQLite gives those the database file's mode)
 _PROBE_BYTES = 4096
-# Checkpoint the WAL into the database once it holds this many pages (SQLite's default: 1,000, about 4 MB).
-# A checkpoint writes each page the WAL holds once, then fsyncs twice: every ~40 MB instead of every ~4 MB,
-# the pages that many commits rewrite (index pages of a billing run or a bulk ingest) are written and synced
-# far fewer times. The WAL is still checkpointed, by the commit that takes it past this size, and reused.
-WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def _unit_lost() -> StorageUnavailable:
@@ -212,8 +207,6 @@ class Database:
         # A unit of work's savepoints keep what they would roll back in a statement journal: in memory, not in
         # a temporary file written for every savepoint (their writes are small: one shard's invoices).
         conn.execute("PRAGMA temp_store = MEMORY")
-        if self.journal_mode == "WAL":
-            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
         conn.create_function("dec_add", 2, _dec_add, deterministic=True)
         conn.create_function("dec_max", 2, _dec_max, deterministic=True)
         conn.create_function("local_day", 2, local_day_of, deterministic=True)
