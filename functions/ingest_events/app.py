@@ -7,7 +7,7 @@ from billing import bootstrap
 from billing.http.access import access, own_customer
 from billing.http.app import entrypoint, metrics
 from billing.http.observability import events_in_body
-from billing.http.routes import JSON, ApiRouter, resolver_for
+from billing.http.routes import JSON, ApiRouter, resolver_for, written_reply
 from billing.http.schemas import EventBatchRequest, IngestOut
 
 router = ApiRouter()
@@ -18,13 +18,8 @@ def _count_rejected() -> None:
     metrics.add_metric(name="EventsRejected", unit="Count", value=events_in_body(app.current_event.raw_event))
 
 
-# The reply is IngestOut, written as JSON text by the handler (IngestOut.json_of): declared as the 200
-# response's model, and the function has no return annotation, which Powertools would validate and
-# serialize again (it cannot take a bare Response either).
-REPLY = {HTTPStatus.OK: {"description": "OK", "content": {JSON: {"model": IngestOut}}}}
-
-
-@router.post("/v1/events/batch", responses=REPLY)
+# The reply is IngestOut, written as JSON text by the handler (IngestOut.json_of).
+@router.post("/v1/events/batch", responses=written_reply(IngestOut))
 @access(own_customer("body"))
 def ingest_events(body: EventBatchRequest):  # no return annotation: see above
     result = bootstrap.services().ingest.ingest(body.customer_id, body.events)

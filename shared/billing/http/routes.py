@@ -24,12 +24,13 @@ route that reads its body by hand (CloudEvents, a Stripe form) describes it with
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -115,6 +116,20 @@ def _responses(status_code: int, *, public: bool, has_body: bool, refusals: Refu
             "content": _ours_or_gateways(refusals),
         }
     return responses
+
+
+def written_reply(model: Any, status: int = HTTPStatus.OK) -> dict[int, Any]:
+    """The `responses=` of a route whose handler writes its reply's JSON itself (`json_reply`), declaring the
+    reply's model for the OpenAPI document. Such a handler has no return annotation: Powertools would validate
+    the reply and serialize it once more (and it cannot take a bare Response)."""
+    return {status: {"description": HTTPStatus(status).phrase, "content": {JSON: {"model": model}}}}
+
+
+def json_reply(models: Sequence[BaseModel], status: int = HTTPStatus.OK) -> Response:
+    """A list of reply models as Powertools writes it (compact JSON), without validating them again: for
+    replies built from typed domain values that can hold thousands of items (a usage series)."""
+    text = json.dumps([model.model_dump(mode="json") for model in models], separators=(",", ":"))
+    return Response(status, content_type=JSON, body=text)
 
 
 def _ours_or_gateways(refusals: Refusals) -> dict[str, Any]:
