@@ -270,8 +270,7 @@ class UsageOut(ResponseModel):
 
     @classmethod
     def of(cls, usage: FeatureUsage) -> UsageOut:
-        # Built from typed domain values, so not validated again (a series holds thousands of points).
-        return cls.model_construct(feature=usage.feature, quantity=decimal_text(usage.quantity))
+        return cls(feature=usage.feature, quantity=decimal_text(usage.quantity))
 
 
 class UsagePointOut(ResponseModel):
@@ -281,8 +280,7 @@ class UsagePointOut(ResponseModel):
 
     @classmethod
     def of(cls, point: UsagePoint) -> UsagePointOut:
-        # Built from typed domain values, so not validated again (a series holds thousands of points).
-        return cls.model_construct(
+        return cls(
             feature=point.feature, window_start=point.window_start.isoformat(), quantity=decimal_text(point.quantity)
         )
 
