@@ -13,6 +13,7 @@ from billing.domain.models import Customer
 from billing.domain.paging import Page
 
 _COLUMNS = "id, name, email, timezone, currency, plan_id, external_id, created_at, version"
+_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))  # the record keys, in _COLUMNS order
 
 
 class SqliteCustomers:
@@ -99,6 +100,5 @@ def advance_version(conn: sqlite3.Connection, customer_id: str, expected_version
 
 
 def _from_row(row: tuple) -> Customer:
-    names = [name.strip() for name in _COLUMNS.split(",")]
-    record = dict(zip(names, row, strict=True))
+    record = dict(zip(_NAMES, row, strict=True))
     return customer_from_record(record, version=record["version"])
