@@ -49,13 +49,19 @@ def test_writers_racing_with_the_same_event_ids_count_each_once(store):
     assert (aggregate.count, aggregate.sum) == (20 + THREADS, Decimal("30.0") + THREADS)
 
 
-def test_racing_billing_runs_make_one_invoice_per_customer(store):
+def _customers_with_usage(store, count: int):
+    """(services at a fixed clock just after September, `count` customers with 100 units each in September)."""
     now = datetime(2025, 10, 2, tzinfo=UTC)
     services = build_services(store, clock=lambda: now)
-    customers = [services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(3)]
-    period = BillingPeriod.parse("2025-09")
+    customers = [services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(count)]
     for customer in customers:
         services.ingest.ingest(customer.id, [_event("e1", "100")])
+    return services, customers, now
+
+
+def test_racing_billing_runs_make_one_invoice_per_customer(store):
+    services, customers, now = _customers_with_usage(store, 3)
+    period = BillingPeriod.parse("2025-09")
 
     results = race(lambda _: services.runs.start(period, unit_price=Decimal("0.01"), now=now), threads=3)
 
@@ -66,12 +72,8 @@ def test_racing_billing_runs_make_one_invoice_per_customer(store):
 
 
 def test_a_shard_whose_drafts_are_refused_together_bills_each_customer_on_its_own(store):
-    now = datetime(2025, 10, 2, tzinfo=UTC)
-    services = build_services(store, clock=lambda: now)
-    customers = [services.customers.create(name=f"C{n}", email=f"c{n}@example.com") for n in range(4)]
+    services, customers, now = _customers_with_usage(store, 4)
     period = BillingPeriod.parse("2025-09")
-    for customer in customers:
-        services.ingest.ingest(customer.id, [_event("e1", "100")])
     services.credits.grant(customers[1].id, Decimal("0.40"))
     real_save_many = store.invoices.save_many
 
