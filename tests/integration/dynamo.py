@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from local_gateway.aws_resources import table_arguments
 from local_gateway.template import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,23 +21,9 @@ REGION = "eu-west-1"
 
 
 def create_table_arguments(template: Path = TEMPLATE, resource: str = TABLE_RESOURCE) -> dict[str, Any]:
-    """CreateTable's arguments from the CloudFormation resource's Properties (what moto can create:
-    keys, indexes, billing mode, encryption); PITR and deletion protection are set by CloudFormation
-    after creation and have no bearing on behaviour."""
-    properties = load_yaml(template)["Resources"][resource]["Properties"]
-    arguments: dict[str, Any] = {
-        "AttributeDefinitions": properties["AttributeDefinitions"],
-        "KeySchema": properties["KeySchema"],
-        "BillingMode": properties["BillingMode"],
-    }
-    if properties.get("GlobalSecondaryIndexes"):
-        arguments["GlobalSecondaryIndexes"] = [
-            {"IndexName": index["IndexName"], "KeySchema": index["KeySchema"], "Projection": index["Projection"]}
-            for index in properties["GlobalSecondaryIndexes"]
-        ]
-    if (properties.get("SSESpecification") or {}).get("SSEEnabled"):
-        arguments["SSESpecification"] = {"Enabled": True}
-    return arguments
+    """CreateTable's arguments from the CloudFormation resource's Properties, read the way the local
+    gateway reads them (local_gateway.aws_resources.table_arguments)."""
+    return table_arguments(load_yaml(template)["Resources"][resource]["Properties"])
 
 
 _serial = threading.RLock()  # re-entrant: nested mocks wrap process_request twice

@@ -164,10 +164,11 @@ class BillingService:
         """The drafts of `customers` that must be saved, by customer id; the outcome of every other one goes
         into `outcomes`."""
         ids = [customer.id for customer in customers]
+        accounts = {customer.id: (customer.id, self._composer.currency(customer)) for customer in customers}
         try:
             usages = self._storage.usage.period_usage_many(ids, period.key)
             invoices = self._storage.invoices.list_for_customers(ids)
-            balances = self._storage.credits.balances([(c.id, self._composer.currency(c)) for c in customers])
+            balances = self._storage.credits.balances(list(accounts.values()))
         except StorageUnavailable:
             raise
         except Exception:  # one customer's unreadable data: each is read (and fails) on its own
@@ -186,7 +187,7 @@ class BillingService:
                     unit_price=unit_price,
                     now=now,
                     invoices=invoices[customer.id],
-                    balance=balances[(customer.id, self._composer.currency(customer))],
+                    balance=balances[accounts[customer.id]],
                 )
             except StorageUnavailable:
                 raise
