@@ -20,7 +20,7 @@ from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices
-from billing.services.rating import RatedLines, minimum_line, plan_fee_line, usage_lines
+from billing.services.rating import RatedLines, invoice_currency, minimum_line, plan_fee_line, usage_lines
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -42,8 +42,7 @@ class InvoiceComposer:
 
     def currency(self, customer: Customer) -> str:
         """The currency the customer's invoices are in: their plan's, else their own."""
-        plan = self.plan(customer.plan_id)
-        return plan.currency if plan is not None else customer.currency
+        return invoice_currency(customer, self.plan(customer.plan_id))
 
     @exact
     def compose(
@@ -59,7 +58,7 @@ class InvoiceComposer:
         """The customer's invoice for the period. `usage`, `invoices` (all of the customer's) and `balance`
         (their credit balance in the invoice's currency) may be passed when the caller has read them already."""
         plan = self.plan(customer.plan_id)
-        currency = plan.currency if plan is not None else customer.currency
+        currency = invoice_currency(customer, plan)
         if usage is None:
             usage = self._storage.usage.period_usage(customer.id, period.key)
         if invoices is None:
@@ -94,7 +93,7 @@ class InvoiceComposer:
             usage = self._storage.usage.period_usage(customer.id, period.key)
         bounds = period.bounds(timezone(customer.timezone))
         return InvoiceContent(
-            currency=plan.currency if plan is not None else customer.currency,
+            currency=invoice_currency(customer, plan),
             line_items=self._rated(customer, usage, plan, unit_price, bounds),
             plan_id=None if plan is None else plan.id,
             unit_price=unit_price,

@@ -45,6 +45,11 @@ class RatedLines:
         return line
 
 
+def invoice_currency(customer: Customer, plan: Plan | None) -> str:
+    """The currency of the customer's invoices under `plan`: the plan's, else the customer's own."""
+    return plan.currency if plan is not None else customer.currency
+
+
 # Counts the distinct values of a price's property over the period (rollups cannot: it reads events).
 UniqueCounter = Callable[[Price], Decimal]
 # Each event's value of the price's feature over the period, in event-time order (rollups cannot either).
@@ -73,7 +78,7 @@ def usage_lines(
     """One usage line per feature with usage, and per priced feature without usage that costs something
     at zero (a first tier's flat fee), ordered by feature. `rated`: lines rated before, reused when the
     same price meets the same quantity."""
-    currency = plan.currency if plan is not None else customer.currency
+    currency = invoice_currency(customer, plan)
     priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
     for feature in sorted(usage.features.keys() | priced.keys()):
