@@ -1,13 +1,10 @@
 """POST /v1/events/batch — ingest one customer's usage events, idempotent on each event's id."""
 
-from http import HTTPStatus
-
-from aws_lambda_powertools.event_handler import Response
 from billing import bootstrap
 from billing.http.access import access, own_customer
 from billing.http.app import entrypoint, metrics
 from billing.http.observability import events_in_body
-from billing.http.routes import JSON, ApiRouter, resolver_for, written_reply
+from billing.http.routes import ApiRouter, json_reply, resolver_for, written_reply
 from billing.http.schemas import EventBatchRequest, IngestOut
 
 router = ApiRouter()
@@ -18,14 +15,14 @@ def _count_rejected() -> None:
     metrics.add_metric(name="EventsRejected", unit="Count", value=events_in_body(app.current_event.raw_event))
 
 
-# The reply is IngestOut, written as JSON text by the handler (IngestOut.json_of).
+# The reply is IngestOut, written as JSON text by the handler (IngestOut.document_of, json_reply).
 @router.post("/v1/events/batch", responses=written_reply(IngestOut))
 @access(own_customer("body"))
 def ingest_events(body: EventBatchRequest):  # no return annotation: see above
     result = bootstrap.services().ingest.ingest(body.customer_id, body.events)
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)
-    return Response(HTTPStatus.OK, content_type=JSON, body=IngestOut.json_of(result))
+    return json_reply(IngestOut.document_of(result))
 
 
 app = resolver_for(router, on_refused=_count_rejected)

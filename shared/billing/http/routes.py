@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -125,11 +125,17 @@ def written_reply(model: Any, status: int = HTTPStatus.OK) -> dict[int, Any]:
     return {status: {"description": HTTPStatus(status).phrase, "content": {JSON: {"model": model}}}}
 
 
-def json_reply(models: Sequence[BaseModel], status: int = HTTPStatus.OK) -> Response:
-    """A list of reply models as Powertools writes it (compact JSON), without validating them again: for
-    replies built from typed domain values that can hold thousands of items (a usage series)."""
-    text = json.dumps([model.model_dump(mode="json") for model in models], separators=(",", ":"))
-    return Response(status, content_type=JSON, body=text)
+def json_reply(document: Any, status: int = HTTPStatus.OK) -> Response:
+    """A reply document (JSON values and reply models) written as Powertools writes it (compact JSON), without
+    validating it again: for replies built from typed domain values that hold thousands of items (a usage
+    series, a batch's results)."""
+    return Response(status, content_type=JSON, body=json.dumps(document, separators=(",", ":"), default=_model_json))
+
+
+def _model_json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _ours_or_gateways(refusals: Refusals) -> dict[str, Any]:

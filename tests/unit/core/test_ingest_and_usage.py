@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from billing.domain.errors import CustomerNotFound, InvalidInput
+from billing.http.routes import json_reply
 from billing.http.schemas import IngestOut
 from billing.services import NewEvent, Window
 
@@ -199,7 +200,7 @@ def test_given_a_batch_with_stored_and_repeated_ids_then_the_reply_text_is_what_
         customer.id, [event("api_calls", "2", utc(2025, 9, 3, 11), event_id) for event_id in sent]
     )
 
-    reply = IngestOut.json_of(result)
+    reply = json_reply(IngestOut.document_of(result)).body
 
     assert json.loads(reply) == IngestOut.of(result).model_dump(mode="json")
     assert reply == json.dumps(IngestOut.of(result).model_dump(mode="json"), separators=(",", ":"))
