@@ -17,6 +17,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from billing.domain.access import ApiKey
@@ -77,10 +78,16 @@ class Principal:
         if not isinstance(key_id, str) or not key_id:
             return None
         if role == "admin":
-            return cls(key_id=key_id, role="admin")
+            return _principal(key_id, "admin", None)
         if role == "customer" and isinstance(customer_id, str):
-            return cls(key_id=key_id, role="customer", customer_id=customer_id)
+            return _principal(key_id, "customer", customer_id)
         return None
+
+
+@lru_cache(maxsize=1024)
+def _principal(key_id: str, role: Role, customer_id: str | None) -> Principal:
+    """Principals are immutable and few (one per key): a request reuses its key's instead of building one."""
+    return Principal(key_id=key_id, role=role, customer_id=customer_id)
 
 
 ADMIN = Principal(key_id=ADMIN_KEY_ID, role="admin")

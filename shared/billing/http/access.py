@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -36,6 +36,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from billing import bootstrap
 from billing.auth import Principal
+from billing.http.observability import authorizer_context
 from billing.domain.errors import Forbidden, ForeignEvent, NotFound
 
 POLICY_ATTRIBUTE = "__access_policy__"
@@ -55,12 +56,29 @@ class Policy:
         return self.name
 
 
-@dataclass(frozen=True)
 class RouteRequest:
-    path_parameters: dict[str, str]
-    query: dict[str, str]
-    event: APIGatewayProxyEventV2
-    arguments: Mapping[str, Any] = field(default_factory=dict)  # the route's validated arguments (`body`)
+    """What a policy may read of the request. Built for every request, so the query is copied, and the body
+    parsed, only when a policy reads them."""
+
+    __slots__ = ("_query", "arguments", "event", "path_parameters")
+
+    def __init__(
+        self,
+        path_parameters: Mapping[str, Any],
+        event: APIGatewayProxyEventV2,
+        arguments: Mapping[str, Any] | None = None,  # the route's validated arguments (`body`)
+        query: Mapping[str, str] | None = None,  # read from the event when not given
+    ) -> None:
+        self.path_parameters = path_parameters
+        self.event = event
+        self.arguments = arguments if arguments is not None else {}
+        self._query = query
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        if self._query is None:
+            self._query = dict(self.event.query_string_parameters or {})
+        return self._query
 
     def body_field(self, name: str) -> Any:
         try:
@@ -224,9 +242,7 @@ def policy_of(function: Callable[..., Any]) -> Policy | None:
 
 def principal_of(app: BaseRouter) -> Principal | None:
     """The principal the authorizer put in the current request (None on public routes)."""
-    event = app.current_event
-    context = event.request_context.authorizer.get_lambda if isinstance(event, APIGatewayProxyEventV2) else None
-    return Principal.from_context(context)
+    return Principal.from_context(authorizer_context(app.current_event.raw_event))
 
 
 def enforce_access(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
@@ -237,15 +253,8 @@ def enforce_access(app: APIGatewayHttpResolver, next_middleware: Callable[..., R
     policy = policy_of(function)
     if policy is None:
         raise Forbidden(f"route {getattr(route, 'method', '')} {getattr(route, 'path', '')} declares no access policy")
-    event = app.current_event
-    arguments = dict(app.context.get("_route_args") or {})  # validated by now: request validation runs first
-    request = RouteRequest(
-        path_parameters=arguments,
-        query=dict(event.query_string_parameters or {}),
-        event=event,
-        arguments=arguments,
-    )
-    policy.check(principal_of(app), request)
+    arguments = app.context.get("_route_args") or {}  # validated by now: request validation runs first
+    policy.check(principal_of(app), RouteRequest(arguments, app.current_event, arguments))
     return next_middleware(app)
 
 

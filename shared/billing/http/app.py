@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.http.access import enforce_access
 from billing.http.body import exact_json, text_body
 from billing.http.errors import OnRefused, register_error_handlers
-from billing.http.idempotency import honour_idempotency_key
 from billing.http.observability import REQUEST_ID_HEADER, logger, metrics, request_id, request_keys
 
 __all__ = ["create_resolver", "entrypoint", "logger", "metrics"]
@@ -26,8 +26,9 @@ def create_resolver(on_refused: OnRefused | None = None) -> APIGatewayHttpResolv
     """A resolver with the one error map. `on_refused` is called for each request answered with a 4xx."""
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
     register_error_handlers(app, on_refused)
-    # Every route: its declared access policy first, then the Idempotency-Key header if it opted in.
-    app.use(middlewares=[enforce_access, honour_idempotency_key])
+    # Every route: its declared access policy first (then, on routes that opt in, the Idempotency-Key header:
+    # billing.http.routes.ApiRouter registers that middleware on those routes only).
+    app.use(middlewares=[enforce_access])
     return app
 
 
@@ -45,8 +46,9 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
         logger.append_keys(correlation_id=request_id(event), **request_keys(event))
         response = app.resolve(read_body_as_json(text_body(event)), context)
         response["headers"] = {**(response.get("headers") or {}), **_response_headers(event)}
-        latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        logger.info("request", extra={"status": response.get("statusCode"), "latency_ms": latency_ms})
+        if logger.isEnabledFor(logging.INFO):  # the line's fields are not even built when it is not written
+            latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            logger.info("request", extra={"status": response.get("statusCode"), "latency_ms": latency_ms})
         return response
 
     return settle_after_first_call(lambda_handler)

@@ -7,8 +7,8 @@ Opt a route in with one line under its route decorator:
     @idempotent
     def create_customer(body: CreateCustomerRequest) -> tuple[CustomerOut, int]: ...
 
-`honour_idempotency_key`, a middleware every resolver runs (billing.http.app.create_resolver), then wraps
-the route in `idempotent_function`:
+`honour_idempotency_key`, a middleware of the routes so marked (billing.http.routes.ApiRouter registers it
+on them, after the access policy), then wraps the route in `idempotent_function`:
 
 - The record's key is (principal's key id, route, header value), hashed: a customer's key cannot replay
   or collide with another key's requests, and one key may be used on two routes independently.
@@ -108,9 +108,7 @@ def _config() -> IdempotencyConfig:
 
 
 def honour_idempotency_key(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
-    route = app.context.get("_route")
-    if route is None or not is_idempotent(route.func):
-        return next_middleware(app)
+    route = app.context["_route"]
     event = app.current_event
     key = event.headers.get(HEADER)
     if key is None:

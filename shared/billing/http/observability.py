@@ -26,10 +26,16 @@ def request_id(event: Mapping[str, Any]) -> str | None:
     return (event.get("requestContext") or {}).get("requestId")
 
 
-def principal(event: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The caller as the Lambda authorizer described it (requestContext.authorizer.lambda), if any."""
+def authorizer_context(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the Lambda authorizer put in the request (requestContext.authorizer.lambda), if anything."""
     context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
-    if not isinstance(context, dict):
+    return context if isinstance(context, dict) else None
+
+
+def principal(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The caller as the Lambda authorizer described it, if any."""
+    context = authorizer_context(event)
+    if context is None:
         return None
     return {name: context[name] for name in PRINCIPAL_FIELDS if name in context}
 

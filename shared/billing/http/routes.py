@@ -12,7 +12,8 @@ Declared that way, every route also joins the one OpenAPI document (billing.http
 each function module's `router`: the spec describes exactly the handlers' own declarations. ApiRouter
 adds what every route of this API shares to each declaration: the success response (the return type,
 with the route's `status_code`), the error responses (our error body, or the gateway's own message), and
-bearer-key security unless the route is declared `security=UNAUTHENTICATED`.
+bearer-key security unless the route is declared `security=UNAUTHENTICATED`. A route marked `@idempotent`
+(billing.http.idempotency) gets the Idempotency-Key middleware as its own: the other routes never run it.
 
 Drop-in routes (the OpenMeter, Lago and Stripe APIs) refuse in their vendor's envelope, not ours: their
 router says so (`ApiRouter(refusals=Refusals(...))`), and their function builds its resolver with the
@@ -36,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from billing.http.app import create_resolver
 from billing.http.errors import OnRefused
+from billing.http.idempotency import honour_idempotency_key, is_idempotent
 
 BEARER = "bearerAuth"
 # OpenAPI's "no authentication needed" requirement (an empty object); mark routes with Auth: Authorizer NONE.
@@ -196,7 +198,16 @@ class ApiRouter(Router):
         }
         options["security"] = options["security"] or SECURED
         del options["self"]
-        return super().route(**options)
+        register = super().route
+
+        def declare(function: Any) -> Any:
+            if not is_idempotent(function):
+                return register(**options)(function)
+            # A route middleware runs after the resolver's own (the access policy), as the header must.
+            middlewares = [*(options["middlewares"] or []), honour_idempotency_key]
+            return register(**{**options, "middlewares": middlewares})(function)
+
+        return declare
 
 
 _ROUTE_SIGNATURE = inspect.signature(Router.route)
@@ -208,8 +219,7 @@ def resolver_for(
     *,
     on_refused: OnRefused | None = None,
 ) -> APIGatewayHttpResolver:
-    """The function's own resolver (validation, the error map, access and idempotency middlewares) with its
-    route. `create` builds the resolver: ours by default, or a drop-in vendor's (its own error map);
+    """The function's own resolver (validation, the error map, the access middleware) with its route. `create` builds the resolver: ours by default, or a drop-in vendor's (its own error map);
     `on_refused` is called for each request our error map answers with a 4xx."""
     app = create() if create is not None else create_resolver(on_refused)
     app.include_router(router)

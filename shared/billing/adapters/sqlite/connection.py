@@ -136,11 +136,23 @@ class _Connection(sqlite3.Connection):
     def cursor(self, factory: Any = None) -> _Cursor:  # type: ignore[override]
         return super().cursor(factory or _Cursor)
 
+    # One Python frame per statement, not three (cursor(), then _Cursor.execute): every request runs these.
     def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        return self.cursor().execute(sql, parameters)
+        cursor = _Cursor(self)
+        try:
+            return _execute(cursor, sql, parameters)
+        except sqlite3.Error as error:
+            raise self.fault(error) from error
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> _Cursor:
-        return self.cursor().executemany(sql, seq_of_parameters)
+        cursor = _Cursor(self)
+        try:
+            return _executemany(cursor, sql, seq_of_parameters)
+        except sqlite3.Error as error:
+            raise self.fault(error) from error
+
+
+_execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
 
 
 class Database:
@@ -374,7 +386,7 @@ class SharedMemoryGuard:
 
     def __init__(self, database: Path) -> None:
         self.database = database
-        self.path = database.with_name(database.name + "-shm")
+        self.path = str(database.with_name(database.name + "-shm"))  # text: a Path costs an fspath per stat
         self._mapped: tuple[int, int, int] | None = None  # (device, inode, size) while in use
         self._writable_as: tuple[int, int, int, int] | None = None  # (inode, uid, gid, mode) last found writable
 

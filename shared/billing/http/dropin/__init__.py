@@ -22,7 +22,6 @@ from pydantic import TypeAdapter, ValidationError
 from billing.domain.errors import BillingError, ForeignEvent, InvalidEvent
 from billing.http.access import enforce_access
 from billing.http.errors import _STATUS_BY_ERROR as STATUS_BY_ERROR
-from billing.http.idempotency import honour_idempotency_key
 
 exact_json = partial(json.loads, parse_float=Decimal)
 
@@ -42,7 +41,7 @@ def vendor_resolver(
     app.exception_handler(RequestValidationError)(lambda error: on_validation(error.errors()))
     app.exception_handler(BillingError)(on_error)
     app.not_found(lambda _: on_not_found())
-    app.use(middlewares=[enforce_access, honour_idempotency_key])
+    app.use(middlewares=[enforce_access])
     return app
 
 
