@@ -99,6 +99,10 @@ class UsageRepository(Protocol):
         """(feature, local day, summed quantity) of the customer's local days (YYYY-MM-DD in its timezone)
         in [first_day, end_day)."""
 
+    def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
+        """(feature, period, summed quantity) of the customer's billing periods (YYYY-MM: its local calendar
+        months) in [first_period, end_period): the period rollup's sums, which equal its days' sums."""
+
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and
         for pricing that needs individual events."""

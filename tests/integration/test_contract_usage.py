@@ -80,6 +80,26 @@ class TestReads:
         ]
         assert store.usage.days("c1", "2025-09-02", "2025-09-02") == []
 
+    def test_periods_sum_per_billing_period_without_the_distinct_counters(self, store):
+        store.usage.record(
+            [
+                usage_event("a", "1.5", 1_000, period="2025-08"),
+                usage_event("b", "2", 2_000, period="2025-09", properties={"user": "ada"}, distinct=("user",)),
+                usage_event("c", "3", 3_000, period="2025-09", properties={"user": "bob"}, distinct=("user",)),
+                usage_event("d", "1", 4_000, period="2025-09", feature="seats"),
+                usage_event("e", "7", 5_000, period="2025-10"),
+            ]
+        )
+        store.usage.record([usage_event("x", "4", 1_000, customer_id="c2", period="2025-09")])
+        assert sorted(store.usage.periods("c1", "2025-08", "2025-10")) == [
+            ("api", "2025-08", D("1.5")),
+            ("api", "2025-09", D(5)),
+            ("seats", "2025-09", D(1)),
+        ]
+        assert store.usage.periods("c1", "2025-09", "2025-09") == []
+        assert store.usage.periods("c2", "2025-01", "2026-01") == [("api", "2025-09", D(4))]
+        assert store.usage.periods("c3", "2025-01", "2026-01") == []
+
     def test_a_customers_usage_is_read_back_per_period_oldest_first(self, store):
         store.usage.record(
             [

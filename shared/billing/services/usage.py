@@ -1,8 +1,9 @@
 """Usage reads: totals and time series over any window, served from rollups.
 
-A range is cut into the customer's whole local days (one day-rollup row per feature and day), the
-partial days at its edges (15-minute buckets), and edges inside a bucket (raw events, at most two
-partial buckets), so the cost does not grow with the events stored.
+A range is cut into the customer's whole local months for totals (one period-rollup row per feature and
+month), its whole local days (one day-rollup row per feature and day), the partial days at its edges
+(15-minute buckets), and edges inside a bucket (raw events, at most two partial buckets), so the cost does
+not grow with the events stored, and a month's totals read one row per feature.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class UsageService:
         customer = self._customers.get(customer_id)
         start_us, end_us = _range(start, end)
         sums: dict[str, Decimal] = defaultdict(Decimal)
-        for feature, _, quantity in self._quantities(customer, start_us, end_us, whole_days=True):
+        for feature, _, quantity in self._quantities(customer, start_us, end_us, whole_days=True, whole_months=True):
             sums[feature] += quantity
         return [FeatureUsage(feature, sums[feature]) for feature in sorted(sums)]
 
@@ -76,10 +77,12 @@ class UsageService:
         ]
 
     def _quantities(
-        self, customer: Customer, start: int, end: int, *, whole_days: bool
+        self, customer: Customer, start: int, end: int, *, whole_days: bool, whole_months: bool = False
     ) -> Iterator[tuple[str, int, Decimal]]:
-        """(feature, instant, quantity) covering [start, end): the customer's whole local days from the day
-        rollup (when `whole_days`), the partial days at the edges from 15-minute buckets and raw events."""
+        """(feature, instant, quantity) covering [start, end): the customer's whole local months from the
+        period rollup (when `whole_months`; the instant is then the month's first midnight), its whole local
+        days from the day rollup (when `whole_days`), the partial days at the edges from 15-minute buckets
+        and raw events."""
         zone_name = customer.timezone
         first_midnight = next_local_midnight(start, zone_name)
         last_midnight = local_midnight(local_day_of(end, zone_name), zone_name)
@@ -88,9 +91,22 @@ class UsageService:
             return
         yield from self._within_days(customer.id, start, first_midnight)
         first_day, end_day = local_day_of(first_midnight, zone_name), local_day_of(last_midnight, zone_name)
-        for feature, day, quantity in self._storage.usage.days(customer.id, first_day, end_day):
-            yield feature, local_midnight(day, zone_name), quantity
+        first_month, end_month = _whole_months(first_day, end_day) if whole_months else (end_day, end_day)
+        if first_month < end_month:
+            yield from self._days(customer, first_day, f"{first_month}-01")
+            for feature, period, quantity in self._storage.usage.periods(customer.id, first_month, end_month):
+                yield feature, local_midnight(f"{period}-01", zone_name), quantity
+            yield from self._days(customer, f"{end_month}-01", end_day)
+        else:
+            yield from self._days(customer, first_day, end_day)
         yield from self._within_days(customer.id, last_midnight, end)
+
+    def _days(self, customer: Customer, first_day: str, end_day: str) -> list[tuple[str, int, Decimal]]:
+        if first_day >= end_day:
+            return []
+        zone_name = customer.timezone
+        days = self._storage.usage.days(customer.id, first_day, end_day)
+        return [(feature, local_midnight(day, zone_name), quantity) for feature, day, quantity in days]
 
     def _within_days(self, customer_id: str, start: int, end: int) -> Iterator[tuple[str, int, Decimal]]:
         """(feature, instant, quantity) covering [start, end): whole buckets plus raw edge events."""
@@ -112,6 +128,18 @@ def _range(start: datetime, end: datetime) -> tuple[int, int]:
     if end <= start:
         raise InvalidInput("end must be after start", field="end")
     return to_micros(start), to_micros(end)
+
+
+def _whole_months(first_day: str, end_day: str) -> tuple[str, str]:
+    """The months (YYYY-MM) lying wholly in the local days [first_day, end_day), as [first, end): empty
+    (first >= end) when there is none. Text compares as dates do: years have four digits (2000 to 2100)."""
+    first = first_day[:7] if first_day.endswith("-01") else _next_month(first_day[:7])
+    return first, end_day[:7]
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
 def _window_starts(start: int, end: int, window: Window, zone: ZoneInfo) -> list[int]:

@@ -225,6 +225,23 @@ class DynamoUsage:
         )
         return [(text(item, "feature") or "", text(item, "day") or "", number(item, "sum")) for item in items]
 
+    def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
+        # One Query over the periods' items; a period's distinct-value counters sort among its aggregates
+        # (P#<period>#U#…) and are left out here: a key condition cannot skip them.
+        items = self._table.query_all(
+            key="PK = :pk AND SK BETWEEN :first AND :end",
+            values={
+                ":pk": s(keys.usage_pk(customer_id)),
+                ":first": s(keys.period_prefix(first_period)),
+                ":end": s(keys.period_prefix(end_period)),
+            },
+        )
+        return [
+            (text(item, "feature") or "", text(item, "period") or "", number(item, "sum"))
+            for item in items
+            if "distinct" not in item
+        ]
+
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         if end <= start:
             return []

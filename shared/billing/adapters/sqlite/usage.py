@@ -147,6 +147,13 @@ class SqliteUsage:
         )
         return [(feature, day, Decimal(total)) for feature, day, total in rows]
 
+    def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, period, sum FROM usage_period WHERE customer_id = ? AND period >= ? AND period < ?",
+            (customer_id, first_period, end_period),
+        )
+        return [(feature, period, Decimal(total)) for feature, period, total in rows]
+
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         rows = self._db.connection().execute(
             "SELECT event_id, feature, quantity, ts, period, properties FROM events"
