@@ -24,8 +24,8 @@ def get_usage(  # no return annotation: the reply is written as JSON text (billi
 ):
     usage = bootstrap.services().usage
     if window is None:
-        return json_reply([UsageOut.of(total) for total in usage.totals(customer_id, start, end)])
-    return json_reply([UsagePointOut.of(point) for point in usage.series(customer_id, start, end, window, tz)])
+        return json_reply([UsageOut.document_of(total) for total in usage.totals(customer_id, start, end)])
+    return json_reply([UsagePointOut.document_of(point) for point in usage.series(customer_id, start, end, window, tz)])
 
 
 app = resolver_for(router)

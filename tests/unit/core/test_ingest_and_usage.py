@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from billing.domain.errors import CustomerNotFound, InvalidInput
 from billing.http.routes import json_reply
-from billing.http.schemas import IngestOut
+from billing.http.schemas import IngestOut, UsageOut, UsagePointOut
 from billing.services import NewEvent, Window
 
 
@@ -206,3 +206,29 @@ def test_given_a_batch_with_stored_and_repeated_ids_then_the_reply_text_is_what_
     assert reply == json.dumps(IngestOut.of(result).model_dump(mode="json"), separators=(",", ":"))
     assert [o.duplicate for o in result.outcomes] == [False, True, True, False, False]
     assert (result.accepted, result.duplicates) == (3, 2)
+
+
+def test_usage_reply_items_are_what_their_reply_models_dump(services, customer):
+    services.ingest.ingest(
+        customer.id,
+        [
+            event("api_calls", "1.50", utc(2025, 9, 3, 10), "a"),
+            event("api_calls", "2", utc(2025, 9, 4, 10), "b"),
+            event("gb", "0.000000001", utc(2025, 9, 4, 11), "c"),
+        ],
+    )
+    totals = services.usage.totals(customer.id, utc(2025, 9, 1), utc(2025, 10, 1))
+    points = services.usage.series(customer.id, utc(2025, 9, 1), utc(2025, 10, 1), Window.DAY)
+
+    for items, model in ((totals, UsageOut), (points, UsagePointOut)):
+        documents = [model.document_of(item) for item in items]  # type: ignore[attr-defined]
+        assert documents == [model.model_validate(document).model_dump(mode="json") for document in documents]
+    assert [UsageOut.document_of(total) for total in totals] == [
+        {"feature": "api_calls", "quantity": "3.50"},
+        {"feature": "gb", "quantity": "0.000000001"},
+    ]
+    assert UsagePointOut.document_of(points[0]) == {
+        "feature": "api_calls",
+        "window_start": "2025-09-03T00:00:00-04:00",
+        "quantity": "1.50",
+    }
