@@ -397,8 +397,10 @@ def _usage_section(results: Results) -> list[str]:
         "",
         f"The route is {usage.scan_ratio:,.{0 if usage.scan_ratio >= 10 else 1}f}× faster than the scan "
         "(p50 against p50, same run): rollups, not scans. "
-        "Its cost follows the number of rollup rows in the range (whole local days from `usage_day`; 15-minute "
-        "buckets and raw events only at unaligned edges), not the number of events.",
+        "Its cost follows the number of rollup rows in the range, not the number of events: totals read whole "
+        "local months from `usage_period` (this month: one row per feature), whole local days from `usage_day`, "
+        "15-minute buckets and raw events only at unaligned edges; the daily series reads a row per feature and "
+        "day.",
         "",
         *_profile(usage.profile),
     ]
