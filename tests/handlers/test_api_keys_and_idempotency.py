@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from billing.bootstrap import build_services
 from local_gateway.events import http_event
 from tests.handlers.conftest import handler
 from tests.integration.dynamo import REGION, create_table, create_table_arguments, moto_dynamodb
+
+REPO_ROOT = Path(__file__).parents[2]
 
 
 class Caller:
@@ -196,3 +199,30 @@ def test_every_create_route_honours_the_key(writer, backend):
     assert len(backend.plans.list().items) == 1
     assert backend.credits.ledger(customer["id"]).balance == 5
     assert len(backend.api_keys.list().items) == 1
+
+
+def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
+    import importlib
+
+    from billing.http.idempotency import honour_idempotency_key, is_idempotent
+
+    from events.generate import function_folder
+    from local_gateway.template import load_template
+
+    marked = set()
+    for route in load_template(REPO_ROOT / "template.yaml").routes:
+        module = importlib.import_module(f"functions.{function_folder(route.code_dir, route.handler)}.app")
+        resolver = getattr(module, "app", None)  # the docs and openapi functions serve files, with no resolver
+        for served in [*resolver._static_routes, *resolver._dynamic_routes] if resolver is not None else []:
+            runs_it = honour_idempotency_key in served.middlewares
+            assert runs_it == is_idempotent(served.func), served.func.__name__
+            if runs_it:
+                marked.add(served.func.__name__)
+    assert marked == {
+        "create_api_key",
+        "create_customer",
+        "create_meter",
+        "create_plan",
+        "grant_credits",
+        "run_invoices",
+    }

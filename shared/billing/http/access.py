@@ -36,8 +36,8 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from billing import bootstrap
 from billing.auth import Principal
-from billing.http.observability import authorizer_context
 from billing.domain.errors import Forbidden, ForeignEvent, NotFound
+from billing.http.observability import authorizer_context
 
 POLICY_ATTRIBUTE = "__access_policy__"
 

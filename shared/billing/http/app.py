@@ -46,7 +46,7 @@ def entrypoint(app: APIGatewayHttpResolver) -> Handler:
         logger.append_keys(correlation_id=request_id(event), **request_keys(event))
         response = app.resolve(read_body_as_json(text_body(event)), context)
         response["headers"] = {**(response.get("headers") or {}), **_response_headers(event)}
-        if logger.isEnabledFor(logging.INFO):  # the line's fields are not even built when it is not written
+        if logger.log_level <= logging.INFO:  # the line's fields are not even built when it is not written
             latency_ms = round((time.perf_counter() - started) * 1000, 2)
             logger.info("request", extra={"status": response.get("statusCode"), "latency_ms": latency_ms})
         return response

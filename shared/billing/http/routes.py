@@ -219,8 +219,9 @@ def resolver_for(
     *,
     on_refused: OnRefused | None = None,
 ) -> APIGatewayHttpResolver:
-    """The function's own resolver (validation, the error map, the access middleware) with its route. `create` builds the resolver: ours by default, or a drop-in vendor's (its own error map);
-    `on_refused` is called for each request our error map answers with a 4xx."""
+    """The function's own resolver (validation, the error map, the access middleware) with its route.
+    `create` builds the resolver: ours by default, or a drop-in vendor's (its own error map); `on_refused` is
+    called for each request our error map answers with a 4xx."""
     app = create() if create is not None else create_resolver(on_refused)
     app.include_router(router)
     return app
