@@ -204,43 +204,29 @@ class DynamoUsage:
     # -- reading -------------------------------------------------------------
 
     def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
-        items = self._table.query_all(
-            key="PK = :pk AND SK BETWEEN :first AND :end",
-            values={
-                ":pk": s(keys.usage_pk(customer_id)),
-                ":first": s(keys.bucket_sk(start)),
-                ":end": s(keys.bucket_sk(end)),
-            },
-        )
+        items = self._rollup_rows(customer_id, keys.bucket_sk(start), keys.bucket_sk(end))
         return [(text(item, "feature") or "", integer(item, "bucket"), number(item, "sum")) for item in items]
 
     def days(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, Decimal]]:
-        items = self._table.query_all(
-            key="PK = :pk AND SK BETWEEN :first AND :end",
-            values={
-                ":pk": s(keys.usage_pk(customer_id)),
-                ":first": s(keys.day_sk(first_day)),
-                ":end": s(keys.day_sk(end_day)),
-            },
-        )
+        items = self._rollup_rows(customer_id, keys.day_sk(first_day), keys.day_sk(end_day))
         return [(text(item, "feature") or "", text(item, "day") or "", number(item, "sum")) for item in items]
 
     def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
-        # One Query over the periods' items; a period's distinct-value counters sort among its aggregates
-        # (P#<period>#U#…) and are left out here: a key condition cannot skip them.
-        items = self._table.query_all(
-            key="PK = :pk AND SK BETWEEN :first AND :end",
-            values={
-                ":pk": s(keys.usage_pk(customer_id)),
-                ":first": s(keys.period_prefix(first_period)),
-                ":end": s(keys.period_prefix(end_period)),
-            },
-        )
+        items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
+        # A period's distinct-value counters (P#<period>#U#…) sort among its aggregates: dropped here.
         return [
             (text(item, "feature") or "", text(item, "period") or "", number(item, "sum"))
             for item in items
             if "distinct" not in item
         ]
+
+    def _rollup_rows(self, customer_id: str, first: str, end: str) -> list[Item]:
+        """One Query of the customer's usage partition from sort key `first` to `end`: a range of one rollup
+        tier, whose rows' keys extend these prefixes (so a row starting exactly at `end` sorts after it)."""
+        return self._table.query_all(
+            key="PK = :pk AND SK BETWEEN :first AND :end",
+            values={":pk": s(keys.usage_pk(customer_id)), ":first": s(first), ":end": s(end)},
+        )
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         if end <= start:
