@@ -15,7 +15,6 @@ functions (local_gateway.aws_emulator).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import secrets
 import signal
@@ -107,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = start_for_gateway(args.template, os.environ, DEFAULT_DB_PATH) if wants_emulator() else None
     if emulator is None:
         print(f"SQLite database: {os.environ[DB_PATH_ENV]}", flush=True)
+    stop = _stop_on_signals()  # before serving: a client may be answered, and press Ctrl-C, at once
     try:
         gateway.start()
     except OSError as error:
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"Local gateway on {gateway.url} ({len(gateway.template.routes)} routes from {args.template})")
     print("\n".join(route_table(gateway.template)), flush=True)
-    _wait_for_interrupt()
+    stop.wait()
     gateway.stop()
     if emulator is not None:
         emulator.stop()
@@ -122,12 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _wait_for_interrupt() -> None:
-    """Block until Ctrl-C (SIGINT) or SIGTERM."""
+def _stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets, from now on, instead of raising in whatever the main thread
+    is doing (printing the route table, say): the gateway then stops cleanly whenever the signal comes."""
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signal, _frame: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda _signal, _frame: stop.set())
+    return stop
 
 
 if __name__ == "__main__":

@@ -132,6 +132,29 @@ def test_the_cli_serves_the_template_and_stops_on_ctrl_c(tmp_path: Path, fixture
     assert "Traceback" not in logged
 
 
+def test_ctrl_c_the_moment_the_gateway_serves_still_stops_it_cleanly(tmp_path: Path, fixture_template: Path) -> None:
+    # The gateway answers requests as soon as it listens, while its main thread still prints the route table:
+    # a Ctrl-C then used to raise KeyboardInterrupt there (a traceback and exit code -2, 9 times in 10).
+    for attempt in range(3):
+        environ = {**os.environ, "HOST": "127.0.0.1", "PORT": "0", "BILLING_DB_PATH": str(tmp_path / f"{attempt}.db")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_gateway", "--template", str(fixture_template)],
+            cwd=REPO_ROOT,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Local gateway on"):
+                process.send_signal(signal.SIGINT)
+                break
+        out, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err
+        assert out.rstrip().endswith("Stopped.") and "Traceback" not in err
+
+
 def test_the_cli_refuses_a_template_it_cannot_serve(tmp_path: Path) -> None:
     template = tmp_path / "template.yaml"
     template.write_text(
