@@ -21,6 +21,7 @@ from billing.domain.exact import exact
 from billing.domain.models import Customer, FeatureUsage, UsagePoint
 from billing.domain.time import (
     BUCKET_MICROS,
+    BillingPeriod,
     ceil_to_bucket,
     from_micros,
     local_day_of,
@@ -91,14 +92,15 @@ class UsageService:
             return
         yield from self._within_days(customer.id, start, first_midnight)
         first_day, end_day = local_day_of(first_midnight, zone_name), local_day_of(last_midnight, zone_name)
-        first_month, end_month = _whole_months(first_day, end_day) if whole_months else (end_day, end_day)
-        if first_month < end_month:
+        months = _whole_months(first_day, end_day) if whole_months else None
+        if months is None:
+            yield from self._days(customer, first_day, end_day)
+        else:
+            first_month, end_month = months
             yield from self._days(customer, first_day, f"{first_month}-01")
             for feature, period, quantity in self._storage.usage.periods(customer.id, first_month, end_month):
                 yield feature, local_midnight(f"{period}-01", zone_name), quantity
             yield from self._days(customer, f"{end_month}-01", end_day)
-        else:
-            yield from self._days(customer, first_day, end_day)
         yield from self._within_days(customer.id, last_midnight, end)
 
     def _days(self, customer: Customer, first_day: str, end_day: str) -> list[tuple[str, int, Decimal]]:
@@ -130,16 +132,13 @@ def _range(start: datetime, end: datetime) -> tuple[int, int]:
     return to_micros(start), to_micros(end)
 
 
-def _whole_months(first_day: str, end_day: str) -> tuple[str, str]:
-    """The months (YYYY-MM) lying wholly in the local days [first_day, end_day), as [first, end): empty
-    (first >= end) when there is none. Text compares as dates do: years have four digits (2000 to 2100)."""
-    first = first_day[:7] if first_day.endswith("-01") else _next_month(first_day[:7])
-    return first, end_day[:7]
-
-
-def _next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+def _whole_months(first_day: str, end_day: str) -> tuple[str, str] | None:
+    """The months (YYYY-MM) lying wholly in the local days [first_day, end_day), as [first, end), or None
+    when there is none. Text compares as dates do: billing periods have four-digit years."""
+    month = first_day[:7]
+    first = month if first_day.endswith("-01") else BillingPeriod.parse(month).next().key
+    end = end_day[:7]
+    return (first, end) if first < end else None
 
 
 def _window_starts(start: int, end: int, window: Window, zone: ZoneInfo) -> list[int]:
