@@ -56,7 +56,6 @@ class TestBillingRuns:
         store.billing_runs.record_outcomes("run_2", outcomes)
         assert store.billing_runs.get("run_2").customers_billed == MAX_OUTCOMES_PER_WRITE
 
-
     def test_outcomes_keep_the_features_billed_without_a_price_and_the_run_counts_those_customers(self, store):
         store.billing_runs.add(BillingRunRecord("run_3", "2025-09", NOW))
         unpriced = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1", unpriced_features=("storage", "sms"))
