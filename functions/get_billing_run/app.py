@@ -19,7 +19,9 @@ def get_billing_run(
     run_id: str,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    unpriced_cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    unpriced_cursor: Annotated[
+        str | None, Query(max_length=2048, description="pages unpriced_usage as cursor pages failures")
+    ] = None,
 ) -> BillingRunStatusOut:
     status = bootstrap.services().runs.status(run_id, limit=limit, cursor=cursor, unpriced_cursor=unpriced_cursor)
     return BillingRunStatusOut.of(status)
