@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def create_customer(gateway, email: str, plan_id: str | None = None) -> dict:
-    body = {"name": email.split("@")[0], "email": email, **({"plan_id": plan_id} if plan_id else {})}
+    body = {"name": email.partition("@")[0], "email": email, **({"plan_id": plan_id} if plan_id else {})}
     status, customer = gateway.request("POST", "/v1/customers", body)
     assert status == 201, customer
     return customer
