@@ -101,8 +101,8 @@ def usage_lines(
     currency = invoice_currency(customer, plan)
     priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
-    charged = usage.features.keys() | priced.keys() if zero_usage_fees else usage.features.keys()
-    for feature in sorted(charged):
+    features = usage.features.keys() | priced.keys() if zero_usage_fees else usage.features.keys()
+    for feature in sorted(features):
         try:
             line = _usage_line(
                 feature,
