@@ -69,6 +69,13 @@ export interface BillingFailure {
   reason: string;
 }
 
+/** A customer whose draft bills usage without a price: features no plan prices, on a draft with no unit price. */
+export interface UnpricedUsage {
+  customer_id: string;
+  invoice_id: string;
+  features: string[];
+}
+
 /** POST /v1/invoices/run: a started run. Billed in the background (status "running") when the API has a
  * queue: its invoices and failures are then known from GET /v1/billing-runs/{billing_run_id}. */
 export interface BillingRunResult {
@@ -79,6 +86,8 @@ export interface BillingRunResult {
   failures?: BillingFailure[];
   status?: "running" | "done";
   customers_queued?: number | null;
+  /** Customers billed with usage no price rates (known when the run is done in the answer). */
+  unpriced_usage?: UnpricedUsage[];
 }
 
 /** GET /v1/billing-runs/{id}: a run's counts and a page of the customers it could not bill. */
@@ -92,6 +101,10 @@ export interface BillingRun {
   failures: BillingFailure[];
   /** The next page of failures; null on the last. */
   next_cursor?: string | null;
+  /** How many customers it billed with usage no price rates, a page of them, and the cursor of the next page. */
+  customers_with_unpriced_usage?: number;
+  unpriced_usage?: UnpricedUsage[];
+  unpriced_usage_next_cursor?: string | null;
 }
 
 /** One page of a list; `next_cursor` is null on the last page. */
@@ -472,7 +485,8 @@ export class ApiClient {
     });
   }
 
-  runBilling(period: string, unitPrice: string): Promise<BillingRunResult> {
+  /** Without a unit price (undefined or empty) each draft keeps its own; with one, every draft is re-priced. */
+  runBilling(period: string, unitPrice?: string): Promise<BillingRunResult> {
     return this.request("POST", "/v1/invoices/run", { query: { period, unit_price: unitPrice } });
   }
 
@@ -498,8 +512,9 @@ export class ApiClient {
     return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { bodyText });
   }
 
-  getBillingRun(id: string, cursor?: string): Promise<BillingRun> {
-    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor } });
+  /** `cursor` pages the failures, `unpricedCursor` the customers billed with unpriced usage. */
+  getBillingRun(id: string, cursor?: string, unpricedCursor?: string): Promise<BillingRun> {
+    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor, unpriced_cursor: unpricedCursor } });
   }
 
   listInvoices(customerId: string): Promise<Invoice[]> {

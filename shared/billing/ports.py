@@ -183,13 +183,21 @@ class BillingRunRepository(Protocol):
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """Record how billing some customers ended (at most MAX_OUTCOMES_PER_WRITE, distinct customers),
         once per (run, customer), in one atomic write: recording the same status again changes nothing, a
-        new status (billed after a failed attempt) replaces the old one and the run's counts move with it.
+        new status (billed after a failed attempt) replaces the old one and the run's counts move with it
+        (customers_with_unpriced_usage counts the stored outcomes that name unpriced features).
         Raises BillingRunNotFound for an unknown run."""
 
     def outcomes(
-        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+        self,
+        run_id: str,
+        *,
+        status: OutcomeStatus | None = None,
+        unpriced: bool = False,
+        limit: int,
+        cursor: str | None = None,
     ) -> Page[CustomerOutcome]:
-        """The run's customer outcomes, optionally of one status (no promised order)."""
+        """The run's customer outcomes, optionally of one status, or (`unpriced`) only those naming unpriced
+        features (no promised order)."""
 
 
 class ApiKeyRepository(Protocol):

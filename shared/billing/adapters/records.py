@@ -276,7 +276,7 @@ def billing_run_to_record(run: BillingRunRecord) -> dict[str, Any]:
 
 
 def billing_run_from_record(
-    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool
+    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool, unpriced: int = 0
 ) -> BillingRunRecord:
     return BillingRunRecord(
         id=record["id"],
@@ -286,6 +286,7 @@ def billing_run_from_record(
         customers_queued=queued,
         customers_billed=billed,
         customers_failed=failed,
+        customers_with_unpriced_usage=unpriced,
         planned=planned,
     )
 
@@ -297,6 +298,7 @@ def outcome_to_record(outcome: CustomerOutcome) -> dict[str, Any]:
         "at": _when(outcome.at),
         "invoice_id": outcome.invoice_id,
         "reason": outcome.reason,
+        "unpriced_features": list(outcome.unpriced_features),
     }
 
 
@@ -307,4 +309,5 @@ def outcome_from_record(record: dict[str, Any]) -> CustomerOutcome:
         at=datetime.fromisoformat(record["at"]),
         invoice_id=record.get("invoice_id"),
         reason=record.get("reason"),
+        unpriced_features=tuple(record.get("unpriced_features") or ()),
     )

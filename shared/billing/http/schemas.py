@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function impor
     from billing.domain.models import Customer, FeatureUsage, UsagePoint
     from billing.domain.paging import Page
     from billing.pricing import Plan
-    from billing.services.billing import BillingRun, FinalizeRun
+    from billing.services.billing import BillingRun, FinalizeRun, UnpricedUsage
     from billing.services.credits import CreditGrant, CreditLedger
     from billing.services.ingest import IngestResult
     from billing.services.previews import Estimate, InvoicePreview
@@ -490,6 +490,19 @@ class CustomerFailureOut(ResponseModel):
     reason: str
 
 
+class UnpricedUsageOut(ResponseModel):
+    """A customer whose draft bills usage without a price: features no plan prices, on a draft with no unit price
+    (listed at 0.00 "no price set"). Run billing again with `unit_price`, or give the customer a plan pricing them."""
+
+    customer_id: str
+    invoice_id: str
+    features: list[str]
+
+    @classmethod
+    def of(cls, unpriced: UnpricedUsage) -> UnpricedUsageOut:
+        return cls(customer_id=unpriced.customer_id, invoice_id=unpriced.invoice_id, features=list(unpriced.features))
+
+
 class FinalizeRunOut(ResponseModel):
     invoices_finalized: int
     invoice_ids: list[str]
@@ -517,6 +530,7 @@ class BillingRunOut(ResponseModel):
     failures: list[CustomerFailureOut] = []  # customers that could not be billed; everyone else was
     status: Literal["running", "done"] = "done"
     customers_queued: int | None = None
+    unpriced_usage: list[UnpricedUsageOut] = []  # billed customers with usage no price rated (empty while running)
 
     @classmethod
     def of(cls, run: BillingRun) -> BillingRunOut:
@@ -528,11 +542,14 @@ class BillingRunOut(ResponseModel):
             failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in run.failures],
             status="done" if run.done else "running",
             customers_queued=run.customers_queued,
+            unpriced_usage=[UnpricedUsageOut.of(u) for u in run.unpriced],
         )
 
 
 class BillingRunStatusOut(ResponseModel):
-    """GET /v1/billing-runs/{id}: the run's counts and a page of its failed customers (next_cursor pages on)."""
+    """GET /v1/billing-runs/{id}: the run's counts, a page of its failed customers (next_cursor pages on, as
+    `cursor`) and a page of its customers billed with unpriced usage (unpriced_usage_next_cursor pages on, as
+    `unpriced_cursor`)."""
 
     id: str
     period: str
@@ -542,6 +559,9 @@ class BillingRunStatusOut(ResponseModel):
     customers_failed: int
     failures: list[CustomerFailureOut]
     next_cursor: str | None = None
+    customers_with_unpriced_usage: int = 0
+    unpriced_usage: list[UnpricedUsageOut] = []
+    unpriced_usage_next_cursor: str | None = None
 
     @classmethod
     def of(cls, report: BillingRunStatus) -> BillingRunStatusOut:
@@ -555,6 +575,9 @@ class BillingRunStatusOut(ResponseModel):
             customers_failed=run.customers_failed,
             failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in report.failures],
             next_cursor=report.failures_cursor,
+            customers_with_unpriced_usage=run.customers_with_unpriced_usage,
+            unpriced_usage=[UnpricedUsageOut.of(u) for u in report.unpriced],
+            unpriced_usage_next_cursor=report.unpriced_cursor,
         )
 
 

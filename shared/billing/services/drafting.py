@@ -20,7 +20,14 @@ from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices
-from billing.services.rating import RatedLines, invoice_currency, minimum_line, plan_fee_line, usage_lines
+from billing.services.rating import (
+    RatedLines,
+    invoice_currency,
+    minimum_line,
+    plan_charges_apply,
+    plan_fee_line,
+    usage_lines,
+)
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -108,8 +115,11 @@ class InvoiceComposer:
         unit_price: Decimal | None,
         bounds: tuple[datetime, datetime],
     ) -> tuple[LineItem, ...]:
-        """Plan fee, usage lines and the minimum line: what the period [start, end) itself costs."""
+        """Plan fee, usage lines and the minimum line: what the period [start, end) itself costs. The plan's
+        charges (fee, minimum, zero-usage flat fees) only if the customer existed before `end` or used something
+        in the period; otherwise its usage lines alone (none)."""
         start, end = bounds
+        charged = plan_charges_apply(customer, usage, end)
 
         read: list[list[UsageEvent]] = []
 
@@ -129,7 +139,7 @@ class InvoiceComposer:
             )
             return [quantity for _, _, quantity in of_feature]
 
-        fee = plan_fee_line(plan)
+        fee = plan_fee_line(plan) if charged else None
         lines = (
             *(() if fee is None else (fee,)),
             *usage_lines(
@@ -140,9 +150,10 @@ class InvoiceComposer:
                 unique_count=unique_count,
                 event_values=event_values,
                 rated=self._rated_lines,
+                zero_usage_fees=charged,
             ),
         )
-        minimum = minimum_line(lines, plan)
+        minimum = minimum_line(lines, plan) if charged else None
         return lines if minimum is None else (*lines, minimum)
 
     def _adjustments(
