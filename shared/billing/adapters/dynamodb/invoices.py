@@ -216,17 +216,19 @@ class DynamoInvoices:
         self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int, number_prefix: str
     ) -> Invoice:
         """The transition's transaction plus the counter, last, conditioned on the value read: when only the
-        counter's condition failed, another invoice took that number meanwhile and nothing else is stale, so
-        the number is read again (no gap, none used twice)."""
+        counter's condition failed (another invoice took that number meanwhile), or a concurrent transaction
+        was writing the same items, and nothing else is stale, the number is read again and the transaction
+        sent again (no gap, none used twice)."""
         for _ in range(_NUMBER_ATTEMPTS):
             last = integer(self._table.get(keys.INVOICE_NUMBERS) or {}, "last")
             numbered = invoice.numbered(invoice_number(number_prefix, last + 1))
-            actions = [*self._transition_actions(numbered, consumption, customer_version), _take_number(last)]
+            actions = [*_transition_actions(numbered, consumption, customer_version), _take_number(last)]
             try:
                 self._table.transact(actions)
             except Cancelled as cancelled:
                 counter = len(actions) - 1
-                if cancelled.failed(counter) and not any(cancelled.failed(index) for index in range(counter)):
+                stale = any(cancelled.failed(index) for index in range(counter))
+                if not stale and (cancelled.failed(counter) or cancelled.conflicting):
                     continue
                 raise _stale(invoice) from None
             return replace(numbered, version=invoice.version + 1)
@@ -234,21 +236,21 @@ class DynamoInvoices:
 
     def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
         try:
-            self._table.transact(self._transition_actions(invoice, restoration, customer_version))
+            self._table.transact(_transition_actions(invoice, restoration, customer_version))
         except Cancelled:
             raise _stale(invoice) from None
         return replace(invoice, version=invoice.version + 1)
 
-    @staticmethod
-    def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> list[dict[str, Any]]:
-        """The invoice (and its copy) at its version, the customer's version, and the credit entry with its
-        balance move. Any failed condition among them means something changed since it was read — a
-        duplicate consumption entry included (another finalization won) — so it is ConcurrentUpdate: the
-        lifecycle service re-reads and finds the invoice finalized."""
-        actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
-        if entry is not None:
-            actions.extend(entry_actions(entry))
-        return actions
+
+def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> list[dict[str, Any]]:
+    """The invoice (and its copy) at its version, the customer's version, and the credit entry with its
+    balance move. Any failed condition among them means something changed since it was read — a
+    duplicate consumption entry included (another finalization won) — so it is ConcurrentUpdate: the
+    lifecycle service re-reads and finds the invoice finalized."""
+    actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
+    if entry is not None:
+        actions.extend(entry_actions(entry))
+    return actions
 
 
 def _stale(invoice: Invoice) -> ConcurrentUpdate:
