@@ -209,6 +209,23 @@ export interface Invoice {
   updated_at: string;
   finalized_at?: string | null;
   voided_at?: string | null;
+  /** 0: the period's first invoice; k: its k-th reissue (made once issue k - 1 was voided). */
+  issue?: number;
+  /** A reissue: the id of the void invoice it replaces. */
+  replaces?: string | null;
+  /** Given at finalization (null on drafts): "INV-000042". */
+  number?: string | null;
+  /** YYYY-MM-DD in the customer's timezone, given at finalization. */
+  issue_date?: string | null;
+  due_date?: string | null;
+  /** Who issued it, frozen at finalization (empty strings when the deployment sets none). */
+  issuer?: Issuer | null;
+}
+
+export interface Issuer {
+  name: string;
+  address: string;
+  tax_id: string;
 }
 
 export const PRICE_MODELS = ["per_unit", "graduated", "volume", "package"] as const;
@@ -244,6 +261,8 @@ export interface NewPlan {
   amount?: Decimal;
   minimum_amount?: Decimal;
   grace_period_days?: number;
+  /** Days from issue to due date; omitted: the deployment's setting. */
+  net_days?: number | null;
   prices: PriceSpec[];
 }
 
@@ -255,6 +274,8 @@ export interface Plan {
   amount: Decimal;
   minimum_amount: Decimal;
   grace_period_days: number;
+  /** Days from issue to due date; null: the deployment's setting. */
+  net_days?: number | null;
   /** Canonical specs as the API returns them (every decimal a string, tiers with flat_amount). */
   prices: PriceSpec[];
   created_at: string;
@@ -531,6 +552,11 @@ export class ApiClient {
 
   voidInvoice(id: string): Promise<Invoice> {
     return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/void`);
+  }
+
+  /** The draft replacing a void invoice (made now, or the one made before). */
+  reissueInvoice(id: string): Promise<Invoice> {
+    return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/reissue`);
   }
 
   createPlan(plan: NewPlan): Promise<Plan> {

@@ -11,6 +11,7 @@ const api = await load("api.js");
 const routes = await load("routes.js");
 const bulk = await load("bulk-events.js");
 const plans = await load("plan-model.js");
+const labels = await load("invoice-labels.js");
 
 describe("decimal", () => {
   it("adds and subtracts exactly, beyond what a double holds", () => {
@@ -220,5 +221,27 @@ describe("plan model", () => {
     );
     assert.equal(plans.priceInWords({ feature: "users", model: "per_unit", aggregation: "unique_count", property: "user_id", unit_amount: "3" }), "unique user_id of users: 3 per unit");
     assert.equal(plans.describePrice({ feature: "sms", model: "package", aggregation: "sum", package_size: "100", package_amount: "1.50" }), "package · sum: 1.50 per 100");
+  });
+});
+
+describe("invoice labels", () => {
+  const draft = { id: "inv_1", number: null, status: "draft", issue: 0, period: "2025-09" };
+  const final = { ...draft, number: "INV-000042", status: "finalized" };
+  const voided = { ...final, status: "void" };
+  it("names a draft by its id and anything finalized by its number", () => {
+    assert.equal(labels.documentTitle(draft), "Draft invoice inv_1");
+    assert.equal(labels.documentTitle(final), "Invoice INV-000042");
+    assert.equal(labels.documentTitle(voided), "Void invoice INV-000042");
+    assert.equal(labels.invoiceName({ id: "inv_old", number: null }), "inv_old");
+  });
+  it("stamps drafts and void invoices, and shows an amount due only when finalized", () => {
+    assert.deepEqual([draft, final, voided].map(labels.documentStamp), ["DRAFT", null, "VOID"]);
+    assert.deepEqual([draft, final, voided].map(labels.showsAmountDue), [false, true, false]);
+    assert.equal(labels.totalLabel(final), "Total due");
+    assert.ok(!labels.totalLabel(voided).includes("Total due") && labels.totalLabel(voided).includes("nothing is due"));
+  });
+  it("says which reissue an invoice is", () => {
+    assert.equal(labels.reissueLabel(draft), null);
+    assert.equal(labels.reissueLabel({ ...draft, issue: 2 }), "Reissue 2 of 2025-09");
   });
 });

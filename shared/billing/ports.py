@@ -125,11 +125,12 @@ class InvoiceRepository(Protocol):
         """By id, strongly consistent, without a scan."""
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
-        """A customer's invoices, newest period first (strongly consistent)."""
+        """A customer's invoices, newest period first and, within a period, newest issue first (strongly
+        consistent)."""
 
     def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
-        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), newest
-        period first, by customer id; strongly consistent."""
+        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), in
+        `list_for_customer`'s order, by customer id; strongly consistent."""
 
     def list(
         self,
@@ -146,23 +147,28 @@ class InvoiceRepository(Protocol):
     def save(self, invoice: Invoice) -> Invoice:
         """Insert (invoice.version == 0) or replace the stored version invoice.version, and return the
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
-        runs can never both write, and never two invoices for one customer and period."""
+        runs can never both write, and never two invoices for one customer, period and issue."""
 
     def save_many(self, invoices: Sequence[Invoice]) -> None:
         """`save` each invoice (at most MAX_INVOICES_PER_SAVE, distinct ones) in one atomic write: all are
         saved, or none is (a billing run saves the drafts of a shard so, and does not read them back).
-        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer and period;
-        nothing is saved then."""
+        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer, period and
+        issue; nothing is saved then."""
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts
         only). May lag a moment behind writes: the finalize sweep re-reads each one by id."""
 
-    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
-        """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`,
-        append the credit `consumption` it applied and lower the balance by it (refused if it would go
-        below zero), and move the customer's version on from `customer_version`. Raises ConcurrentUpdate
-        if the invoice, the customer or the credit changed since they were read."""
+    def finalize(
+        self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int, number_prefix: str
+    ) -> Invoice:
+        """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`
+        numbered `invoice_number(number_prefix, n)`, n the next value of the deployment's one invoice
+        counter (moved in the same write: increasing, never reused, no gaps), append the credit
+        `consumption` it applied and lower the balance by it (refused if it would go below zero), and move
+        the customer's version on from `customer_version`; return the stored invoice. Raises
+        ConcurrentUpdate if the invoice, the customer or the credit changed since they were read, or if
+        racing finalizations kept taking the next number (nothing is written then, no number is used)."""
 
     def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
         """One atomic write, like `finalize`: store the voided `invoice`, append the `restoration` of

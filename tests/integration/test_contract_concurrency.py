@@ -1,5 +1,6 @@
 """Racing writers on every adapter: each event counted once, one invoice per customer and period, credit
-spent once, and no racing caller told of a conflict when the outcome it asked for happened."""
+spent once, invoice numbers taken once each and without gaps, and no racing caller told of a conflict when
+the outcome it asked for happened."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from billing.bootstrap import build_services
 from billing.domain.invoices import InvoiceStatus, invoice_id_for
 from billing.domain.time import BillingPeriod
 
-from tests.integration.builders import usage_event
+from tests.integration import builders
+from tests.integration.builders import NOW, draft, usage_event
 
 THREADS = 4
 
@@ -109,9 +111,39 @@ def test_racing_finalizations_spend_credit_once_and_all_report_it_finalized(stor
     results = race(lambda _: services.invoices.finalize(invoice_id, now=now))
 
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert {(r.status, r.total, r.version) for r in results} == {(InvoiceStatus.FINALIZED, Decimal("2.00"), 2)}
+    assert {(r.status, r.total, r.version, r.number) for r in results} == {
+        (InvoiceStatus.FINALIZED, Decimal("2.00"), 2, "INV-000001")
+    }
     assert services.credits.ledger(customer.id).balance == Decimal("0.00")
     assert [e.kind.value for e in services.credits.ledger(customer.id).entries] == ["grant", "consumption"]
+
+
+def test_racing_finalizations_of_different_invoices_take_distinct_numbers_without_gaps(store):
+    invoices = [store.invoices.save(draft(f"c{n}")) for n in range(6)]
+    for invoice in invoices:
+        store.customers.add(builders.customer(invoice.customer_id))
+
+    def finalize(n: int):
+        final = invoices[n].finalized(now=NOW)
+        return store.invoices.finalize(final, consumption=None, customer_version=0, number_prefix="INV")
+
+    results = race(finalize, threads=len(invoices))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.number for r in results) == [f"INV-{n:06d}" for n in range(1, 7)]
+    assert all(store.invoices.get(r.id) == r for r in results)
+
+
+def test_racing_finalizations_and_a_run_number_every_invoice_once(store):
+    services, _, now = _customers_with_usage(store, 5)
+    run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=now)
+
+    results = race(lambda n: services.invoices.finalize(run.invoice_ids[n % 5], now=now), threads=8)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    numbers = {invoice_id: services.invoices.get(invoice_id).number for invoice_id in run.invoice_ids}
+    assert sorted(numbers.values()) == [f"INV-{n:06d}" for n in range(1, 6)]
+    assert all(r.number == numbers[r.id] for r in results)  # a repeated finalization reports the same number
 
 
 def _event(event_id: str, quantity: str):

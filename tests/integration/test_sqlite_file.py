@@ -9,9 +9,9 @@ from importlib import resources
 
 import pytest
 from billing.adapters.sqlite import SqliteStorage
-from billing.domain.errors import StorageUnavailable
+from billing.domain.errors import ConcurrentUpdate, StorageUnavailable
 
-from tests.integration.builders import NOW, D, customer, usage_event
+from tests.integration.builders import NOW, D, customer, draft, usage_event
 
 
 def test_opening_creates_the_folder_migrates_and_uses_wal(tmp_path):
@@ -90,6 +90,7 @@ def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
     connection.executescript(
         "DROP TABLE credit_balances; DROP TABLE usage_distinct; DROP TABLE billing_runs;"
         " DROP TABLE billing_run_outcomes; DROP TABLE api_keys; DROP TABLE meters; DROP TABLE idempotency_records;"
+        " DROP TABLE counters;"
         " DROP INDEX customers_by_external_id; DROP INDEX customers_by_name_key;"
         " DROP INDEX invoices_by_period; DROP INDEX invoices_drafts_due;"
         " ALTER TABLE customers DROP COLUMN external_id; ALTER TABLE customers DROP COLUMN name_key;"
@@ -160,5 +161,45 @@ def test_migration_0002_upgrades_a_version_1_database_and_backfills_invoice_peri
         row = store.db.connection().execute("SELECT period_end FROM invoices WHERE id = 'inv_old'").fetchone()
         assert row == (1_759_291_200_000_000,)  # 2025-10-01T04:00Z in microseconds
         assert store.customers.get("cus_1").version == 0
+    finally:
+        store.close()
+
+
+def test_migration_0007_keeps_every_invoice_as_its_periods_first_issue_and_guards_each_issue(tmp_path):
+    path = tmp_path / "v6.db"
+    store = SqliteStorage(path)
+    saved = store.invoices.save(draft())
+    later = store.invoices.save(draft(period="2025-10"))
+    store.invoices.save(replace(later, line_items=()))  # version 2
+    store.close()
+    conn = sqlite3.connect(path)  # the table as migrations 0001-0006 left it, with these rows in it
+    conn.executescript(
+        "CREATE TABLE old_invoices (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, period TEXT NOT NULL,"
+        " status TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL, period_end INTEGER,"
+        " UNIQUE (customer_id, period));"
+        " INSERT INTO old_invoices SELECT id, customer_id, period, status, version,"
+        " json_remove(document, '$.issue', '$.replaces', '$.number', '$.issue_date', '$.due_date', '$.issuer'),"
+        " period_end FROM invoices;"
+        " DROP TABLE invoices; ALTER TABLE old_invoices RENAME TO invoices;"
+        " CREATE INDEX invoices_by_period ON invoices (period, status);"
+        " CREATE INDEX invoices_drafts_due ON invoices (period_end, id) WHERE status = 'draft';"
+        " DROP TABLE counters; PRAGMA user_version = 6;"
+    )
+    conn.close()
+    store = SqliteStorage(path)
+    try:
+        assert store.invoices.get(saved.id) == saved
+        assert [(i.period, i.issue, i.version) for i in store.invoices.list_for_customer("c1", limit=5).items] == [
+            ("2025-10", 0, 2),
+            ("2025-09", 0, 1),
+        ]
+        reissue = store.invoices.save(draft(issue=1))
+        assert store.invoices.get(reissue.id).replaces == saved.id
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save(replace(draft(issue=1), id="inv_twice"))
+        indexes = {
+            row[0] for row in store.db.connection().execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {"invoices_by_period", "invoices_drafts_due"} <= indexes
     finally:
         store.close()

@@ -57,13 +57,14 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
 
 function invoicesBlock(invoices: Invoice[], zone: string): HTMLElement {
   if (invoices.length === 0) return note("No invoices yet. Billing runs create them.", "empty");
-  const sorted = [...invoices].sort((a, b) => b.period.localeCompare(a.period));
+  const sorted = [...invoices].sort((a, b) => b.period.localeCompare(a.period) || (b.issue ?? 0) - (a.issue ?? 0));
   return dataTable(
     { id: "customer-invoices" },
     `${sorted.length} invoice${sorted.length === 1 ? "" : "s"}`,
-    [{ label: "Period", kind: "key" }, { label: "Status" }, { label: "Total", kind: "num" }, { label: "Issued" }],
+    [{ label: "Period", kind: "key" }, { label: "Number" }, { label: "Status" }, { label: "Total", kind: "num" }, { label: "Issued" }],
     sorted.map((inv) => [
-      invoiceLink(inv.id, `${inv.period} invoice`),
+      invoiceLink(inv.id, inv.issue ? `${inv.period} invoice, reissue ${inv.issue}` : `${inv.period} invoice`),
+      inv.number ?? "—",
       badge(inv.status),
       formatMoney(inv.total, inv.currency),
       inv.finalized_at ? formatInZone(inv.finalized_at, zone, true) : "not yet",

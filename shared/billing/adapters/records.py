@@ -7,14 +7,14 @@ Decimals are stored as strings and instants as ISO 8601 text: exact and readable
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from billing.domain.access import ApiKey
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry, CreditKind
-from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, LineType
+from billing.domain.invoices import Invoice, InvoiceStatus, Issuer, LineItem, LineType
 from billing.domain.meters import Meter
 from billing.domain.models import Customer, UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
@@ -34,6 +34,22 @@ def _when(value: datetime | None) -> str | None:
 
 def _unwhen(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _unday(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def issuer_to_record(issuer: Issuer | None) -> dict[str, str] | None:
+    return None if issuer is None else {"name": issuer.name, "address": issuer.address, "tax_id": issuer.tax_id}
+
+
+def issuer_from_record(record: dict[str, str] | None) -> Issuer | None:
+    return None if record is None else Issuer(record["name"], record["address"], record["tax_id"])
 
 
 def line_to_record(line: LineItem) -> dict[str, Any]:
@@ -80,6 +96,12 @@ def invoice_to_record(invoice: Invoice) -> dict[str, Any]:
         "plan_id": invoice.plan_id,
         "unit_price": _dec(invoice.unit_price),
         "rated_events": invoice.rated_events,
+        "issue": invoice.issue,
+        "replaces": invoice.replaces,
+        "number": invoice.number,
+        "issue_date": _day(invoice.issue_date),
+        "due_date": _day(invoice.due_date),
+        "issuer": issuer_to_record(invoice.issuer),
     }
 
 
@@ -101,6 +123,12 @@ def invoice_from_record(record: dict[str, Any], *, version: int) -> Invoice:
         plan_id=record.get("plan_id"),
         unit_price=_undec(record.get("unit_price")),
         rated_events=record.get("rated_events"),
+        issue=record.get("issue", 0),  # invoices stored before reissues existed are their period's first
+        replaces=record.get("replaces"),
+        number=record.get("number"),
+        issue_date=_unday(record.get("issue_date")),
+        due_date=_unday(record.get("due_date")),
+        issuer=issuer_from_record(record.get("issuer")),
         version=version,
     )
 
@@ -117,6 +145,7 @@ def plan_from_record(record: dict[str, Any]) -> Plan:
         minimum_amount=record["minimum_amount"],
         amount=record.get("amount", "0"),  # plans stored before plan fees existed have none
         grace_period_days=record["grace_period_days"],
+        net_days=record.get("net_days"),
         prices=record["prices"],
         created_at=datetime.fromisoformat(record["created_at"]),
     )

@@ -18,6 +18,7 @@ from billing.domain.exact import (
     LATEST,
     MAX_GRACE_PERIOD_DAYS,
     MAX_MONEY,
+    MAX_NET_DAYS,
     MAX_PRICE_NUMBER,
     MAX_QUANTITY,
     PRICE_PLACES,
@@ -29,7 +30,7 @@ from billing.domain.time import iso_utc
 
 if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
     from billing.domain.credits import CreditEntry
-    from billing.domain.invoices import Invoice, LineItem
+    from billing.domain.invoices import Invoice, Issuer, LineItem
     from billing.domain.models import Customer, FeatureUsage, UsagePoint
     from billing.domain.paging import Page
     from billing.pricing import Plan
@@ -157,6 +158,7 @@ class CreatePlanRequest(RequestModel):
     amount: Money = Decimal(0)  # the plan fee per period (Lago's plan amount_cents, as a decimal string)
     minimum_amount: Money = Decimal(0)
     grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
+    net_days: Annotated[int, Field(ge=0, le=MAX_NET_DAYS)] | None = None  # None: INVOICE_NET_DAYS applies
     prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
 
 
@@ -311,6 +313,18 @@ class LineItemOut(ResponseModel):
         )
 
 
+class IssuerOut(ResponseModel):
+    """Who issued the invoice, as the deployment's settings said at its finalization (empty by default)."""
+
+    name: str
+    address: str
+    tax_id: str
+
+    @classmethod
+    def of(cls, issuer: Issuer) -> IssuerOut:
+        return cls(name=issuer.name, address=issuer.address, tax_id=issuer.tax_id)
+
+
 class InvoiceOut(ResponseModel):
     id: str
     customer_id: str
@@ -328,6 +342,13 @@ class InvoiceOut(ResponseModel):
     updated_at: str
     finalized_at: str | None
     voided_at: str | None
+    issue: int  # 0: the period's first invoice; k: its k-th reissue
+    replaces: str | None  # a reissue: the void invoice it replaces
+    # Given at finalization (null on drafts): INV-000042, dates YYYY-MM-DD in the customer's timezone.
+    number: str | None
+    issue_date: str | None
+    due_date: str | None
+    issuer: IssuerOut | None
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceOut:
@@ -349,6 +370,12 @@ class InvoiceOut(ResponseModel):
             updated_at=iso_utc(invoice.updated_at),
             finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
             voided_at=None if invoice.voided_at is None else iso_utc(invoice.voided_at),
+            issue=invoice.issue,
+            replaces=invoice.replaces,
+            number=invoice.number,
+            issue_date=None if invoice.issue_date is None else invoice.issue_date.isoformat(),
+            due_date=None if invoice.due_date is None else invoice.due_date.isoformat(),
+            issuer=None if invoice.issuer is None else IssuerOut.of(invoice.issuer),
         )
 
 
@@ -421,6 +448,7 @@ class PlanOut(ResponseModel):
     amount: str
     minimum_amount: str
     grace_period_days: int
+    net_days: int | None
     prices: list[dict[str, Any]]
     created_at: str
 
@@ -433,6 +461,7 @@ class PlanOut(ResponseModel):
             amount=format_money(plan.amount, plan.currency),
             minimum_amount=format_money(plan.minimum_amount, plan.currency),
             grace_period_days=plan.grace_period_days,
+            net_days=plan.net_days,
             prices=[price.to_spec() for price in plan.prices],
             created_at=iso_utc(plan.created_at),
         )

@@ -17,13 +17,22 @@ from billing.domain.billing_runs import (
     OutcomeStatus,
 )
 from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
-from billing.domain.invoices import MAX_INVOICES_PER_SAVE, Invoice, InvoiceContent, LineType, invoice_id_for
+from billing.domain.invoices import (
+    DEFAULT_INVOICE_SETTINGS,
+    MAX_INVOICES_PER_SAVE,
+    Invoice,
+    InvoiceContent,
+    InvoiceSettings,
+    InvoiceStatus,
+    LineType,
+    latest_issue,
+)
 from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
-from billing.services.drafting import InvoiceComposer
+from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.lifecycle import InvoiceLifecycle
 from billing.services.listing import all_invoices
 from billing.services.rating import unpriced_features
@@ -81,11 +90,13 @@ class FinalizeRun:
 
 
 class BillingService:
-    def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, storage: Storage, clock: Clock = system_clock, settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS
+    ) -> None:
         self._storage = storage
         self._clock = clock
         self._composer = InvoiceComposer(storage)
-        self._lifecycle = InvoiceLifecycle(storage, self._composer, clock)
+        self._lifecycle = InvoiceLifecycle(storage, self._composer, clock, settings)
 
     def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
         """A new billing run resource, before any customer is queued."""
@@ -276,22 +287,26 @@ class BillingService:
     ) -> tuple[Invoice | None, bool]:
         """The customer's invoice for the period as it should be stored, and whether it must be saved:
         (None, False) when there is nothing to bill or the invoice is finalized already, (the stored draft,
-        False) when nothing changed since the last run. `invoices` (all of the customer's) and `balance` (of
-        credit, in the invoice's currency) are read unless given."""
+        False) when nothing changed since the last run. The period's invoice is its latest issue: when that
+        one is void, the period is billed again as a new issue that replaces it. `invoices` (all of the
+        customer's) and `balance` (of credit, in the invoice's currency) are read unless given."""
         if invoices is None:
             invoices = all_invoices(self._storage, customer.id)
-        current = next((invoice for invoice in invoices if invoice.period == period.key), None)
-        if current is not None and not current.is_editable:
-            return None, False  # finalized or void: never changes
-        if unit_price is None and current is not None:
-            unit_price = current.unit_price  # a run without a unit price keeps the draft's
+        current = latest_issue(invoices, period.key)
+        if current is not None and current.status == InvoiceStatus.FINALIZED:
+            return None, False  # never changes; only voiding it lets the period be billed again
+        draft = current if current is not None and current.is_editable else None
+        if unit_price is None and draft is not None:
+            unit_price = draft.unit_price  # a run without a unit price keeps the draft's
         content = self._composer.compose(
             customer, period, unit_price=unit_price, usage=usage, invoices=invoices, balance=balance
         )
-        if current is None and not _worth_an_invoice(usage, content):
+        if draft is not None:
+            recomputed = draft.with_content(content, now=now)
+            return recomputed, recomputed is not draft  # the same object: nothing new since the last run
+        if not _worth_an_invoice(usage, content):
             return None, False
-        draft = current.with_content(content, now=now) if current else new_invoice(customer, period, content, now)
-        return draft, draft is not current  # the same object: nothing new since the last run
+        return new_invoice(customer, period, content, now, replacing=current), True
 
     def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
         """The daily sweep: finalize every draft whose grace period (the customer's plan's
@@ -351,22 +366,3 @@ def _worth_an_invoice(usage: CustomerPeriodUsage, content: InvoiceContent) -> bo
 
 
 _WORTH_AN_INVOICE = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM, LineType.ADJUSTMENT})
-
-
-def new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:
-    """The customer's invoice for the period as `content` makes it, not stored yet (a new draft, a preview)."""
-    start, end = period.bounds(timezone(customer.timezone))
-    return Invoice(
-        id=invoice_id_for(customer.id, period.key),
-        customer_id=customer.id,
-        period=period.key,
-        period_start=start,
-        period_end=end,
-        currency=content.currency,
-        created_at=now,
-        updated_at=now,
-        line_items=content.line_items,
-        plan_id=content.plan_id,
-        unit_price=content.unit_price,
-        rated_events=content.rated_events,
-    )

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.exact import exact
-from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType
+from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
 from billing.domain.money import ZERO, format_money
 from billing.domain.time import BillingPeriod, timezone, to_micros
@@ -159,18 +159,25 @@ class InvoiceComposer:
     def _adjustments(
         self, customer: Customer, period: str, currency: str, invoices: Sequence[Invoice]
     ) -> list[LineItem]:
-        """For each earlier finalized period with usage that arrived after it was rated: that period
-        re-rated with all its usage, minus what its invoice billed and what adjustments billed since."""
+        """For each earlier finalized period with usage that arrived after it was rated, or with adjustments
+        billed for it on other finalized invoices: that period re-rated with all its usage, minus what its
+        invoice billed and what adjustments billed since. (A period's finalized invoice is its latest issue:
+        a void one is never a source. An adjustment billed before a void and reissue is given back once the
+        reissue has billed that usage itself.)"""
         finalized = [invoice for invoice in invoices if invoice.status == InvoiceStatus.FINALIZED]
         earlier = sorted((invoice for invoice in finalized if invoice.period < period), key=lambda i: i.period)
         if not earlier:
             return []
         history = {usage.period: usage for usage in self._storage.usage.customer_period_usage(customer.id)}
+        adjusted_periods = {
+            line.adjusts_period for invoice in finalized for line in invoice.line_items if line.adjusts_period
+        }
         lines = []
         for source in earlier:
             usage = history.get(source.period, CustomerPeriodUsage(customer.id, source.period))
-            if events_counted(usage) == source.rated_events or source.currency != currency:
-                continue  # nothing arrived late (event counts only grow), or another currency's ledger
+            late = events_counted(usage) != source.rated_events  # event counts only grow
+            if source.currency != currency or not (late or source.period in adjusted_periods):
+                continue  # another currency's ledger, or nothing billed for the period since it was rated
             bounds = (source.period_start, source.period_end)
             rated = self._rated(customer, usage, self.plan(source.plan_id), source.unit_price, bounds)
             rerated = sum((line.amount for line in rated), ZERO)
@@ -211,4 +218,33 @@ def _adjustment_line(source: Invoice, rerated: Decimal, adjusted: Decimal, delta
             },
         ),
         adjusts_period=source.period,
+    )
+
+
+def new_invoice(
+    customer: Customer,
+    period: BillingPeriod,
+    content: InvoiceContent,
+    now: datetime,
+    *,
+    replacing: Invoice | None = None,
+) -> Invoice:
+    """The customer's invoice for the period as `content` makes it, not stored yet (a new draft, a preview):
+    the period's first, or the next issue after the void invoice it is `replacing`."""
+    start, end = period.bounds(timezone(customer.timezone))
+    return Invoice(
+        id=invoice_id_for(customer.id, period.key) if replacing is None else replacing.reissue_id(),
+        issue=0 if replacing is None else replacing.issue + 1,
+        replaces=None if replacing is None else replacing.id,
+        customer_id=customer.id,
+        period=period.key,
+        period_start=start,
+        period_end=end,
+        currency=content.currency,
+        created_at=now,
+        updated_at=now,
+        line_items=content.line_items,
+        plan_id=content.plan_id,
+        unit_price=content.unit_price,
+        rated_events=content.rated_events,
     )

@@ -27,10 +27,9 @@ from billing.domain.models import Customer
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
-from billing.services.billing import new_invoice
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
-from billing.services.drafting import InvoiceComposer
+from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.listing import all_invoices
 
 INLINE_PLAN_ID = "plan_inline"  # the id an inline plan is rated under (it is stored nowhere)
