@@ -69,7 +69,7 @@ class BillingService:
     def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
         self._storage = storage
         self._clock = clock
-        self._composer = InvoiceComposer(storage)
+        self._composer = InvoiceComposer(storage, covers_distinct=True)
         self._lifecycle = InvoiceLifecycle(storage, self._composer, clock)
 
     def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:

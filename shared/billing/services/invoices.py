@@ -21,7 +21,7 @@ class InvoiceService:
     def __init__(self, storage: Storage, customers: CustomerService, clock: Clock = system_clock) -> None:
         self._storage = storage
         self._customers = customers
-        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage), clock)
+        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage, covers_distinct=True), clock)
 
     def get(self, invoice_id: str) -> Invoice:
         invoice = self._storage.invoices.get(invoice_id)
