@@ -129,6 +129,7 @@ class TestDistinctCoverage:
         untracked = UsageEvent("c1", "u", "api", Decimal(1), SEPT, "2025-09", day=local_day_of(SEPT, "UTC"))
         dynamo_store.usage.record([untracked])
         plain = dynamo_store.meter.snapshot()
+        assert plain["write_units"] == 9
         dynamo_store.meter.reset()
         checked = UsageEvent(  # checked for `region` without carrying it: the period row counts it
             "c1", "t", "api", Decimal(1), SEPT + 20 * MINUTE, "2025-09", day="2025-09-01", distinct=("region",)
@@ -158,7 +159,10 @@ class TestDistinctCoverage:
         )
         assert covered is True
         # the row read, the 230 markers looked up, then 201 items: the 200 missing markers and the row
-        assert dynamo_store.meter.snapshot()["requests"] == {"GetItem": 1, "BatchGetItem": 3, "TransactWriteItems": 3}
+        figures = dynamo_store.meter.snapshot()
+        assert figures["requests"] == {"GetItem": 1, "BatchGetItem": 3, "TransactWriteItems": 3}
+        # 1 RU per value looked up (found or not) and for the row; 2 WU per marker put and for the row
+        assert (figures["read_units"], figures["write_units"]) == (1 + 230, 2 * 200 + 2)
         assert dynamo_store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "region") == 230
 
     def test_a_distinct_counter_of_the_adapter_before_coverage_is_not_read(self, dynamo_store):
