@@ -8,7 +8,7 @@ plan and credit balance of the moment it was frozen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -128,11 +128,7 @@ class InvoiceComposer:
             return read[0]
 
         def unique_count(price: Price) -> Decimal:
-            prop = price.property or ""
-            stored = usage.exact_distinct_count(price.feature, prop)
-            if stored is None:  # some events were stored before the property was tracked
-                return Decimal(self._distinct_from_events(customer.id, usage, price.feature, prop, events()))
-            return Decimal(stored)
+            return Decimal(self.distinct_count(customer.id, usage, price.feature, price.property or "", events))
 
         def event_values(price: Price) -> list[Decimal]:
             of_feature = sorted(
@@ -156,13 +152,28 @@ class InvoiceComposer:
         minimum = minimum_line(lines, plan)
         return lines if minimum is None else (*lines, minimum)
 
+    def distinct_count(
+        self,
+        customer_id: str,
+        usage: CustomerPeriodUsage,
+        feature: str,
+        prop: str,
+        events: Callable[[], Sequence[UsageEvent]],
+    ) -> int:
+        """How many distinct values of `prop` the period's events of `feature` carry (its unique_count): the
+        stored count when storage checked every one of them, else counted from the period's raw `events()`
+        (and stored, by a composer that `covers_distinct`). Raises StorageUnavailable when fewer raw events
+        can be read than `usage` counts (an index lagging behind its table): an undercount is never billed."""
+        stored = usage.exact_distinct_count(feature, prop)
+        if stored is not None:
+            return stored
+        return self._distinct_from_events(customer_id, usage, feature, prop, events())
+
     def _distinct_from_events(
         self, customer_id: str, usage: CustomerPeriodUsage, feature: str, prop: str, events: Sequence[UsageEvent]
     ) -> int:
-        """How many distinct values of `prop` the period's events of `feature` carry, from its raw `events`;
-        stored when composing for a billing run or a finalization, if no event arrived since `usage` was read.
-        Raw events fewer than the rollup counts (an index lagging behind its table) are refused as a
-        transient fault: an undercount is never billed."""
+        """The distinct values of the period's raw events of the feature; stored when the composer covers
+        distinct values and no event arrived since `usage` was read."""
         counted = usage.features[feature].count
         of_feature = [event for event in events if event.feature == feature and event.period == usage.period]
         if len(of_feature) < counted:
