@@ -13,7 +13,7 @@ Listings return a Page with an opaque cursor and promise no order unless they sa
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -86,11 +86,11 @@ class CreditRepository(Protocol):
 class UsageRepository(Protocol):
     def record(self, events: Sequence[UsageEvent]) -> RecordResult:
         """Store one customer's events. Each event is stored at most once ever per (customer_id, id),
-        atomically with its share of the rollups (15-minute bucket, local day, period, and the distinct
-        values of its `distinct` properties); an event whose id is stored already is a duplicate and
-        changes nothing. The batch as a whole is not atomic: after a failure, a retry reports the
-        events stored by the first attempt as duplicates. Ids within the batch are unique (the service
-        drops in-batch repeats first)."""
+        atomically with its share of the rollups (15-minute bucket, local day, period, and for each of its
+        `distinct` properties: its value, if it carries one, and one more event of the coverage); an event
+        whose id is stored already is a duplicate and changes nothing. The batch as a whole is not atomic:
+        after a failure, a retry reports the events stored by the first attempt as duplicates. Ids within the
+        batch are unique (the service drops in-batch repeats first)."""
 
     def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
         """(feature, bucket_start, summed quantity) of the 15-minute buckets starting in [start, end)."""
@@ -109,7 +109,8 @@ class UsageRepository(Protocol):
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
         """A customer's rolled-up usage for one billing period (in the customer's timezone), with the
-        distinct-value counts of its tracked properties."""
+        distinct-value counts of its tracked properties and their coverage, read together: a count whose
+        coverage equals its feature's event count is exact (CustomerPeriodUsage.exact_distinct_count)."""
 
     def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
         """`period_usage` of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), by
@@ -118,6 +119,16 @@ class UsageRepository(Protocol):
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         """One customer's rolled-up usage for every period they have usage in, oldest first
         (used to spot late usage of finalized periods)."""
+
+    def cover_distinct(
+        self, customer_id: str, period: str, feature: str, prop: str, values: Collection[str], *, events: int
+    ) -> bool:
+        """Record that the period's events of `feature` carry exactly `values` for `prop` (their distinct
+        values, read from the raw events) and that all `events` of them were checked: store the values not
+        stored yet and set the coverage to `events`, if the period rollup of the feature still counts exactly
+        `events` events (counts only grow: nothing arrived since they were read). Returns whether coverage
+        was recorded. When it was not, values may have been stored (each one a value some stored event of
+        the period carries, so no count grows past the truth) and the coverage is unchanged."""
 
 
 class InvoiceRepository(Protocol):

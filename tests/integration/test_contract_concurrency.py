@@ -150,3 +150,54 @@ def _event(event_id: str, quantity: str):
     from billing.services.ingest import NewEvent
 
     return NewEvent("api", Decimal(quantity), datetime(2025, 9, 10, tzinfo=UTC), id=event_id)
+
+
+def test_distinct_values_covered_while_events_arrive_are_never_claimed_short(store):
+    """Writers store events one at a time (the first ones not checked for `user` at ingest, the later ones
+    checked) while coverers do what rating does: read the period, then its raw events, and cover the values
+    read when the counts agree. A count said to be exact is never short of the values stored by then."""
+    writing = threading.Event()
+    writing.set()
+    writers_left = [2]
+    lock = threading.Lock()
+
+    def write(index: int) -> None:
+        try:
+            for n in range(25):
+                user = {"user": f"u{index}-{n % 10}"}
+                store.usage.record(
+                    [usage_event(f"w{index}-{n}", "1", 1_000 + n, properties=user, distinct=("user",) * (n >= 8))]
+                )
+        finally:
+            with lock:
+                writers_left[0] -= 1
+                if not writers_left[0]:
+                    writing.clear()
+
+    def values_stored() -> set[str]:
+        return {event.properties["user"] for event in store.usage.events("c1", 0, 10_000) if event.properties}
+
+    def cover(_: int) -> int:
+        covered = 0
+        while writing.is_set():
+            usage = store.usage.period_usage("c1", "2025-09")
+            if "api" not in usage.features:
+                continue
+            count, exact = usage.features["api"].count, usage.exact_distinct_count("api", "user")
+            stored = store.usage.events("c1", 0, 10_000)  # read after: as many events, or more
+            values = {event.properties["user"] for event in stored if event.properties}
+            assert exact is None or exact <= len(values)
+            if len(stored) != count:
+                continue
+            assert exact is None or exact == len(values)  # the same events: the same count
+            covered += store.usage.cover_distinct("c1", "2025-09", "api", "user", values, events=count)
+        return covered
+
+    results = race(lambda index: write(index) if index < 2 else cover(index))
+    assert not [r for r in results if isinstance(r, Exception)], results
+
+    truth = values_stored()
+    assert len(truth) == 20
+    assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") in (None, 20)
+    assert store.usage.cover_distinct("c1", "2025-09", "api", "user", truth, events=50) is True
+    assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 20

@@ -90,7 +90,7 @@ def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
     connection.executescript(
         "DROP TABLE credit_balances; DROP TABLE usage_distinct; DROP TABLE billing_runs;"
         " DROP TABLE billing_run_outcomes; DROP TABLE api_keys; DROP TABLE meters; DROP TABLE idempotency_records;"
-        " DROP TABLE counters;"
+        " DROP TABLE counters; DROP TABLE usage_coverage;"
         " DROP INDEX customers_by_external_id; DROP INDEX customers_by_name_key;"
         " DROP INDEX invoices_by_period; DROP INDEX invoices_drafts_due;"
         " ALTER TABLE customers DROP COLUMN external_id; ALTER TABLE customers DROP COLUMN name_key;"
@@ -183,7 +183,7 @@ def test_migration_0007_keeps_every_invoice_as_its_periods_first_issue_and_guard
         " DROP TABLE invoices; ALTER TABLE old_invoices RENAME TO invoices;"
         " CREATE INDEX invoices_by_period ON invoices (period, status);"
         " CREATE INDEX invoices_drafts_due ON invoices (period_end, id) WHERE status = 'draft';"
-        " DROP TABLE counters; PRAGMA user_version = 6;"
+        " DROP TABLE counters; DROP TABLE usage_coverage; PRAGMA user_version = 6;"
     )
     conn.close()
     store = SqliteStorage(path)

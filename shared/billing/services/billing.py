@@ -95,7 +95,7 @@ class BillingService:
     ) -> None:
         self._storage = storage
         self._clock = clock
-        self._composer = InvoiceComposer(storage)
+        self._composer = InvoiceComposer(storage, covers_distinct=True)
         self._lifecycle = InvoiceLifecycle(storage, self._composer, clock, settings)
 
     def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:

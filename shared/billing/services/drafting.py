@@ -8,10 +8,11 @@ plan and credit balance of the moment it was frozen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.errors import StorageUnavailable
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType, invoice_id_for
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
@@ -35,8 +36,13 @@ def events_counted(usage: CustomerPeriodUsage) -> int:
 
 
 class InvoiceComposer:
-    def __init__(self, storage: Storage) -> None:
+    """Composes invoices. With `covers_distinct` (billing runs and finalization; previews write nothing), a
+    unique_count it has to count from raw events is stored too (UsageRepository.cover_distinct), so that the
+    next composition of the period reads the stored count."""
+
+    def __init__(self, storage: Storage, *, covers_distinct: bool = False) -> None:
         self._storage = storage
+        self._covers_distinct = covers_distinct
         self._plans: dict[str, Plan | None] = {}  # plans never change, so caching them is always right
         self._rated_lines = RatedLines()
 
@@ -125,13 +131,14 @@ class InvoiceComposer:
 
         def events() -> list[UsageEvent]:
             # The period's raw events, read once and only for prices rollups cannot answer: percentage
-            # prices that need each event's value (free units per events, per-transaction min/max).
+            # prices that need each event's value (free units per events, per-transaction min/max), and a
+            # unique_count whose stored count does not cover every event.
             if not read:
                 read.append(list(self._storage.usage.events(customer.id, to_micros(start), to_micros(end))))
             return read[0]
 
-        def unique_count(price: Price) -> Decimal:  # kept by storage at ingest (distinct-value markers)
-            return Decimal(usage.distinct_counts.get((price.feature, price.property or ""), 0))
+        def unique_count(price: Price) -> Decimal:
+            return Decimal(self.distinct_count(customer.id, usage, price.feature, price.property or "", events))
 
         def event_values(price: Price) -> list[Decimal]:
             of_feature = sorted(
@@ -155,6 +162,39 @@ class InvoiceComposer:
         )
         minimum = minimum_line(lines, plan) if charged else None
         return lines if minimum is None else (*lines, minimum)
+
+    def distinct_count(
+        self,
+        customer_id: str,
+        usage: CustomerPeriodUsage,
+        feature: str,
+        prop: str,
+        events: Callable[[], Sequence[UsageEvent]],
+    ) -> int:
+        """How many distinct values of `prop` the period's events of `feature` carry (its unique_count): the
+        stored count when storage checked every one of them, else counted from the period's raw `events()`
+        (and stored, by a composer that `covers_distinct`). Raises StorageUnavailable when fewer raw events
+        can be read than `usage` counts (an index lagging behind its table): an undercount is never billed."""
+        stored = usage.exact_distinct_count(feature, prop)
+        if stored is not None:
+            return stored
+        return self._distinct_from_events(customer_id, usage, feature, prop, events())
+
+    def _distinct_from_events(
+        self, customer_id: str, usage: CustomerPeriodUsage, feature: str, prop: str, events: Sequence[UsageEvent]
+    ) -> int:
+        """The distinct values of the period's raw events of the feature; stored when the composer covers
+        distinct values and no event arrived since `usage` was read."""
+        counted = usage.features[feature].count
+        of_feature = [event for event in events if event.feature == feature and event.period == usage.period]
+        if len(of_feature) < counted:
+            raise StorageUnavailable(
+                f"only {len(of_feature)} of the {counted} events of {feature} in {usage.period} can be read yet; retry"
+            )
+        values = {event.properties[prop] for event in of_feature if event.properties and prop in event.properties}
+        if self._covers_distinct and len(of_feature) == counted:  # more: events arrived since usage was read
+            self._storage.usage.cover_distinct(customer_id, usage.period, feature, prop, values, events=counted)
+        return len(values)
 
     def _adjustments(
         self, customer: Customer, period: str, currency: str, invoices: Sequence[Invoice]

@@ -27,7 +27,7 @@ class InvoiceService:
     ) -> None:
         self._storage = storage
         self._customers = customers
-        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage), clock, settings)
+        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage, covers_distinct=True), clock, settings)
 
     def get(self, invoice_id: str) -> Invoice:
         invoice = self._storage.invoices.get(invoice_id)

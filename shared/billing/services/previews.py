@@ -8,7 +8,8 @@
   plan decides is compared (plan fee, usage, minimum): credit and late usage of earlier periods are the
   same whichever plan rates this one, and would hide the difference.
 
-Both read the usage rollups and write nothing. Features no plan prices are rated at the unit price of
+Both read the usage rollups (and the period's raw events for a unique_count storage has not covered yet:
+docs/pricing.md) and write nothing. Features no plan prices are rated at the unit price of
 the period's draft, if a billing run made one (zero otherwise, as a run without a unit price would).
 """
 

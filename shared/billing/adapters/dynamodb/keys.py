@@ -114,10 +114,6 @@ def period_sk(period: str, feature: str) -> str:
     return f"{period_prefix(period)}A#{feature}"
 
 
-def distinct_count_sk(period: str, feature: str, prop: str) -> str:
-    return f"{period_prefix(period)}U#{parts(feature, prop)}"
-
-
 def distinct_marker_sk(period: str, feature: str, prop: str, value: str) -> str:
     return bounded(f"V#{period}#{parts(feature, prop, value)}")
 
