@@ -126,6 +126,8 @@ export interface InvoicePreview {
   subtotal: Decimal;
   credits_applied: Decimal;
   total: Decimal;
+  /** Lines summing below zero: credited to the customer's balance when the invoice is finalized. */
+  carried_over: Decimal;
   line_items: LineItem[];
   plan_id: string | null;
   plan_name: string | null;
@@ -203,6 +205,8 @@ export interface Invoice {
   subtotal: Decimal;
   credits_applied: Decimal;
   total: Decimal;
+  /** Lines summing below zero: credited to the customer's balance when the invoice is finalized. */
+  carried_over: Decimal;
   line_items: LineItem[];
   plan_id?: string | null;
   created_at: string;
@@ -281,12 +285,12 @@ export interface Plan {
   created_at: string;
 }
 
-export type CreditEntryType = "grant" | "consumption" | "restoration";
+export type CreditEntryType = "grant" | "consumption" | "restoration" | "carryover" | "carryover_reversal";
 
 export interface CreditEntry {
   id: string;
   type: CreditEntryType | string;
-  /** Signed: grants and restorations positive, consumptions negative. */
+  /** Signed: grants, restorations and carry-overs positive, consumptions and carry-over reversals negative. */
   amount: Decimal;
   currency: string;
   description: string | null;

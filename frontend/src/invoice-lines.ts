@@ -41,7 +41,7 @@ function quantityText(line: LineItem): string {
 }
 
 /** What the table reads of an invoice, stored or not. */
-type Priced = Pick<Invoice | InvoicePreview, "currency" | "subtotal" | "credits_applied" | "total" | "line_items">;
+type Priced = Pick<Invoice | InvoicePreview, "currency" | "subtotal" | "credits_applied" | "total" | "carried_over" | "line_items">;
 
 /** `totalLabel` names the last line ("Total due"; a void invoice's says nothing is due) and `struck` strikes its
  * amount through (a void invoice's). */
@@ -71,6 +71,7 @@ export function linesTable(invoice: Priced, caption: string, id: string, totalLa
       total("Subtotal", formatMoney(invoice.subtotal, invoice.currency)),
       credit.length || !isZero(invoice.credits_applied) ? total("Prepaid credit applied", `-${formatMoney(invoice.credits_applied, invoice.currency)}`) : null,
       total(totalLabel, formatMoney(invoice.total, invoice.currency), "grand-total", struck),
+      !isZero(invoice.carried_over) ? total("Carried over to the credit balance", formatMoney(invoice.carried_over, invoice.currency), "carried-over", struck) : null,
     ),
   );
 }

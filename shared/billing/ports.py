@@ -171,20 +171,21 @@ class InvoiceRepository(Protocol):
         only). May lag a moment behind writes: the finalize sweep re-reads each one by id."""
 
     def finalize(
-        self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int, number_prefix: str
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
     ) -> Invoice:
         """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`
         numbered `invoice_number(number_prefix, n)`, n the next value of the deployment's one invoice
-        counter (moved in the same write: increasing, never reused, no gaps), append the credit
-        `consumption` it applied and lower the balance by it (refused if it would go below zero), and move
-        the customer's version on from `customer_version`; return the stored invoice. Raises
+        counter (moved in the same write: increasing, never reused, no gaps), append its `credit` entry and
+        move the balance by it (the consumption of the credit it applied, or the carry-over of a total below
+        zero; refused if the balance would go below zero), and move the customer's version on from
+        `customer_version`; return the stored invoice. Raises
         ConcurrentUpdate if the invoice, the customer or the credit changed since they were read, or if
         racing finalizations kept taking the next number (nothing is written then, no number is used)."""
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
-        """One atomic write, like `finalize`: store the voided `invoice`, append the `restoration` of
-        the credit it had consumed (raising the balance), move the customer's version on. Raises
-        ConcurrentUpdate when stale."""
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
+        """One atomic write, like `finalize`: store the voided `invoice`, append its `credit` entry
+        (the restoration of the credit it had consumed, or the reversal of what it carried over, refused if the
+        balance would go below zero), move the customer's version on. Raises ConcurrentUpdate when stale."""
 
 
 class BillingRunRepository(Protocol):

@@ -125,7 +125,7 @@ def test_racing_finalizations_of_different_invoices_take_distinct_numbers_withou
 
     def finalize(n: int):
         final = invoices[n].finalized(now=NOW)
-        return store.invoices.finalize(final, consumption=None, customer_version=0, number_prefix="INV")
+        return store.invoices.finalize(final, credit=None, customer_version=0, number_prefix="INV")
 
     results = race(finalize, threads=len(invoices))
 

@@ -118,13 +118,13 @@ def _finalize(store, invoice, prefix="INV"):
         store.customers.add(customer(invoice.customer_id))
     version = store.customers.get(invoice.customer_id).version
     return store.invoices.finalize(
-        invoice.finalized(now=NOW), consumption=None, customer_version=version, number_prefix=prefix
+        invoice.finalized(now=NOW), credit=None, customer_version=version, number_prefix=prefix
     )
 
 
 def _void(store, invoice):
     version = store.customers.get(invoice.customer_id).version
-    return store.invoices.void(invoice.voided(now=NOW), restoration=None, customer_version=version)
+    return store.invoices.void(invoice.voided(now=NOW), credit=None, customer_version=version)
 
 
 class TestIssues:
@@ -233,7 +233,7 @@ class TestLifecycle:
         final = saved.finalized(now=NOW)
         stored = store.invoices.finalize(
             final,
-            consumption=CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW),
             customer_version=0,
             number_prefix="INV",
         )
@@ -262,7 +262,7 @@ class TestLifecycle:
         balance_before = store.credits.balance("c1", "USD")
         version_before = store.customers.get("c1").version
         with pytest.raises(ConcurrentUpdate):
-            store.invoices.finalize(final, consumption=consumption, customer_version=0, number_prefix="INV")
+            store.invoices.finalize(final, credit=consumption, customer_version=0, number_prefix="INV")
         assert store.invoices.get(final.id).status == InvoiceStatus.DRAFT
         assert store.credits.balance("c1", "USD") == balance_before
         assert store.customers.get("c1").version == version_before
@@ -270,7 +270,7 @@ class TestLifecycle:
         fresh = store.invoices.save(draft("c2"))
         store.customers.add(customer("c2"))
         numbered = store.invoices.finalize(
-            fresh.finalized(now=NOW), consumption=None, customer_version=0, number_prefix="INV"
+            fresh.finalized(now=NOW), credit=None, customer_version=0, number_prefix="INV"
         )
         assert numbered.number == "INV-000001"
 
@@ -280,15 +280,15 @@ class TestLifecycle:
         saved = store.invoices.save(draft(credit="4.00"))
         final = store.invoices.finalize(
             saved.finalized(now=NOW),
-            consumption=CreditEntry.consumption("c1", saved.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.consumption("c1", saved.id, D("4.00"), "USD", NOW),
             customer_version=0,
             number_prefix="INV",
         )
         with pytest.raises(ConcurrentUpdate):
-            store.invoices.void(final.voided(now=NOW), restoration=None, customer_version=0)
+            store.invoices.void(final.voided(now=NOW), credit=None, customer_version=0)
         voided = store.invoices.void(
             final.voided(now=NOW),
-            restoration=CreditEntry.restoration("c1", final.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.restoration("c1", final.id, D("4.00"), "USD", NOW),
             customer_version=1,
         )
         assert store.invoices.get(final.id) == voided

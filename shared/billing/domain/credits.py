@@ -1,7 +1,9 @@
 """Prepaid credit: an append-only ledger per customer. The balance is the sum of the entries.
 
-Grants add credit; a finalized invoice consumes what it applied; voiding that invoice restores it.
-Consumption and restoration ids derive from the invoice id, so each happens at most once per invoice.
+Grants add credit; a finalized invoice consumes what it applied; voiding that invoice restores it. A
+finalized invoice whose lines sum below zero (a late-usage adjustment giving money back) carries the
+difference over to the balance, and voiding it takes that back. Every entry of an invoice has an id derived
+from the invoice id, so each happens at most once per invoice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ class CreditKind(StrEnum):
     GRANT = "grant"
     CONSUMPTION = "consumption"
     RESTORATION = "restoration"
+    CARRYOVER = "carryover"  # a finalized invoice's total below zero, owed back to the customer
+    CARRYOVER_REVERSAL = "carryover_reversal"  # that invoice voided
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class CreditEntry:
     id: str
     customer_id: str
     kind: CreditKind
-    amount: Decimal  # signed: grants and restorations are positive, consumptions negative
+    amount: Decimal  # signed: grants, restorations and carry-overs are positive, the others negative
     currency: str
     created_at: datetime
     description: str | None = None
@@ -56,5 +60,33 @@ class CreditEntry:
             currency=currency,
             created_at=now,
             description=f"invoice {invoice_id} voided",
+            invoice_id=invoice_id,
+        )
+
+    @classmethod
+    def carryover(cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime) -> CreditEntry:
+        return cls(
+            id=f"crd_carry_{invoice_id}",
+            customer_id=customer_id,
+            kind=CreditKind.CARRYOVER,
+            amount=amount,
+            currency=currency,
+            created_at=now,
+            description=f"invoice {invoice_id} came to less than zero: carried over",
+            invoice_id=invoice_id,
+        )
+
+    @classmethod
+    def carryover_reversal(
+        cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime
+    ) -> CreditEntry:
+        return cls(
+            id=f"crd_uncarry_{invoice_id}",
+            customer_id=customer_id,
+            kind=CreditKind.CARRYOVER_REVERSAL,
+            amount=-amount,
+            currency=currency,
+            created_at=now,
+            description=f"invoice {invoice_id} voided: its carry-over taken back",
             invoice_id=invoice_id,
         )

@@ -150,6 +150,12 @@ class Invoice:
         return max(exact_sum(line.amount for line in self.line_items), ZERO)
 
     @property
+    def carried_over(self) -> Decimal:
+        """What the lines sum to below zero (an adjustment giving back more than the invoice bills): owed to
+        the customer, so finalization carries it over to their credit balance instead of losing it."""
+        return max(EXACT.minus(exact_sum(line.amount for line in self.line_items)), ZERO)
+
+    @property
     def rated_amount(self) -> Decimal:
         """What the invoice billed for its own period: plan fee, usage and minimum lines."""
         return exact_sum(line.amount for line in self.line_items if line.type in _RATED_LINES)

@@ -336,6 +336,7 @@ class InvoiceOut(ResponseModel):
     subtotal: str
     credits_applied: str
     total: str
+    carried_over: str  # lines summing below zero: credited to the customer's balance at finalization
     line_items: list[LineItemOut]
     plan_id: str | None
     created_at: str
@@ -364,6 +365,7 @@ class InvoiceOut(ResponseModel):
             subtotal=format_money(invoice.subtotal, money),
             credits_applied=format_money(invoice.credits_applied, money),
             total=format_money(invoice.total, money),
+            carried_over=format_money(invoice.carried_over, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
             created_at=iso_utc(invoice.created_at),
@@ -392,6 +394,7 @@ class InvoicePreviewOut(ResponseModel):
     subtotal: str
     credits_applied: str
     total: str
+    carried_over: str  # lines summing below zero: what finalization would credit to the balance
     line_items: list[LineItemOut]
     plan_id: str | None
     plan_name: str | None
@@ -411,6 +414,7 @@ class InvoicePreviewOut(ResponseModel):
             subtotal=format_money(invoice.subtotal, money),
             credits_applied=format_money(invoice.credits_applied, money),
             total=format_money(invoice.total, money),
+            carried_over=format_money(invoice.carried_over, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
             plan_name=preview.plan_name,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from billing.domain.credits import CreditEntry
-from billing.domain.errors import CustomerNotFound, InvoiceNotEditable, InvoiceNotFound
+from billing.domain.errors import CarryoverSpent, CustomerNotFound, InvoiceNotEditable, InvoiceNotFound
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
     Invoice,
@@ -70,14 +70,9 @@ class InvoiceLifecycle:
             content = self._composer.compose(customer, period, unit_price=invoice.unit_price)
             recomputed = invoice.with_content(content, now=when)
             final = recomputed.finalized(now=when, document=self._document(customer, recomputed, when))
-            consumption = None
-            if final.credits_applied > ZERO:
-                consumption = CreditEntry.consumption(
-                    customer.id, final.id, final.credits_applied, final.currency, when
-                )
             return self._storage.invoices.finalize(
                 final,
-                consumption=consumption,
+                credit=_finalization_credit(final, when),
                 customer_version=customer.version,
                 number_prefix=self._settings.number_prefix,
             )
@@ -85,8 +80,9 @@ class InvoiceLifecycle:
         return retry_on_conflict(attempt, attempts=_ATTEMPTS, what=f"invoice {invoice_id}")
 
     def void(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
-        """Void a finalized invoice and give back the credit it consumed. Voiding a void invoice returns
-        it unchanged; a draft cannot be voided (it is not owed yet)."""
+        """Void a finalized invoice: give back the credit it consumed, or take back what its total below zero
+        carried over to the balance (refused while that credit is spent: CarryoverSpent). Voiding a void
+        invoice returns it unchanged; a draft cannot be voided (it is not owed yet)."""
         when = now or self._clock()
 
         def attempt() -> Invoice:
@@ -95,12 +91,10 @@ class InvoiceLifecycle:
                 return invoice
             voided = invoice.voided(now=when)  # InvoiceNotEditable for a draft
             customer = self._customer(invoice.customer_id)
-            restoration = None
-            if invoice.credits_applied > ZERO:
-                restoration = CreditEntry.restoration(
-                    customer.id, invoice.id, invoice.credits_applied, invoice.currency, when
-                )
-            return self._storage.invoices.void(voided, restoration=restoration, customer_version=customer.version)
+            if invoice.carried_over > self._storage.credits.balance(customer.id, invoice.currency):
+                raise CarryoverSpent(invoice.id, invoice.carried_over, invoice.currency)
+            credit = _voiding_credit(invoice, when)
+            return self._storage.invoices.void(voided, credit=credit, customer_version=customer.version)
 
         return retry_on_conflict(attempt, attempts=_ATTEMPTS, what=f"invoice {invoice_id}")
 
@@ -146,3 +140,28 @@ class InvoiceLifecycle:
         if customer is None:
             raise CustomerNotFound(customer_id)
         return customer
+
+
+def _finalization_credit(invoice: Invoice, when: datetime) -> CreditEntry | None:
+    """The ledger entry finalizing writes: the credit the invoice applies is consumed, or, when its lines sum
+    below zero (it applies none then), the difference is carried over to the balance."""
+    if invoice.credits_applied > ZERO:
+        return CreditEntry.consumption(
+            invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when
+        )
+    if invoice.carried_over > ZERO:
+        return CreditEntry.carryover(invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when)
+    return None
+
+
+def _voiding_credit(invoice: Invoice, when: datetime) -> CreditEntry | None:
+    """The ledger entry voiding writes: the reverse of the one finalizing wrote."""
+    if invoice.credits_applied > ZERO:
+        return CreditEntry.restoration(
+            invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when
+        )
+    if invoice.carried_over > ZERO:
+        return CreditEntry.carryover_reversal(
+            invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when
+        )
+    return None

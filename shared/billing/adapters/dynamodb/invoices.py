@@ -213,7 +213,7 @@ class DynamoInvoices:
         )
 
     def finalize(
-        self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int, number_prefix: str
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
     ) -> Invoice:
         """The transition's transaction plus the counter, last, conditioned on the value read: when only the
         counter's condition failed (another invoice took that number meanwhile), or a concurrent transaction
@@ -222,7 +222,7 @@ class DynamoInvoices:
         for _ in range(_NUMBER_ATTEMPTS):
             last = integer(self._table.get(keys.INVOICE_NUMBERS) or {}, "last")
             numbered = invoice.numbered(invoice_number(number_prefix, last + 1))
-            actions = [*_transition_actions(numbered, consumption, customer_version), _take_number(last)]
+            actions = [*_transition_actions(numbered, credit, customer_version), _take_number(last)]
             try:
                 self._table.transact(actions)
             except Cancelled as cancelled:
@@ -234,9 +234,9 @@ class DynamoInvoices:
             return replace(numbered, version=invoice.version + 1)
         raise ConcurrentUpdate(f"invoice {invoice.id}: racing finalizations kept taking the next number")
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
         try:
-            self._table.transact(_transition_actions(invoice, restoration, customer_version))
+            self._table.transact(_transition_actions(invoice, credit, customer_version))
         except Cancelled:
             raise _stale(invoice) from None
         return replace(invoice, version=invoice.version + 1)
@@ -245,7 +245,7 @@ class DynamoInvoices:
 def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> list[dict[str, Any]]:
     """The invoice (and its copy) at its version, the customer's version, and the credit entry with its
     balance move. Any failed condition among them means something changed since it was read — a
-    duplicate consumption entry included (another finalization won) — so it is ConcurrentUpdate: the
+    duplicate credit entry included (another finalization won) — so it is ConcurrentUpdate: the
     lifecycle service re-reads and finds the invoice finalized."""
     actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
     if entry is not None:

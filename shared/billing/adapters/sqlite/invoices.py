@@ -132,19 +132,19 @@ class SqliteInvoices:
         return page_of(rows, limit, _invoice, lambda row: [row[0], row[1]])
 
     def finalize(
-        self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int, number_prefix: str
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
     ) -> Invoice:
         with self._db.transaction() as conn:  # the counter moves only if everything else is written too
             advance_version(conn, invoice.customer_id, customer_version)
-            if consumption is not None:
-                _append_or_stale(conn, consumption)
+            if credit is not None:
+                _append_or_stale(conn, credit)
             return self._write(conn, invoice.numbered(invoice_number(number_prefix, _next_number(conn))))
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
         with self._db.transaction() as conn:
             advance_version(conn, invoice.customer_id, customer_version)
-            if restoration is not None:
-                _append_or_stale(conn, restoration)
+            if credit is not None:
+                _append_or_stale(conn, credit)
             return self._write(conn, invoice)
 
     def _write(self, conn: sqlite3.Connection, invoice: Invoice) -> Invoice:
