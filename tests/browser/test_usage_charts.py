@@ -73,7 +73,9 @@ def test_the_charts_and_table_say_each_features_aggregation_and_show_the_billed_
     dash.use_key()
     dash.go(f"#/customers/{seated}")
     charts = dash.page.locator("#usage-body")
-    expect(charts.locator("figure[data-feature='seats'] figcaption")).to_have_text("seats · max · 7 in the period · own scale")
+    expect(charts.locator("figure[data-feature='seats'] figcaption")).to_have_text(
+        "seats · max · 7 in the period · own scale"
+    )
     expect(charts.locator("figure[data-feature='active_users'] figcaption")).to_have_text(
         "active_users · unique values (user_id) · 2 in the period · own scale"
     )

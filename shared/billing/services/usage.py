@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -327,10 +327,11 @@ def _billed(price: Price | None, aggregate: UsageAggregate, distinct: int) -> tu
 
 def _merge_into(aggregates: dict[tuple[str, int], UsageAggregate], key: tuple[str, int], row: UsageAggregate) -> None:
     """Rows of one key never share a ts (disjoint buckets, days, months; raw events come in (ts, id) order),
-    so `latest` is the rollups' own: the greatest ts, and between raw events of one ts, the greatest id."""
+    so `latest` is the rollups' own: the greatest ts, and between raw events of one ts, the greatest id. The
+    first row of a key is kept and merged into: each read builds its rows afresh, so no one else holds them."""
     found = aggregates.get(key)
     if found is None:
-        aggregates[key] = replace(row)
+        aggregates[key] = row
     else:
         found.merge(row)
 

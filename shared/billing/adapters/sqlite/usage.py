@@ -44,6 +44,11 @@ def _aggregate(row: Sequence) -> UsageAggregate:
     return aggregate_from_record(dict(zip(_AGGREGATE, row, strict=True)))
 
 
+def _aggregate_of(total: str, count: int, largest: str, latest_ts: int, latest_quantity: str) -> UsageAggregate:
+    """A row's aggregate columns (_AGGREGATE's order) read straight, for reads of many rows."""
+    return UsageAggregate(Decimal(total), count, Decimal(largest), latest_ts, Decimal(latest_quantity))
+
+
 class SqliteUsage:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -160,7 +165,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND bucket_start >= ? AND bucket_start < ?",
             (customer_id, start, end),
         )
-        return [(feature, bucket, _aggregate(rest)) for feature, bucket, *rest in rows]
+        return [(feature, bucket, _aggregate_of(*rest)) for feature, bucket, *rest in rows]
 
     def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
         rows = self._db.connection().execute(
@@ -168,7 +173,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND day >= ? AND day < ?",
             (customer_id, first_day, end_day),
         )
-        return [(feature, day, _aggregate(rest)) for feature, day, *rest in rows]
+        return [(feature, day, _aggregate_of(*rest)) for feature, day, *rest in rows]
 
     def period_aggregates(
         self, customer_id: str, first_period: str, end_period: str
@@ -178,7 +183,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND period >= ? AND period < ?",
             (customer_id, first_period, end_period),
         )
-        return [(feature, period, _aggregate(rest)) for feature, period, *rest in rows]
+        return [(feature, period, _aggregate_of(*rest)) for feature, period, *rest in rows]
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         rows = self._db.connection().execute(
