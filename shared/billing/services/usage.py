@@ -46,7 +46,8 @@ from billing.services.rating import quantity_of
 MAX_WINDOWS = 10_000
 # Raw events a usage read as billed may read to count distinct values (all features' events of the range:
 # the port reads a range, not a feature). About a month of a customer sending one event every 30 s; beyond,
-# the read is refused rather than left to run into the function's timeout (docs/pricing.md).
+# the read is refused rather than left to run into the function's time and memory (README "Bounds",
+# docs/architecture.md "Rollups").
 MAX_DISTINCT_EVENTS = 100_000
 
 V = TypeVar("V")
