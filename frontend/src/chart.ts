@@ -64,9 +64,9 @@ function featureChart(series: FeatureSeries, labels: string[], color: string, de
 
 /**
  * The charts and the table of a filled usage range. `labels` name the windows ("09-03"); `zone`
- * says which timezone the windows are in.
+ * says which timezone the windows are in; `asBilled`: the usage was read as the plan bills it.
  */
-export function usageCharts(usage: FilledUsage, labels: string[], zone: string, idPrefix: string): HTMLElement {
+export function usageCharts(usage: FilledUsage, labels: string[], zone: string, idPrefix: string, asBilled = true): HTMLElement {
   if (usage.series.length === 0) {
     return h("p", { class: "note note-empty" }, "No usage in this period yet.");
   }
@@ -88,7 +88,7 @@ export function usageCharts(usage: FilledUsage, labels: string[], zone: string, 
   });
   const table = dataTable(
     { id: `${idPrefix}-usage-table`, class: "compact" },
-    `Usage per day as billed (${zone})`,
+    `Usage per day${asBilled ? " as billed" : ""} (${zone})`,
     [
       { label: "Day", kind: "key" },
       ...usage.series.map((s) => ({ label: `${s.feature} (${aggregationLabel(s.aggregation, s.property)})`, kind: "num" as const })),
@@ -101,8 +101,10 @@ export function usageCharts(usage: FilledUsage, labels: string[], zone: string, 
     h(
       "p",
       { class: "hint" },
-      `Days in ${zone}; each feature has its own vertical scale. Days without usage show as zero. ` +
-        "Each feature is aggregated as its plan bills it: a day's max, latest or unique values are that day's own, and the figure beside its name is the whole period's.",
+      `Days in ${zone}; each feature has its own vertical scale. Days without usage show as zero.` +
+        (asBilled
+          ? " Each feature is aggregated as its plan bills it: a day's max, latest or unique values are that day's own, and the figure beside its name is the whole period's."
+          : ""),
     ),
     h("div", { class: "multiples" }, figures),
     h("details", { class: "chart-table" }, h("summary", {}, "Usage per day as a table"), table),

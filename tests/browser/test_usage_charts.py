@@ -98,6 +98,7 @@ def test_a_period_refused_as_billed_is_shown_summed_and_says_so(desktop: Dash, s
     desktop.use_key()
     desktop.go(f"#/customers/{seated}")
     expect(desktop.page.locator("#usage-body")).to_contain_text("every feature is shown summed")
+    expect(desktop.page.locator("#usage-body")).not_to_contain_text("as its plan bills it")
     expect(desktop.page.locator("figure[data-feature='seats'] figcaption")).to_have_text(
         "seats · sum · 10 in the period · own scale"
     )

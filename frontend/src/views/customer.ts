@@ -80,7 +80,7 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
     if (summed) {
       parts.push(note("This period has too many events to count unique values on the fly: every feature is shown summed, not as the plan bills it.", "warning"));
     }
-    parts.push(usageCharts(fillWindows(rows, windows, (a, b) => sumDecimals([a, b]), [], totals), labels, customer.timezone, "customer"));
+    parts.push(usageCharts(fillWindows(rows, windows, (a, b) => sumDecimals([a, b]), [], totals), labels, customer.timezone, "customer", !summed));
   } else parts.push(failure(usage.reason, "Usage per day is not available on this server."));
   replaceChildren(body, parts);
 }
