@@ -51,9 +51,16 @@ export interface BatchResult {
 
 export type UsageWindow = "hour" | "day";
 
+/** How a usage read aggregates each feature: summed (the default), or as the customer's plan bills it. */
+export type UsageAggregation = "sum" | "billed";
+
 export interface UsageTotal {
   feature: string;
   quantity: Decimal;
+  /** With `aggregation=billed`: how the customer's plan aggregates the feature. */
+  aggregation?: Aggregation;
+  /** With `aggregation=billed`, for unique_count: the property whose distinct values are counted. */
+  property?: string;
 }
 
 export interface UsageBucket {
@@ -61,6 +68,8 @@ export interface UsageBucket {
   /** ISO 8601 with the customer's UTC offset. */
   window_start: string;
   quantity: Decimal;
+  aggregation?: Aggregation;
+  property?: string;
 }
 
 export interface BillingFailure {
@@ -500,13 +509,13 @@ export class ApiClient {
     return this.request("POST", "/v1/events/batch", { body: batch });
   }
 
-  usageTotals(customerId: string, start: string, end: string): Promise<UsageTotal[]> {
-    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, { query: { start, end } });
+  usageTotals(customerId: string, start: string, end: string, aggregation?: UsageAggregation): Promise<UsageTotal[]> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, { query: { start, end, aggregation } });
   }
 
-  usageWindows(customerId: string, start: string, end: string, window: UsageWindow): Promise<UsageBucket[]> {
+  usageWindows(customerId: string, start: string, end: string, window: UsageWindow, aggregation?: UsageAggregation): Promise<UsageBucket[]> {
     return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, {
-      query: { start, end, window },
+      query: { start, end, window, aggregation },
     });
   }
 

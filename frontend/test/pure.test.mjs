@@ -6,6 +6,7 @@ import { load } from "./load.mjs";
 const decimal = await load("decimal.js");
 const time = await load("time.js");
 const scale = await load("chart-scale.js");
+const aggregation = await load("aggregation.js");
 const errors = await load("errors.js");
 const api = await load("api.js");
 const routes = await load("routes.js");
@@ -103,6 +104,38 @@ describe("chart scaling", () => {
     assert.deepEqual(filled.series[1].values, ["0", "0", "0", "0", "0"]);
     assert.deepEqual(filled.series[2].heights, [0, 2.5, 0, 0, 0]);
     assert.equal(filled.unplaced, 0);
+  });
+  it("takes a feature's figure and aggregation from the range read whole: a max is not the sum of its days", () => {
+    const filled = scale.fillWindows(
+      [
+        { feature: "seats", window_start: "2025-09-01T00:00:00-04:00", quantity: "9", aggregation: "max" },
+        { feature: "seats", window_start: "2025-09-02T00:00:00-04:00", quantity: "6", aggregation: "max" },
+        { feature: "users", window_start: "2025-09-02T00:00:00-04:00", quantity: "2", aggregation: "unique_count", property: "user_id" },
+        { feature: "api", window_start: "2025-09-02T00:00:00-04:00", quantity: "5" },
+      ],
+      days,
+      add,
+      [],
+      [
+        { feature: "seats", quantity: "9", aggregation: "max" },
+        { feature: "users", quantity: "3", aggregation: "unique_count", property: "user_id" },
+      ],
+    );
+    assert.deepEqual(
+      filled.series.map((s) => [s.feature, s.total, s.aggregation, s.property]),
+      [
+        ["api", "5", "sum", undefined],
+        ["seats", "9", "max", undefined],
+        ["users", "3", "unique_count", "user_id"],
+      ],
+    );
+    assert.deepEqual(filled.series[1].values, ["9", "6", "0", "0", "0"]);
+  });
+  it("says which aggregation a figure shows", () => {
+    assert.equal(aggregation.aggregationLabel("max"), "max");
+    assert.equal(aggregation.aggregationLabel("unique_count", "user_id"), "unique values (user_id)");
+    assert.equal(aggregation.aggregationLabel(undefined), "sum");
+    assert.equal(aggregation.aggregationLabel("count"), "count of events");
   });
   it("picks nice axis steps and ticks without drift", () => {
     assert.deepEqual(scale.niceScale(1250), { max: 1500, step: 500 });

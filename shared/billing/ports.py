@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the port names them in signatures only: importing the port 
     from billing.domain.credits import CreditEntry
     from billing.domain.invoices import Invoice, InvoiceStatus
     from billing.domain.meters import Meter
-    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
+    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.domain.paging import Page
     from billing.pricing.plans import Plan
 
@@ -102,6 +102,17 @@ class UsageRepository(Protocol):
     def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
         """(feature, period, summed quantity) of the customer's billing periods (YYYY-MM: its local calendar
         months) in [first_period, end_period): the period rollup's sums, which equal its days' sums."""
+
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        """`buckets` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        """`days` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        """`periods` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and

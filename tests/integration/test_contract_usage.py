@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from billing.domain.models import UsageAggregate
+
 from tests.integration.builders import D, usage_event
 
 MINUTE = 60_000_000
@@ -132,6 +134,78 @@ class TestReads:
         assert many["c2"].distinct_counts == {("api", "user"): 1}
         assert many["c3"].features == {} and many["c4"].features == {}
         assert store.usage.period_usage_many([], "2025-09") == {}
+
+
+class TestAggregateReads:
+    """bucket_aggregates, day_aggregates, period_aggregates: the rows of buckets, days and periods, each with
+    its whole aggregate. `latest` is the quantity of the greatest ts; between events of one ts, the last stored."""
+
+    def test_bucket_aggregates_keep_sum_count_max_and_latest_across_batches(self, store):
+        store.usage.record([usage_event("a", "5", 2 * MINUTE), usage_event("b", "2", 9 * MINUTE)])
+        store.usage.record([usage_event("c", "1", 4 * MINUTE), usage_event("d", "7", 16 * MINUTE)])
+        store.usage.record([usage_event("tie", "3", 9 * MINUTE)])  # same ts as b, stored after it
+        assert sorted(store.usage.bucket_aggregates("c1", 0, 30 * MINUTE)) == [
+            ("api", 0, UsageAggregate(D(11), 4, D(5), 9 * MINUTE, D(3))),
+            ("api", 15 * MINUTE, UsageAggregate(D(7), 1, D(7), 16 * MINUTE, D(7))),
+        ]
+        assert store.usage.bucket_aggregates("c1", 0, 15 * MINUTE) == [
+            ("api", 0, UsageAggregate(D(11), 4, D(5), 9 * MINUTE, D(3)))
+        ]
+        assert store.usage.bucket_aggregates("c2", 0, 30 * MINUTE) == []
+
+    def test_day_aggregates_keep_the_latest_by_timestamp_not_by_arrival(self, store):
+        day = 86_400_000_000
+        store.usage.record(
+            [
+                usage_event("late", "2", day + 20 * MINUTE, day="2025-09-02"),
+                usage_event("seat", "4", day + 30 * MINUTE, day="2025-09-02", feature="seats"),
+                usage_event("first", "1.5", 10 * MINUTE, day="2025-09-01"),
+            ]
+        )
+        store.usage.record([usage_event("early", "9", day + MINUTE, day="2025-09-02")])  # sent last, earliest ts
+        assert sorted(store.usage.day_aggregates("c1", "2025-09-01", "2025-09-03")) == [
+            ("api", "2025-09-01", UsageAggregate(D("1.5"), 1, D("1.5"), 10 * MINUTE, D("1.5"))),
+            ("api", "2025-09-02", UsageAggregate(D(11), 2, D(9), day + 20 * MINUTE, D(2))),
+            ("seats", "2025-09-02", UsageAggregate(D(4), 1, D(4), day + 30 * MINUTE, D(4))),
+        ]
+        assert store.usage.day_aggregates("c1", "2025-09-02", "2025-09-02") == []
+
+    def test_period_aggregates_leave_out_the_distinct_counters(self, store):
+        store.usage.record(
+            [
+                usage_event("a", "1.5", 1_000, period="2025-08"),
+                usage_event("b", "2", 2_000, period="2025-09", properties={"user": "ada"}, distinct=("user",)),
+                usage_event("c", "3", 3_000, period="2025-09", properties={"user": "bob"}, distinct=("user",)),
+                usage_event("e", "7", 5_000, period="2025-10"),
+            ]
+        )
+        store.usage.record([usage_event("x", "4", 1_000, customer_id="c2", period="2025-09")])
+        assert sorted(store.usage.period_aggregates("c1", "2025-08", "2025-10")) == [
+            ("api", "2025-08", UsageAggregate(D("1.5"), 1, D("1.5"), 1_000, D("1.5"))),
+            ("api", "2025-09", UsageAggregate(D(5), 2, D(3), 3_000, D(3))),
+        ]
+        assert store.usage.period_aggregates("c1", "2025-09", "2025-09") == []
+        assert store.usage.period_aggregates("c2", "2025-01", "2026-01") == [
+            ("api", "2025-09", UsageAggregate(D(4), 1, D(4), 1_000, D(4)))
+        ]
+
+    def test_aggregate_rows_are_the_sum_rows_with_more_in_them(self, store):
+        events = [
+            usage_event(f"e{n}", f"{n % 5}.25", n * 7 * MINUTE, feature=f"f{n % 2}", period=f"2025-0{8 + n // 200}")
+            for n in range(400)
+        ]
+        store.usage.record(events)
+        end = 400 * 7 * MINUTE
+
+        def sums(rows):
+            return sorted((feature, at, aggregate.sum) for feature, at, aggregate in rows)
+
+        assert sums(store.usage.bucket_aggregates("c1", 0, end)) == sorted(store.usage.buckets("c1", 0, end))
+        days = ("1970-01-01", "1970-01-31")
+        assert sums(store.usage.day_aggregates("c1", *days)) == sorted(store.usage.days("c1", *days))
+        periods = ("2025-08", "2025-10")
+        assert sums(store.usage.period_aggregates("c1", *periods)) == sorted(store.usage.periods("c1", *periods))
+        assert sum(aggregate.count for _, _, aggregate in store.usage.bucket_aggregates("c1", 0, end)) == 400
 
 
 class TestDistinctValues:

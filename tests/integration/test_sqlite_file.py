@@ -10,6 +10,7 @@ from importlib import resources
 import pytest
 from billing.adapters.sqlite import SqliteStorage
 from billing.domain.errors import ConcurrentUpdate, StorageUnavailable
+from billing.domain.models import UsageAggregate
 
 from tests.integration.builders import NOW, D, customer, draft, usage_event
 
@@ -102,6 +103,50 @@ def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
         sorted(reopened.usage.days("c1", "2025-09-01", "2025-10-01"))
         == before
         == [("api", "2025-09-04", D("1.5")), ("api", "2025-09-05", D(2))]
+    )
+    reopened.close()
+
+
+def test_migration_0009_gives_day_rollups_max_and_latest_from_the_15_minute_buckets(tmp_path):
+    path = tmp_path / "v8.db"
+    store = SqliteStorage(path)
+    store.customers.add(replace(customer("c1"), timezone="Asia/Kolkata"))
+    evening = 1_757_000_000_000_000  # 2025-09-04T15:33:20Z = 21:03 in Kolkata
+    late = evening + 3 * 3600 * 1_000_000  # 00:03 on the 5th in Kolkata
+    store.usage.record(
+        [
+            usage_event("a", "1.5", evening, day="2025-09-04"),
+            usage_event("b", "9", evening - 3600 * 1_000_000, day="2025-09-04"),
+            usage_event("c", "2", late, day="2025-09-05"),
+            usage_event("seat", "4", late, day="2025-09-05", feature="seats"),
+        ]
+    )
+    store.usage.record([usage_event("tie", "0.5", evening, day="2025-09-04")])  # same ts as a, stored after it
+    before = sorted(store.usage.day_aggregates("c1", "2025-09-01", "2025-10-01"))
+    store.close()
+    connection = sqlite3.connect(path)
+    connection.executescript(  # usage_day as migration 0003 made it: sums and counts only
+        "CREATE TABLE old_day (customer_id TEXT NOT NULL, day TEXT NOT NULL, feature TEXT NOT NULL,"
+        " sum TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (customer_id, day, feature)) WITHOUT ROWID;"
+        " INSERT INTO old_day SELECT customer_id, day, feature, sum, count FROM usage_day;"
+        " DROP TABLE usage_day; ALTER TABLE old_day RENAME TO usage_day; PRAGMA user_version = 8;"
+    )
+    connection.close()
+    reopened = SqliteStorage(path)
+    assert (
+        sorted(reopened.usage.day_aggregates("c1", "2025-09-01", "2025-10-01"))
+        == before
+        == [
+            ("api", "2025-09-04", UsageAggregate(D(11), 3, D(9), evening, D("0.5"))),
+            ("api", "2025-09-05", UsageAggregate(D(2), 1, D(2), late, D(2))),
+            ("seats", "2025-09-05", UsageAggregate(D(4), 1, D(4), late, D(4))),
+        ]
+    )
+    reopened.usage.record([usage_event("d", "3", late + 1, day="2025-09-05")])  # ingest merges into the new rows
+    assert sorted(reopened.usage.day_aggregates("c1", "2025-09-05", "2025-09-06"))[0] == (
+        "api",
+        "2025-09-05",
+        UsageAggregate(D(5), 2, D(3), late + 1, D(3)),
     )
     reopened.close()
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function impor
     from billing.services.ingest import IngestResult
     from billing.services.previews import Estimate, InvoicePreview
     from billing.services.runs import BillingRunStatus
+    from billing.services.usage import BilledUsage, BilledUsagePoint
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
@@ -287,6 +288,48 @@ class UsagePointOut(ResponseModel):
             "window_start": point.window_start.isoformat(),
             "quantity": decimal_text(point.quantity),
         }
+
+
+AggregationName = Literal["sum", "count", "max", "latest", "unique_count"]  # billing.pricing.Aggregation's values
+
+
+class BilledUsageOut(ResponseModel):
+    """A feature's quantity aggregated as the customer's plan bills it (`aggregation=billed`)."""
+
+    feature: str
+    quantity: str
+    aggregation: AggregationName
+    property: str | None = None  # unique_count only: the property whose distinct values are counted
+
+    @staticmethod
+    def document_of(usage: BilledUsage) -> dict[str, str]:
+        return _billed_document({"feature": usage.feature, "quantity": decimal_text(usage.quantity)}, usage)
+
+
+class BilledUsagePointOut(ResponseModel):
+    """A feature's quantity in one window, aggregated as the customer's plan bills it (`aggregation=billed`)."""
+
+    feature: str
+    window_start: str
+    quantity: str
+    aggregation: AggregationName
+    property: str | None = None
+
+    @staticmethod
+    def document_of(point: BilledUsagePoint) -> dict[str, str]:
+        document = {
+            "feature": point.feature,
+            "window_start": point.window_start.isoformat(),
+            "quantity": decimal_text(point.quantity),
+        }
+        return _billed_document(document, point)
+
+
+def _billed_document(document: dict[str, str], usage: BilledUsage | BilledUsagePoint) -> dict[str, str]:
+    document["aggregation"] = usage.aggregation.value
+    if usage.property is not None:
+        document["property"] = usage.property
+    return document
 
 
 class LineItemOut(ResponseModel):

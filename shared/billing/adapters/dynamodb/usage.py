@@ -271,6 +271,24 @@ class DynamoUsage:
             if not _is_legacy_counter(item)
         ]
 
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.bucket_sk(start), keys.bucket_sk(end))
+        return [(text(item, "feature") or "", integer(item, "bucket"), _aggregate_from(item)) for item in items]
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.day_sk(first_day), keys.day_sk(end_day))
+        return [(text(item, "feature") or "", text(item, "day") or "", _aggregate_from(item)) for item in items]
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
+        return [
+            (text(item, "feature") or "", text(item, "period") or "", _aggregate_from(item))
+            for item in items
+            if "sum" in item  # aggregates only: a period's other rows (distinct-value counters) sort among them
+        ]
+
     def _rollup_rows(self, customer_id: str, first: str, end: str) -> list[Item]:
         """One Query of the customer's usage partition from sort key `first` to `end`: a range of one rollup
         tier, whose rows' keys extend these prefixes (so a row starting exactly at `end` sorts after it)."""

@@ -43,6 +43,11 @@ def _aggregate(row: Sequence) -> UsageAggregate:
     return aggregate_from_record(dict(zip(_AGGREGATE, row, strict=True)))
 
 
+def _aggregate_of(total: str, count: int, largest: str, latest_ts: int, latest_quantity: str) -> UsageAggregate:
+    """A row's aggregate columns (_AGGREGATE's order) read straight, for reads of many rows."""
+    return UsageAggregate(Decimal(total), count, Decimal(largest), latest_ts, Decimal(latest_quantity))
+
+
 class SqliteUsage:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -117,9 +122,9 @@ class SqliteUsage:
             [(period, customer_id, feature, *_aggregate_row(agg)) for (period, feature), agg in deltas.periods.items()],
         )
         conn.executemany(
-            "INSERT INTO usage_day (customer_id, day, feature, sum, count) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET sum = dec_add(sum, excluded.sum), count = count + excluded.count",
-            [(customer_id, day, feature, str(agg.sum), agg.count) for (day, feature), agg in deltas.days.items()],
+            "INSERT INTO usage_day (customer_id, day, feature, sum, count, max, latest_ts, latest_quantity)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
+            [(customer_id, day, feature, *_aggregate_row(agg)) for (day, feature), agg in deltas.days.items()],
         )
         conn.executemany(
             "INSERT OR IGNORE INTO usage_distinct (customer_id, period, feature, property, value)"
@@ -157,6 +162,32 @@ class SqliteUsage:
             (customer_id, first_period, end_period),
         )
         return [(feature, period, Decimal(total)) for feature, period, total in rows]
+
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, bucket_start, sum, count, max, latest_ts, latest_quantity FROM usage_15m"
+            " WHERE customer_id = ? AND bucket_start >= ? AND bucket_start < ?",
+            (customer_id, start, end),
+        )
+        return [(feature, bucket, _aggregate_of(*rest)) for feature, bucket, *rest in rows]
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, day, sum, count, max, latest_ts, latest_quantity FROM usage_day"
+            " WHERE customer_id = ? AND day >= ? AND day < ?",
+            (customer_id, first_day, end_day),
+        )
+        return [(feature, day, _aggregate_of(*rest)) for feature, day, *rest in rows]
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, period, sum, count, max, latest_ts, latest_quantity FROM usage_period"
+            " WHERE customer_id = ? AND period >= ? AND period < ?",
+            (customer_id, first_period, end_period),
+        )
+        return [(feature, period, _aggregate_of(*rest)) for feature, period, *rest in rows]
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         rows = self._db.connection().execute(
