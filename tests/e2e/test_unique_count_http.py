@@ -68,6 +68,15 @@ def test_users_sent_before_and_just_after_the_plan_are_all_billed(gateway):
     assert september_lines(gateway, customer) == [("active_users", "6", "18.00")]
     gateway.run_billing("period=2025-09")
     assert september_lines(gateway, customer) == [("active_users", "6", "18.00")]
+    # and usage as billed says 6 for September, and for a range that is not one whole period
+    for end in ("2025-10-01T00:00:00Z", "2025-10-02T00:00:00Z"):
+        status, usage = gateway.request(
+            "GET", f"/v1/customers/{customer['id']}/usage?start=2025-09-01T00:00:00Z&end={end}&aggregation=billed"
+        )
+        assert (status, usage) == (
+            200,
+            [{"feature": "active_users", "quantity": "6", "aggregation": "unique_count", "property": "user_id"}],
+        )
 
 
 def test_users_counted_through_a_meter_before_the_plan_existed_are_billed(gateway):

@@ -161,11 +161,11 @@ class UsageService:
             customer, start_us, end_us, reads, whole_days=True, whole_months=True
         ):
             _merge_into(aggregates, (feature, start_us), aggregate)
-        # Seam for stored distinct counts: when [start, end) is exactly one billing period, its distinct-value
-        # markers answer a unique_count without raw events once they are known to cover all its events.
+        # When [start, end) is exactly one billing period, its distinct-value markers answer a unique_count
+        # without raw events if they cover all its events (as the period's invoice counts it).
         period = _whole_period(start_us, end_us, customer.timezone)
         prices = self._prices(customer)
-        distinct = self._stored_distinct_counts(customer, period, prices) if period is not None else None
+        distinct = self._stored_distinct_counts(customer, period, start_us, prices) if period is not None else None
         if distinct is None:
             distinct = self._distinct_counts(
                 customer.id, start_us, end_us, prices, aggregates, window_of=lambda _: start_us
@@ -209,14 +209,23 @@ class UsageService:
         return {} if plan is None else {price.feature: price for price in plan.prices}
 
     def _stored_distinct_counts(
-        self, customer: Customer, period: str, prices: Mapping[str, Price]
+        self, customer: Customer, period: str, start: int, prices: Mapping[str, Price]
     ) -> dict[tuple[str, int], int] | None:
         """The distinct counts of `period`'s unique_count features as storage keeps them, keyed like
-        `_distinct_counts` (the window being the period's start), when they are exact for every such feature;
-        None sends the caller to the raw events. Storage does not yet record whether a period's markers cover
-        all its events (a coverage count per period, feature and property, to compare with the period rollup's
-        event count), so they are never known exact here yet and this answers None."""
-        return None
+        `_distinct_counts` (the window being the period's start `start`), when its distinct-value markers
+        cover every event of each such feature (CustomerPeriodUsage.exact_distinct_count); None sends the
+        caller to the raw events. One read of the period rollup, whatever the number of events."""
+        counted = [price for price in prices.values() if price.aggregation is Aggregation.UNIQUE_COUNT]
+        if not counted:
+            return {}
+        usage = self._storage.usage.period_usage(customer.id, period)
+        distinct = {}
+        for price in counted:
+            exact = usage.exact_distinct_count(price.feature, price.property or "")
+            if exact is None:
+                return None
+            distinct[(price.feature, start)] = exact
+        return distinct
 
     def _distinct_counts(
         self,

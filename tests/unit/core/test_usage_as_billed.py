@@ -205,9 +205,16 @@ def test_counting_distinct_values_over_too_many_events_is_refused_naming_aggrega
     )
     monkeypatch.setattr(usage_module, "MAX_DISTINCT_EVENTS", 3)  # the range holds 4 events, of every feature
 
+    a_day_more = (SEPTEMBER_NY[0] - timedelta(days=1), SEPTEMBER_NY[1])
     with pytest.raises(InvalidInput, match="4 here, at most 3 per request; narrow the range") as refused:
-        services.usage.billed_totals(customer.id, *SEPTEMBER_NY)
+        services.usage.billed_totals(customer.id, *a_day_more)
     assert refused.value.field == "aggregation"
+    # the period exactly is answered by its covering distinct-value markers: no raw events, no bound
+    assert by_feature(services.usage.billed_totals(customer.id, *SEPTEMBER_NY))["active_users"] == (
+        D(1),
+        "unique_count",
+        "user_id",
+    )
     assert by_feature(services.usage.billed_totals(customer.id, utc(2025, 9, 3, 14), utc(2025, 9, 3, 14, 0, 2))) == {
         "active_users": (D(1), "unique_count", "user_id"),
         "seats": (D(1), "max", None),
@@ -219,7 +226,7 @@ def test_a_range_that_is_one_whole_billing_period_asks_the_stored_distinct_count
 ):
     asked, reads = [], []
 
-    def stored(service, who, period, prices):
+    def stored(service, who, period, start, prices):
         asked.append(period)
         return {("active_users", int(SEPTEMBER_NY[0].timestamp() * 1_000_000)): 42}
 
