@@ -32,13 +32,17 @@ def given_a_refund_bigger_than_october(billing):
     return customer
 
 
-def test_a_draft_summing_below_zero_shows_a_zero_total_and_what_it_carries_over(billing, given_a_refund_bigger_than_october):
+def test_a_draft_summing_below_zero_shows_a_zero_total_and_what_it_carries_over(
+    billing, given_a_refund_bigger_than_october
+):
     october = billing.invoice(given_a_refund_bigger_than_october, "2025-10")
     assert billing.lines(october) == [("usage", D("20.00")), ("adjustment", D("-90.00"))]
     assert (october.subtotal, october.total, october.carried_over) == (D("-70.00"), D("0"), D("70.00"))
 
 
-def test_finalizing_carries_the_difference_over_and_the_next_invoice_pays_with_it(billing, given_a_refund_bigger_than_october):
+def test_finalizing_carries_the_difference_over_and_the_next_invoice_pays_with_it(
+    billing, given_a_refund_bigger_than_october
+):
     customer = given_a_refund_bigger_than_october
     october = billing.finalize(customer, "2025-10")
     assert (october.total, october.carried_over, october.credits_applied) == (D("0"), D("70.00"), D("0"))
@@ -63,7 +67,10 @@ def test_voiding_it_takes_the_carry_over_back(billing, given_a_refund_bigger_tha
     void = billing.void(customer, "2025-10")
     assert void.status == "void"
     assert billing.balance(customer) == D("0.00")
-    assert ledger(billing, customer)[-2:] == [(CreditKind.CARRYOVER, D("70.00")), (CreditKind.CARRYOVER_REVERSAL, D("-70.00"))]
+    assert ledger(billing, customer)[-2:] == [
+        (CreditKind.CARRYOVER, D("70.00")),
+        (CreditKind.CARRYOVER_REVERSAL, D("-70.00")),
+    ]
     assert billing.void(customer, "2025-10") == void  # again: unchanged, taken back once
 
 

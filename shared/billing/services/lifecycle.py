@@ -146,9 +146,7 @@ def _finalization_credit(invoice: Invoice, when: datetime) -> CreditEntry | None
     """The ledger entry finalizing writes: the credit the invoice applies is consumed, or, when its lines sum
     below zero (it applies none then), the difference is carried over to the balance."""
     if invoice.credits_applied > ZERO:
-        return CreditEntry.consumption(
-            invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when
-        )
+        return CreditEntry.consumption(invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when)
     if invoice.carried_over > ZERO:
         return CreditEntry.carryover(invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when)
     return None
@@ -157,9 +155,7 @@ def _finalization_credit(invoice: Invoice, when: datetime) -> CreditEntry | None
 def _voiding_credit(invoice: Invoice, when: datetime) -> CreditEntry | None:
     """The ledger entry voiding writes: the reverse of the one finalizing wrote."""
     if invoice.credits_applied > ZERO:
-        return CreditEntry.restoration(
-            invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when
-        )
+        return CreditEntry.restoration(invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when)
     if invoice.carried_over > ZERO:
         return CreditEntry.carryover_reversal(
             invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when
