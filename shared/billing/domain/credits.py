@@ -34,59 +34,28 @@ class CreditEntry:
     invoice_id: str | None = None
 
     @classmethod
-    def consumption(
-        cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime
+    def of_invoice(
+        cls, kind: CreditKind, customer_id: str, invoice_id: str, amount: Decimal, currency: str, *, now: datetime
     ) -> CreditEntry:
+        """The entry an invoice's finalization or voiding writes: `amount` (positive) signed as its kind moves
+        the balance, with an id only that invoice and kind can have."""
+        prefix, sign, description = _INVOICE_ENTRIES[kind]
         return cls(
-            id=f"crd_use_{invoice_id}",
+            id=f"{prefix}{invoice_id}",
             customer_id=customer_id,
-            kind=CreditKind.CONSUMPTION,
-            amount=-amount,
+            kind=kind,
+            amount=sign * amount,
             currency=currency,
             created_at=now,
-            description=f"applied to invoice {invoice_id}",
+            description=description.format(invoice_id=invoice_id),
             invoice_id=invoice_id,
         )
 
-    @classmethod
-    def restoration(
-        cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime
-    ) -> CreditEntry:
-        return cls(
-            id=f"crd_restore_{invoice_id}",
-            customer_id=customer_id,
-            kind=CreditKind.RESTORATION,
-            amount=amount,
-            currency=currency,
-            created_at=now,
-            description=f"invoice {invoice_id} voided",
-            invoice_id=invoice_id,
-        )
 
-    @classmethod
-    def carryover(cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime) -> CreditEntry:
-        return cls(
-            id=f"crd_carry_{invoice_id}",
-            customer_id=customer_id,
-            kind=CreditKind.CARRYOVER,
-            amount=amount,
-            currency=currency,
-            created_at=now,
-            description=f"invoice {invoice_id} came to less than zero: carried over",
-            invoice_id=invoice_id,
-        )
-
-    @classmethod
-    def carryover_reversal(
-        cls, customer_id: str, invoice_id: str, amount: Decimal, currency: str, now: datetime
-    ) -> CreditEntry:
-        return cls(
-            id=f"crd_uncarry_{invoice_id}",
-            customer_id=customer_id,
-            kind=CreditKind.CARRYOVER_REVERSAL,
-            amount=-amount,
-            currency=currency,
-            created_at=now,
-            description=f"invoice {invoice_id} voided: its carry-over taken back",
-            invoice_id=invoice_id,
-        )
+# kind → (id prefix, sign, description) of the entries invoices write
+_INVOICE_ENTRIES = {
+    CreditKind.CONSUMPTION: ("crd_use_", -1, "applied to invoice {invoice_id}"),
+    CreditKind.RESTORATION: ("crd_restore_", 1, "invoice {invoice_id} voided"),
+    CreditKind.CARRYOVER: ("crd_carry_", 1, "invoice {invoice_id} came to less than zero: carried over"),
+    CreditKind.CARRYOVER_REVERSAL: ("crd_uncarry_", -1, "invoice {invoice_id} voided: its carry-over taken back"),
+}

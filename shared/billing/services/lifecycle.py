@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
-from billing.domain.credits import CreditEntry
+from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.errors import CarryoverSpent, CustomerNotFound, InvoiceNotEditable, InvoiceNotFound
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
@@ -146,18 +147,20 @@ def _finalization_credit(invoice: Invoice, when: datetime) -> CreditEntry | None
     """The ledger entry finalizing writes: the credit the invoice applies is consumed, or, when its lines sum
     below zero (it applies none then), the difference is carried over to the balance."""
     if invoice.credits_applied > ZERO:
-        return CreditEntry.consumption(invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when)
+        return _entry(CreditKind.CONSUMPTION, invoice, invoice.credits_applied, when)
     if invoice.carried_over > ZERO:
-        return CreditEntry.carryover(invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when)
+        return _entry(CreditKind.CARRYOVER, invoice, invoice.carried_over, when)
     return None
 
 
 def _voiding_credit(invoice: Invoice, when: datetime) -> CreditEntry | None:
     """The ledger entry voiding writes: the reverse of the one finalizing wrote."""
     if invoice.credits_applied > ZERO:
-        return CreditEntry.restoration(invoice.customer_id, invoice.id, invoice.credits_applied, invoice.currency, when)
+        return _entry(CreditKind.RESTORATION, invoice, invoice.credits_applied, when)
     if invoice.carried_over > ZERO:
-        return CreditEntry.carryover_reversal(
-            invoice.customer_id, invoice.id, invoice.carried_over, invoice.currency, when
-        )
+        return _entry(CreditKind.CARRYOVER_REVERSAL, invoice, invoice.carried_over, when)
     return None
+
+
+def _entry(kind: CreditKind, invoice: Invoice, amount: Decimal, when: datetime) -> CreditEntry:
+    return CreditEntry.of_invoice(kind, invoice.customer_id, invoice.id, amount, invoice.currency, now=when)
