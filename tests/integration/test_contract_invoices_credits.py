@@ -220,7 +220,7 @@ class TestCredits:
         with pytest.raises(Conflict):
             store.credits.add(grant("1.00"))
         with pytest.raises(InsufficientCredit):
-            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_x", D("10.01"), "USD", NOW))
+            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_x", D("10.01"), "USD", now=NOW))
         assert store.credits.balance("c1", "USD") == D("10.00")
         assert [e.id for e in store.credits.entries("c1")] == ["crd_1"]
 
@@ -233,7 +233,7 @@ class TestLifecycle:
         final = saved.finalized(now=NOW)
         stored = store.invoices.finalize(
             final,
-            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", now=NOW),
             customer_version=0,
             number_prefix="INV",
         )
@@ -249,13 +249,13 @@ class TestLifecycle:
         store.credits.add(grant("4.00"))
         saved = store.invoices.save(draft(credit="4.00"))
         final = saved.finalized(now=NOW)
-        consumption = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", NOW)
+        consumption = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", now=NOW)
         if stale == "invoice_version":
             store.invoices.save(saved)  # someone recomputed the draft: version 2
         elif stale == "customer_version":
             store.customers.set_plan("c1", "plan_1", "USD", expected_version=0)
         elif stale == "credit_spent":
-            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_other", D("1.00"), "USD", NOW))
+            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_other", D("1.00"), "USD", now=NOW))
         else:
             store.credits.add(consumption)
             store.credits.add(grant("4.00", entry_id="crd_2"))
@@ -280,7 +280,7 @@ class TestLifecycle:
         saved = store.invoices.save(draft(credit="4.00"))
         final = store.invoices.finalize(
             saved.finalized(now=NOW),
-            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", saved.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", saved.id, D("4.00"), "USD", now=NOW),
             customer_version=0,
             number_prefix="INV",
         )
@@ -288,7 +288,7 @@ class TestLifecycle:
             store.invoices.void(final.voided(now=NOW), credit=None, customer_version=0)
         voided = store.invoices.void(
             final.voided(now=NOW),
-            credit=CreditEntry.of_invoice(CreditKind.RESTORATION, "c1", final.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.of_invoice(CreditKind.RESTORATION, "c1", final.id, D("4.00"), "USD", now=NOW),
             customer_version=1,
         )
         assert store.invoices.get(final.id) == voided

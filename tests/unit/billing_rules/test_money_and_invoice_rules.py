@@ -93,8 +93,8 @@ def test_a_finalized_invoice_cannot_be_recomputed():
 
 
 def test_consumption_and_restoration_are_keyed_by_invoice_so_each_happens_once():
-    used = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "cus_1", "inv_1", D("5.00"), "USD", NOW)
-    restored = CreditEntry.of_invoice(CreditKind.RESTORATION, "cus_1", "inv_1", D("5.00"), "USD", NOW)
+    used = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "cus_1", "inv_1", D("5.00"), "USD", now=NOW)
+    restored = CreditEntry.of_invoice(CreditKind.RESTORATION, "cus_1", "inv_1", D("5.00"), "USD", now=NOW)
 
     assert (used.id, used.amount, restored.id, restored.amount) == (
         "crd_use_inv_1",
