@@ -255,7 +255,9 @@ class TestLifecycle:
         elif stale == "customer_version":
             store.customers.set_plan("c1", "plan_1", "USD", expected_version=0)
         elif stale == "credit_spent":
-            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_other", D("1.00"), "USD", now=NOW))
+            store.credits.add(
+                CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_other", D("1.00"), "USD", now=NOW)
+            )
         else:
             store.credits.add(consumption)
             store.credits.add(grant("4.00", entry_id="crd_2"))
