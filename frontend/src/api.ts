@@ -218,6 +218,8 @@ export interface Invoice {
   carried_over: Decimal;
   line_items: LineItem[];
   plan_id?: string | null;
+  /** The price of features no plan prices, kept by a draft across runs without one; null: none. */
+  unit_price?: Decimal | null;
   created_at: string;
   updated_at: string;
   finalized_at?: string | null;

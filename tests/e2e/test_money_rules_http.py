@@ -70,6 +70,7 @@ def test_a_run_without_a_unit_price_keeps_the_drafts_and_one_with_a_price_re_pri
     assert [(line["description"], line["amount"]) for line in priced["line_items"]] == [
         ("storage: 1.5 units at 0.01 USD", "0.02")
     ]
+    assert priced["unit_price"] == "0.01"
 
     run = gateway.run_billing("period=2025-06")
     assert invoice_of(gateway, customer, "2025-06") == priced  # not re-priced to 0.00, not even rewritten
@@ -82,7 +83,8 @@ def test_a_run_without_a_unit_price_keeps_the_drafts_and_one_with_a_price_re_pri
         ("storage: 1.5 units at 0.02 USD", "0.03")
     ]
     gateway.run_billing("period=2025-06")
-    assert invoice_of(gateway, customer, "2025-06")["total"] == "0.03"
+    kept = invoice_of(gateway, customer, "2025-06")
+    assert (kept["total"], kept["unit_price"]) == ("0.03", "0.02")
 
 
 def test_usage_with_no_price_anywhere_is_listed_at_zero_and_the_run_reports_it(gateway):

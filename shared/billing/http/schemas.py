@@ -382,6 +382,7 @@ class InvoiceOut(ResponseModel):
     carried_over: str  # lines summing below zero: credited to the customer's balance at finalization
     line_items: list[LineItemOut]
     plan_id: str | None
+    unit_price: str | None  # the price of features no plan prices, kept by the draft across runs without one
     created_at: str
     updated_at: str
     finalized_at: str | None
@@ -411,6 +412,7 @@ class InvoiceOut(ResponseModel):
             carried_over=format_money(invoice.carried_over, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
+            unit_price=None if invoice.unit_price is None else decimal_text(invoice.unit_price),
             created_at=iso_utc(invoice.created_at),
             updated_at=iso_utc(invoice.updated_at),
             finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
