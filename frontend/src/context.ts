@@ -1,6 +1,7 @@
 // What every view receives: the API client, the settings, navigation, and a small cache of customers
 // (invoice lists name their customers).
-import type { ApiClient, Customer } from "./api.js";
+import type { ApiClient } from "./api.js";
+import type { Customer } from "./api-types.js";
 import { h, link } from "./dom.js";
 import { href, type Route } from "./routes.js";
 import { getConfig } from "./settings.js";

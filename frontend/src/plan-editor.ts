@@ -1,7 +1,7 @@
 // The prices editor of the new-plan form (DOM only): rows of prices, each with the fields of its
 // model (per unit, graduated or volume tiers, package). It reads its values for plan-model.ts and
 // finds the control of a field path ("prices[0].tiers[1].up_to") for the error display.
-import { AGGREGATIONS, PRICE_MODELS } from "./api.js";
+import { AGGREGATIONS, PRICE_MODELS } from "./prices.js";
 import { h, replaceChildren } from "./dom.js";
 import { field, input, select, type Field } from "./forms.js";
 import { TIERED_MODELS, type PriceValues } from "./plan-model.js";

@@ -1,7 +1,8 @@
 // Plans without the DOM: the create form's values to a POST /v1/plans body with the problems found
 // (named by the API's own field paths, so client and server errors are shown the same way), and
 // prices described in words. Pure: unit-tested with `node --test`.
-import type { NewPlan, PriceSpec, Tier } from "./api.js";
+import type { NewPlan } from "./api-types.js";
+import type { PriceSpec, Tier } from "./prices.js";
 import { isDecimalString, isZeroDecimal } from "./decimal.js";
 
 export interface TierValues {

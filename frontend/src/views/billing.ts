@@ -1,6 +1,6 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
 // and see the customers it could not bill, and those it billed with usage no price rates.
-import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api.js";
+import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api-types.js";
 import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";

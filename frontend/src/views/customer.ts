@@ -1,6 +1,7 @@
 // A customer's page: who they are, their plan and timezone, the current period's usage with its live
 // cost (the upcoming invoice), their invoices and credits, and the what-if estimator.
-import { ApiError, type ApiClient, type Customer, type Invoice, type Plan, type UsageAggregation, type UsageBucket, type UsageTotal } from "../api.js";
+import { ApiError, type ApiClient } from "../api.js";
+import type { Customer, Invoice, Plan, UsageAggregation, UsageBucket, UsageTotal } from "../api-types.js";
 import { fillWindows } from "../chart-scale.js";
 import { usageCharts } from "../chart.js";
 import { hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";

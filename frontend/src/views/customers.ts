@@ -1,6 +1,6 @@
 // Customers: searchable (name or email prefix), paged with the API's cursor, and created here.
 // Each row leads to the customer's page.
-import type { Customer } from "../api.js";
+import type { Customer } from "../api-types.js";
 import { adminViewAllowed, customerLink, isAdmin, pageHeader, type View } from "../context.js";
 import { dataTable, h, link, note, replaceChildren } from "../dom.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
@@ -103,9 +103,6 @@ export const customersView: View = async (ctx, route, root) => {
     } else {
       const what = route.q ? `matching “${route.q}”` : "";
       list.append(customersTable(page.data, `${page.data.length} customer${page.data.length === 1 ? "" : "s"} ${what}${route.cursor ? " (later page)" : ""}`.trim()));
-    }
-    if (page.filtered_here) {
-      list.append(note("This API cannot search yet: only this page of customers was searched. Use Next page to look further.", "warning"));
     }
     const pager = h("nav", { class: "pager", "aria-label": "Customer pages" });
     if (route.cursor) pager.append(link(href({ view: "customers", q: route.q, cursor: "" }), "First page"));

@@ -1,6 +1,7 @@
 // Events: one event through a form, or many pasted as JSON lines or CSV, always for the customer
 // picked here; the reply is shown per event (accepted, duplicate, or refused with field and reason).
-import { ApiError, type BatchResult, type EventInput } from "../api.js";
+import { ApiError } from "../api.js";
+import type { BatchResult, EventInput } from "../api-types.js";
 import { batchBody, parseBulkEvents, type BulkEvent } from "../bulk-events.js";
 import { hasKey, isAdmin, noKeyNotice, pageHeader, customerLink, type View } from "../context.js";
 import { customerPicker } from "../customer-picker.js";
@@ -116,7 +117,7 @@ export const eventsView: View = async (ctx, route, root) => {
 
   const send = async (customer: { id: string; name: Node }, body: string, sent: Sent[], onSuccess: () => void): Promise<void> => {
     try {
-      const reply = await ctx.api.request<BatchResult>("POST", "/v1/events/batch", { bodyText: body });
+      const reply = await ctx.api.ingestBatchJson(body);
       replaceChildren(results, resultsTable(customer.name, sent, reply, new Map()));
       onSuccess();
     } catch (error) {

@@ -3,7 +3,8 @@
 // and total. Drafts say DRAFT and have no number; a void invoice says VOID and shows no amount due; a reissue
 // names the invoice it replaces. The print stylesheet keeps only the document, so the browser's "Save as
 // PDF" gives a clean invoice. Finalize, void and reissue ask first.
-import { ApiError, type Customer, type Invoice, type Issuer } from "../api.js";
+import { ApiError } from "../api.js";
+import type { Customer, Invoice, Issuer } from "../api-types.js";
 import { confirmAction } from "../confirm.js";
 import { customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";

@@ -1,7 +1,7 @@
 // Overview: how many customers; this period so far (events and the amount to be billed, from the
 // customers' upcoming invoices: every customer's when there are few, else the biggest ones'); the last
 // billed period's invoices by status (billed = finalized, to be billed = drafts) and its biggest customers.
-import type { Customer, Invoice, InvoicePreview } from "../api.js";
+import type { Customer, Invoice, InvoicePreview } from "../api-types.js";
 import { customerLink, hasKey, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { compareDecimals, formatMoney, isZeroDecimal, sumDecimals } from "../decimal.js";
 import { dataTable, h, link, note } from "../dom.js";

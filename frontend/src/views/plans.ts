@@ -1,6 +1,7 @@
 // Plans: the list, one plan's detail (its prices in words) and the new-plan form. The form's checks
 // live in plan-model.ts, the prices editor in plan-editor.ts; this module only lays out and sends.
-import { ApiError, type Plan } from "../api.js";
+import { ApiError } from "../api.js";
+import type { Plan } from "../api-types.js";
 import { adminViewAllowed, hasKey, isAdmin, noKeyNotice, pageHeader, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
 import { dataTable, facts, h, link, note } from "../dom.js";

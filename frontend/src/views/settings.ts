@@ -1,7 +1,8 @@
 // Settings: where the API is and the key to use. The key is checked when saved with GET /v1/whoami
 // ("key accepted" as an administrator's or as one customer's, or "key refused"), and what the API says
 // it may do decides what the dashboard shows.
-import { ApiClient, ApiError, type ApiConfig, type Principal } from "../api.js";
+import { ApiClient, ApiError, type ApiConfig } from "../api.js";
+import type { Principal } from "../api-types.js";
 import { pageHeader, type View } from "../context.js";
 import { h } from "../dom.js";
 import { explainError } from "../errors.js";
