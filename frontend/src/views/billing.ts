@@ -4,7 +4,7 @@ import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from
 import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";
-import { explainError, isMissingRoute } from "../errors.js";
+import { explainError } from "../errors.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
 import { isPeriod, periodName, previousPeriod } from "../time.js";
@@ -122,11 +122,7 @@ async function follow(ctx: Ctx, id: string, into: HTMLElement): Promise<void> {
       run = await ctx.api.getBillingRun(id);
     } catch (error) {
       if (!ctx.alive()) return;
-      into.append(
-        isMissingRoute(error)
-          ? note("This server cannot report a run's progress (no GET /v1/billing-runs/{id}); the invoices list shows what it made.", "warning")
-          : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary)),
-      );
+      into.append(h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary)));
       return;
     }
     const view = await runProgress(ctx, run);

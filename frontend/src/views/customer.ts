@@ -18,8 +18,8 @@ function section(id: string, title: string, ...children: (Node | null)[]): HTMLE
   return h("section", { class: "card", id, "aria-labelledby": `${id}-title` }, h("h2", { id: `${id}-title` }, title), ...children);
 }
 
-function failure(error: unknown, missing: string): HTMLElement {
-  return isMissingRoute(error) ? note(missing, "warning") : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary));
+function failure(error: unknown): HTMLElement {
+  return h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary));
 }
 
 /** True when the usage route refused `aggregation=billed` for this range (too many events to count distinct values). */
@@ -55,11 +55,11 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
   const windows = localDayStarts(start, last > start ? last : end, customer.timezone);
   const [usage, upcoming] = await Promise.allSettled([
     periodUsage(api, customer.id, start.toISOString(), end.toISOString()),
-    period === currentPeriod(now, customer.timezone) ? api.upcomingInvoice(customer.id) : Promise.reject(new Error("past")),
+    period === currentPeriod(now, customer.timezone) ? api.upcomingInvoice(customer.id) : null,
   ]);
   if (!ctx.alive()) return;
   const parts: Node[] = [h("p", { class: "period-line" }, describePeriod(period, customer.timezone))];
-  if (upcoming.status === "fulfilled") {
+  if (upcoming.status === "fulfilled" && upcoming.value) {
     const inv = upcoming.value;
     parts.push(
       h(
@@ -72,9 +72,7 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
       ),
       h("details", {}, h("summary", {}, "Upcoming invoice lines"), linesTable(inv, "Upcoming invoice", "upcoming-lines")),
     );
-  } else if (upcoming.reason instanceof Error && upcoming.reason.message !== "past") {
-    parts.push(failure(upcoming.reason, "The live cost of this period needs the API's upcoming-invoice route, which this server does not have yet."));
-  }
+  } else if (upcoming.status === "rejected") parts.push(failure(upcoming.reason));
   if (usage.status === "fulfilled") {
     const labels = windows.map((w) => formatLocal(w, customer.timezone, true).slice(5));
     const { rows, totals, summed } = usage.value;
@@ -82,7 +80,7 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
       parts.push(note("This period has too many events to count unique values on the fly: every feature is shown summed, not as the plan bills it.", "warning"));
     }
     parts.push(usageCharts(fillWindows(rows, windows, (a, b) => sumDecimals([a, b]), [], totals), labels, customer.timezone, "customer", !summed));
-  } else parts.push(failure(usage.reason, "Usage per day is not available on this server."));
+  } else parts.push(failure(usage.reason));
   replaceChildren(body, parts);
 }
 
@@ -129,7 +127,7 @@ function creditsBlock(ctx: Ctx, customer: Customer): HTMLElement {
           : note("No credit granted yet.", "empty"),
       );
     } catch (error) {
-      if (ctx.alive()) replaceChildren(body, failure(error, "Credits are not available on this server."));
+      if (ctx.alive()) replaceChildren(body, failure(error));
     }
   };
   void load();
@@ -332,11 +330,11 @@ export const customerView: View = async (ctx, route, root) => {
   root.append(h("p", {}, link(href({ view: "events", customer: customer.id }), "Send events for this customer")));
   await Promise.all([
     usageAndCost(ctx.api, customer, currentPeriod(new Date(), customer.timezone), usageBody, ctx).catch((error: unknown) => {
-      if (ctx.alive()) replaceChildren(usageBody, failure(error, ""));
+      if (ctx.alive()) replaceChildren(usageBody, failure(error));
     }),
     ctx.api.listInvoices(customer.id).then(
       (list) => ctx.alive() && replaceChildren(invoices, invoicesBlock(list, customer.timezone)),
-      (error: unknown) => ctx.alive() && replaceChildren(invoices, failure(error, "")),
+      (error: unknown) => ctx.alive() && replaceChildren(invoices, failure(error)),
     ),
   ]);
 };

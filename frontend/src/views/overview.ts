@@ -5,7 +5,6 @@ import type { Customer, Invoice, InvoicePreview } from "../api-types.js";
 import { customerLink, hasKey, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { compareDecimals, formatMoney, isZeroDecimal, sumDecimals } from "../decimal.js";
 import { dataTable, h, link, note } from "../dom.js";
-import { isMissingRoute } from "../errors.js";
 import { href } from "../routes.js";
 import { periodName, previousPeriod } from "../time.js";
 
@@ -95,15 +94,7 @@ export const overviewView: View = async (ctx, _route, root) => {
   if (!ctx.alive()) return;
   tiles.append(tile("Customers", `${count}${more ? "+" : ""}`, "overview-customers", link(href({ view: "customers", q: "", cursor: "" }), "All customers")));
 
-  let invoices: Invoice[];
-  try {
-    invoices = (await ctx.api.listAllInvoices({ period, limit: 500 })).data;
-  } catch (error) {
-    if (!isMissingRoute(error)) throw error;
-    invoicesCard.append(note("Invoice totals need the API's GET /v1/invoices, which this server does not have yet.", "warning"));
-    biggest.append(note("Available once the server lists invoices across customers.", "warning"));
-    return;
-  }
+  const invoices = (await ctx.api.listAllInvoices({ period, limit: 500 })).data;
   if (!ctx.alive()) return;
   const lastTop = invoices
     .filter((i) => i.status !== "void")
