@@ -5,7 +5,7 @@ import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";
 import { explainError } from "../errors.js";
-import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
+import { actions, feedback, field, input, onSubmit, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
 import { isPeriod, periodName, previousPeriod } from "../time.js";
 
@@ -191,26 +191,22 @@ export const billingView: View = async (ctx, route, root) => {
     status,
   );
   const controls: Record<string, HTMLElement> = { period: period.control, unit_price: unitPrice.control };
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    status.textContent = "";
-    void submitting(
-      form,
-      alert,
-      async () => {
-        const problems = [];
-        if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
-        const price = unitPrice.control.value.trim();
-        if (price !== "" && !isDecimalString(price)) problems.push({ path: "unit_price", message: "must be a number such as 0.01, or empty to keep each draft's" });
-        if (problems.length) throw new ProblemsError(problems);
-        status.textContent = "Billing…";
-        const res = await ctx.api.runBilling(period.control.value.trim(), price === "" ? undefined : price);
-        status.textContent = "Done.";
-        replaceChildren(result, runResult(ctx, res));
-      },
-      { labels: { period: "Period", unit_price: "Unit price" }, resolve: (p) => controls[p] },
-    );
-  });
+  onSubmit(
+    form,
+    alert,
+    async () => {
+      const problems = [];
+      if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
+      const price = unitPrice.control.value.trim();
+      if (price !== "" && !isDecimalString(price)) problems.push({ path: "unit_price", message: "must be a number such as 0.01, or empty to keep each draft's" });
+      if (problems.length) throw new ProblemsError(problems);
+      status.textContent = "Billing…";
+      const res = await ctx.api.runBilling(period.control.value.trim(), price === "" ? undefined : price);
+      status.textContent = "Done.";
+      replaceChildren(result, runResult(ctx, res));
+    },
+    { status, labels: { period: "Period", unit_price: "Unit price" }, resolve: (p) => controls[p] },
+  );
   root.append(form, result);
   if (route.run) {
     const progress = h("div", { "aria-live": "polite" }, h("p", {}, "Loading the run…"));

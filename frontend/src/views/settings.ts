@@ -6,7 +6,7 @@ import type { Principal } from "../api-types.js";
 import { pageHeader, type View } from "../context.js";
 import { h } from "../dom.js";
 import { explainError } from "../errors.js";
-import { actions, feedback, field, input, submitting } from "../forms.js";
+import { actions, feedback, field, input, onSubmit } from "../forms.js";
 import { getConfig, saveConfig } from "../settings.js";
 
 export type Verdict = { ok: true; text: string; customerId: string } | { ok: false; text: string };
@@ -65,10 +65,10 @@ export const settingsView: View = async (_ctx, _route, root) => {
   showKey.addEventListener("change", () => {
     apiKey.control.type = showKey.checked ? "text" : "password";
   });
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    void submitting(form, alert, async () => {
-      status.textContent = "";
+  onSubmit(
+    form,
+    alert,
+    async () => {
       delete status.dataset["verdict"];
       const next = { baseUrl: baseUrl.control.value.trim(), apiKey: apiKey.control.value.trim(), keyCustomerId: "" };
       const saved = (customerId: string): void => {
@@ -91,7 +91,8 @@ export const settingsView: View = async (_ctx, _route, root) => {
         status.textContent = `Saved, but the key could not be checked. ${explainError(error).summary}`;
         status.dataset["verdict"] = "unknown";
       }
-    });
-  });
+    },
+    { status },
+  );
   root.append(pageHeader("Settings"), form);
 };
