@@ -5,7 +5,7 @@ import type { Aggregation } from "./api-types.js";
 type Decimal = string;
 
 /** The models the API's pricing factory accepts, as the plan editor offers them. */
-export const PRICE_MODELS = ["per_unit", "graduated", "volume", "package"] as const;
+export const PRICE_MODELS = ["per_unit", "graduated", "volume", "package", "percentage", "graduated_percentage"] as const;
 export type PriceModel = (typeof PRICE_MODELS)[number];
 
 export const AGGREGATIONS = ["sum", "count", "max", "latest", "unique_count"] as const satisfies readonly Aggregation[];
@@ -13,7 +13,9 @@ export const AGGREGATIONS = ["sum", "count", "max", "latest", "unique_count"] as
 export type Tier = {
   /** null (or omitted in the editor) = the open-ended last tier. */
   up_to: Decimal | null;
-  unit_amount: Decimal;
+  unit_amount?: Decimal;
+  /** A graduated_percentage tier's rate in percent, in place of a unit amount. */
+  rate?: Decimal;
   flat_amount?: Decimal;
 };
 
@@ -28,6 +30,9 @@ export type PriceSpec = {
   tiers?: Tier[];
   package_size?: Decimal;
   package_amount?: Decimal;
+  /** percentage: the rate in percent ("2.9" is 2.9 %) and an optional fee per event. */
+  rate?: Decimal;
+  fixed_amount?: Decimal;
 };
 
 /** One tier (or the package) a usage line's quantity fell in. Amounts are unrounded decimal strings. */
