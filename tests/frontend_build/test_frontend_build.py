@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,13 +106,21 @@ def page(dist: Path) -> _FormParser:
     return parser
 
 
-def test_typescript_pinned_to_exact_5x() -> None:
-    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
-    version = package["devDependencies"]["typescript"]
-    assert re.fullmatch(r"5\.\d+\.\d+", version), f"typescript must be pinned exactly, got {version!r}"
+def _package() -> dict[str, Any]:
+    return json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
+
+
+def _assert_pinned(name: str, pattern: str = r"\d+\.\d+\.\d+") -> None:
+    """`name` is a dev dependency pinned to one version (matching `pattern`), the one package-lock.json holds."""
+    version = _package()["devDependencies"][name]
+    assert re.fullmatch(pattern, version), f"{name} must be pinned exactly, got {version!r}"
     lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/typescript"]["version"] == version
-    assert {"build", "typecheck"} <= set(package["scripts"])
+    assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_typescript_pinned_to_exact_5x() -> None:
+    _assert_pinned("typescript", r"5\.\d+\.\d+")
+    assert {"build", "typecheck"} <= set(_package()["scripts"])
 
 
 def test_typecheck_passes(node_modules: Path) -> None:
@@ -121,11 +130,7 @@ def test_typecheck_passes(node_modules: Path) -> None:
 def test_openapi_typescript_pinned_and_wire_types_current(node_modules: Path) -> None:
     """src/openapi.d.ts is what `npm run generate` makes of functions/openapi/openapi.json today: after a change
     to the API, `make openapi` then `cd frontend && npm run generate`, and commit both."""
-    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
-    version = package["devDependencies"]["openapi-typescript"]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"openapi-typescript must be pinned exactly, got {version!r}"
-    lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/openapi-typescript"]["version"] == version
+    _assert_pinned("openapi-typescript")
     _assert_ok(_npm("run", "--silent", "check-generated"), "src/openapi.d.ts is stale: run `npm run generate`")
 
 
@@ -176,11 +181,7 @@ def test_pure_modules_pass_their_node_unit_tests(dist: Path) -> None:
 
 
 def test_axe_core_pinned_for_the_browser_tests() -> None:
-    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
-    version = package["devDependencies"]["axe-core"]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"axe-core must be pinned exactly, got {version!r}"
-    lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/axe-core"]["version"] == version
+    _assert_pinned("axe-core")
 
 
 _IMPORT = re.compile(
