@@ -23,10 +23,11 @@ if TYPE_CHECKING:  # the port names them in signatures only: importing the port 
     from billing.domain.access import ApiKey
     from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
     from billing.domain.credits import CreditEntry
+    from billing.domain.customers import Customer
     from billing.domain.invoices import Invoice, InvoiceStatus
     from billing.domain.meters import Meter
-    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.domain.paging import Page
+    from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.pricing.plans import Plan
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from billing.domain.access import ApiKey
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry, CreditKind
+from billing.domain.customers import Customer
 from billing.domain.invoices import Invoice, InvoiceStatus, Issuer, LineItem, LineType
 from billing.domain.meters import Meter
-from billing.domain.models import Customer, UsageAggregate, UsageEvent
+from billing.domain.usage import UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 
 

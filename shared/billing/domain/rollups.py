@@ -15,8 +15,8 @@ from functools import reduce
 from operator import attrgetter
 
 from billing.domain.exact import EXACT
-from billing.domain.models import UsageAggregate, UsageEvent
 from billing.domain.time import BUCKET_MICROS
+from billing.domain.usage import UsageAggregate, UsageEvent
 
 BucketKey = tuple[int, str]  # (bucket start µs, feature)
 PeriodKey = tuple[str, str]  # (period YYYY-MM, feature)

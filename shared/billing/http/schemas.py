@@ -30,9 +30,10 @@ from billing.domain.time import iso_utc
 
 if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
     from billing.domain.credits import CreditEntry
+    from billing.domain.customers import Customer
     from billing.domain.invoices import Invoice, Issuer, LineItem
-    from billing.domain.models import Customer, FeatureUsage, UsagePoint
     from billing.domain.paging import Page
+    from billing.domain.usage import FeatureUsage, UsagePoint
     from billing.pricing import Plan
     from billing.services.billing import BillingRun, FinalizeRun, UnpricedUsage
     from billing.services.credits import CreditGrant, CreditLedger

@@ -16,6 +16,7 @@ from billing.domain.billing_runs import (
     CustomerOutcome,
     OutcomeStatus,
 )
+from billing.domain.customers import Customer
 from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
@@ -27,9 +28,9 @@ from billing.domain.invoices import (
     LineType,
     latest_issue,
 )
-from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, timezone
+from billing.domain.usage import CustomerPeriodUsage
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.drafting import InvoiceComposer, new_invoice

@@ -5,9 +5,9 @@ from __future__ import annotations
 import builtins
 import uuid
 
+from billing.domain.customers import Customer
 from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput
 from billing.domain.invoices import InvoiceStatus
-from billing.domain.models import Customer
 from billing.domain.paging import Page
 from billing.domain.time import timezone
 from billing.ports import Storage

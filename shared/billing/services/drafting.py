@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.customers import Customer
 from billing.domain.errors import StorageUnavailable
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType, invoice_id_for
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
 from billing.domain.money import ZERO, format_money
 from billing.domain.time import BillingPeriod, timezone, to_micros
+from billing.domain.usage import CustomerPeriodUsage, UsageEvent
 from billing.ports import Storage
 from billing.pricing import Plan, Price
 from billing.services.listing import all_invoices

@@ -10,11 +10,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Generic, Protocol, TypeVar
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidEvent, InvalidInput
 from billing.domain.meters import Meter, MeterValueError, derived_event_id
-from billing.domain.models import Customer, UsageEvent
 from billing.domain.paging import all_items
 from billing.domain.time import BUCKET_MICROS, local_day_of, to_micros
+from billing.domain.usage import UsageEvent
 from billing.ports import Storage
 from billing.pricing.aggregation import Aggregation
 from billing.services.clock import Clock, system_clock

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from billing.domain.credits import CreditEntry, CreditKind
+from billing.domain.customers import Customer
 from billing.domain.errors import CarryoverSpent, CustomerNotFound, InvoiceNotEditable, InvoiceNotFound
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
@@ -25,7 +26,6 @@ from billing.domain.invoices import (
     InvoiceSettings,
     InvoiceStatus,
 )
-from billing.domain.models import Customer
 from billing.domain.money import ZERO
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage

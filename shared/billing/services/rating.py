@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput, UnratableUsage
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, LineItem, LineType
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
+from billing.domain.usage import CustomerPeriodUsage, UsageAggregate
 from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, QuantityPriced, Rating
 
 

@@ -24,9 +24,9 @@ from operator import attrgetter
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput
 from billing.domain.exact import exact
-from billing.domain.models import Customer, FeatureUsage, UsageAggregate, UsageEvent, UsagePoint
 from billing.domain.time import (
     BUCKET_MICROS,
     BillingPeriod,
@@ -38,6 +38,7 @@ from billing.domain.time import (
     timezone,
     to_micros,
 )
+from billing.domain.usage import FeatureUsage, UsageAggregate, UsageEvent, UsagePoint
 from billing.ports import Storage, UsageRepository
 from billing.pricing import Aggregation, Price
 from billing.services.customers import CustomerService

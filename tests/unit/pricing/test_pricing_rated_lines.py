@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
+from billing.domain.customers import Customer
+from billing.domain.usage import CustomerPeriodUsage, UsageAggregate
 from billing.pricing import Plan, price_from_spec
 from billing.services.rating import RatedLines, usage_lines
 

@@ -46,9 +46,9 @@ from billing.adapters.dynamodb.table import (
 from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.exact import exact_arithmetic
-from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 from billing.domain.rollups import distinct_values, rollup_deltas
 from billing.domain.time import bucket_start
+from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 
 _ATTEMPTS = 12
 

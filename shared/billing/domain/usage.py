@@ -1,4 +1,4 @@
-"""The domain's plain objects."""
+"""Metered usage: the events as stored, what rollups keep of them, and what reads return."""
 
 from __future__ import annotations
 
@@ -8,21 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.exact import exact_add
-
-
-@dataclass(frozen=True)
-class Customer:
-    id: str
-    name: str
-    email: str
-    timezone: str
-    created_at: datetime
-    plan_id: str | None = None
-    currency: str = "USD"  # the plan's currency once a plan is assigned
-    external_id: str | None = None  # the client's own id for the customer (unique; set at creation)
-    # Storage's optimistic-concurrency counter: it moves when the plan changes or an invoice of the
-    # customer is finalized or voided, the facts a finalization depends on.
-    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
