@@ -116,7 +116,7 @@ class UsageRepository(Protocol):
         """`periods` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
-        """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and
+        """Raw events with ts_us in [start, end), oldest first. Only for ranges narrower than a bucket and
         for pricing that needs individual events."""
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:

@@ -143,7 +143,7 @@ class InvoiceComposer:
 
         def event_values(price: Price) -> list[Decimal]:
             of_feature = sorted(
-                (event.ts, event.id, event.quantity) for event in events() if event.feature == price.feature
+                (event.ts_us, event.id, event.quantity) for event in events() if event.feature == price.feature
             )
             return [quantity for _, _, quantity in of_feature]
 

@@ -107,7 +107,7 @@ def _aggregate_reads(usage: UsageRepository) -> _RollupReads[UsageAggregate]:
 
 
 def _event_aggregate(event: UsageEvent) -> UsageAggregate:
-    return UsageAggregate.of(event.quantity, event.ts)
+    return UsageAggregate.of(event.quantity, event.ts_us)
 
 
 class UsageService:
@@ -260,7 +260,7 @@ class UsageService:
         for event in self._storage.usage.events(customer_id, start, end):
             name = counted.get(event.feature)
             if name is not None and event.properties and name in event.properties:
-                values[(event.feature, window_of(event.ts))].add(event.properties[name])
+                values[(event.feature, window_of(event.ts_us))].add(event.properties[name])
         return {key: len(found) for key, found in values.items()}
 
     def _covering(
@@ -321,11 +321,11 @@ class UsageService:
         if start < end:
             # Storage keeps no order between events of one ts: (ts, id) makes `latest` the same on every backend.
             for event in sorted(self._storage.usage.events(customer_id, start, end), key=_ts_and_id):
-                yield event.feature, event.ts, reads.event(event)
+                yield event.feature, event.ts_us, reads.event(event)
 
 
 def _ts_and_id(event: UsageEvent) -> tuple[int, str]:
-    return event.ts, event.id
+    return event.ts_us, event.id
 
 
 def _billed(price: Price | None, aggregate: UsageAggregate, distinct: int) -> tuple[Decimal, Aggregation, str | None]:

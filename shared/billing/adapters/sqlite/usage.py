@@ -100,7 +100,7 @@ class SqliteUsage:
                     e.id,
                     e.feature,
                     str(e.quantity),
-                    e.ts,
+                    e.ts_us,
                     e.period,
                     dumps(e.properties, separators=(",", ":")) if e.properties else None,
                 )
