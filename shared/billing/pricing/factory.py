@@ -8,20 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.errors import InvalidPrice
-from billing.pricing._fields import mapping, refuse_unknown_keys, require
 from billing.pricing.aggregation import Aggregation, aggregation_named
-from billing.pricing.models import (
-    Graduated,
-    GraduatedPercentage,
-    Package,
-    Percentage,
-    PerUnit,
-    PriceModel,
-    Volume,
-)
-from billing.pricing.rating import PeriodEvents, Rating
+from billing.pricing.charge_models.base import PriceModel
+from billing.pricing.charge_models.graduated import Graduated
+from billing.pricing.charge_models.graduated_percentage import GraduatedPercentage
+from billing.pricing.charge_models.package import Package
+from billing.pricing.charge_models.per_unit import PerUnit
+from billing.pricing.charge_models.percentage import Percentage
+from billing.pricing.charge_models.volume import Volume
+from billing.pricing.charges import PeriodEvents, Rating
+from billing.pricing.fields import mapping, refuse_unknown_keys, require
 
-# Adding a pricing model: write its strategy class (billing.pricing.models) and list it here.
+# Adding a pricing model: write its strategy class (a module of billing.pricing.charge_models) and list it here.
 MODELS: Mapping[str, type[PriceModel]] = {
     model.name: model for model in (PerUnit, Graduated, Volume, Package, Percentage, GraduatedPercentage)
 }

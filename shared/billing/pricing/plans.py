@@ -13,8 +13,8 @@ from typing import Any
 from billing.domain.errors import InvalidPrice
 from billing.domain.exact import MAX_GRACE_PERIOD_DAYS, MAX_NET_DAYS
 from billing.domain.money import ZERO, check_currency, check_minor_units
-from billing.pricing._fields import non_negative
 from billing.pricing.factory import Price, price_from_spec
+from billing.pricing.fields import non_negative
 
 
 @dataclass(frozen=True)
