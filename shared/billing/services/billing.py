@@ -34,9 +34,9 @@ from billing.domain.usage import CustomerPeriodUsage
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.drafting import InvoiceComposer, new_invoice
+from billing.services.invoice_lines import unpriced_features
 from billing.services.lifecycle import InvoiceLifecycle
 from billing.services.listing import all_invoices
-from billing.services.rating import unpriced_features
 from billing.services.retry import retry_on_conflict
 
 _SAVE_ATTEMPTS = 3

@@ -21,8 +21,7 @@ from billing.domain.time import BillingPeriod, timezone, to_micros
 from billing.domain.usage import CustomerPeriodUsage, UsageEvent
 from billing.ports import Storage
 from billing.pricing import Plan, Price
-from billing.services.listing import all_invoices
-from billing.services.rating import (
+from billing.services.invoice_lines import (
     RatedLines,
     invoice_currency,
     minimum_line,
@@ -30,6 +29,7 @@ from billing.services.rating import (
     plan_fee_line,
     usage_lines,
 )
+from billing.services.listing import all_invoices
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:

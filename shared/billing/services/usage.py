@@ -42,7 +42,7 @@ from billing.domain.usage import FeatureUsage, UsageAggregate, UsageEvent, Usage
 from billing.ports import Storage, UsageRepository
 from billing.pricing import Aggregation, Price
 from billing.services.customers import CustomerService
-from billing.services.rating import quantity_of
+from billing.services.invoice_lines import quantity_of
 
 MAX_WINDOWS = 10_000
 # Raw events a usage read as billed may read to count distinct values (all features' events of the range:
