@@ -28,7 +28,7 @@ from billing.domain.invoices import (
     LineType,
     latest_issue,
 )
-from billing.domain.paging import all_items
+from billing.domain.paging import MAX_PAGE, all_items
 from billing.domain.time import BillingPeriod, timezone
 from billing.domain.usage import CustomerPeriodUsage
 from billing.ports import Storage
@@ -40,7 +40,6 @@ from billing.services.listing import all_invoices
 from billing.services.retry import retry_on_conflict
 
 _SAVE_ATTEMPTS = 3
-_PAGE = 500
 # Customers without a plan have no grace period of their own: their drafts finalize once the period is over.
 DEFAULT_GRACE_PERIOD_DAYS = 0
 
@@ -316,7 +315,7 @@ class BillingService:
         now = now or self._clock()
         finalized, conflicts, failures = [], [], []
         drafts = all_items(
-            lambda cursor: self._storage.invoices.drafts_due(period_end_before=now, limit=_PAGE, cursor=cursor)
+            lambda cursor: self._storage.invoices.drafts_due(period_end_before=now, limit=MAX_PAGE, cursor=cursor)
         )
         for draft in drafts:
             try:

@@ -8,7 +8,7 @@ import uuid
 from billing.domain.customers import Customer
 from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput
 from billing.domain.invoices import InvoiceStatus
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.domain.time import timezone
 from billing.ports import Storage
 from billing.pricing import Plan
@@ -16,7 +16,6 @@ from billing.services.clock import Clock, system_clock
 from billing.services.listing import all_invoices
 from billing.services.retry import retry_on_conflict
 
-MAX_PAGE = 500
 DEFAULT_CURRENCY = "USD"
 _ATTEMPTS = 3
 

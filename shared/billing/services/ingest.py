@@ -13,13 +13,12 @@ from typing import Generic, Protocol, TypeVar
 from billing.domain.customers import Customer
 from billing.domain.errors import InvalidEvent, InvalidInput
 from billing.domain.meters import Meter, MeterValueError, derived_event_id
-from billing.domain.paging import all_items
+from billing.domain.paging import MAX_PAGE, all_items
 from billing.domain.time import BUCKET_MICROS, local_day_of, to_micros
 from billing.domain.usage import UsageEvent
 from billing.ports import Storage
 from billing.pricing.aggregation import Aggregation
 from billing.services.clock import Clock, system_clock
-from billing.services.listing import PAGE
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -129,7 +128,7 @@ class TrackedProperties:
 
     def _read(self) -> dict[str, tuple[str, ...]]:
         tracked: dict[str, set[str]] = {}
-        plans = all_items(lambda cursor: self._storage.plans.list(limit=PAGE, cursor=cursor))
+        plans = all_items(lambda cursor: self._storage.plans.list(limit=MAX_PAGE, cursor=cursor))
         for plan in plans:
             for price in plan.prices:
                 if price.aggregation == Aggregation.UNIQUE_COUNT and price.property:

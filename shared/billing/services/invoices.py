@@ -6,15 +6,13 @@ from datetime import datetime
 
 from billing.domain.errors import InvoiceNotFound
 from billing.domain.invoices import DEFAULT_INVOICE_SETTINGS, Invoice, InvoiceSettings, InvoiceStatus
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
 from billing.services.drafting import InvoiceComposer
 from billing.services.lifecycle import InvoiceLifecycle, Reissue
 from billing.services.listing import all_invoices
-
-MAX_PAGE = 500
 
 
 class InvoiceService:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from billing.domain.billing_runs import BillingRunRecord, OutcomeStatus, shards_of
 from billing.domain.errors import BillingRunNotFound, InvalidInput
+from billing.domain.paging import MAX_PAGE
 from billing.domain.time import BillingPeriod
 from billing.ports import Storage
 from billing.queues import BillingQueue
@@ -22,8 +23,6 @@ from billing.services.clock import Clock, system_clock
 
 # 25 customers a message: a few seconds of a worker's time, far below SQS's 256 KB per message.
 SHARD_SIZE = 25
-_PAGE = 500
-MAX_FAILURES_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class BillingRunService:
         record = self._billing.start_run(period, unit_price=unit_price, now=now)
         outcomes, queued, cursor = [], 0, None
         while True:
-            page = self._storage.customers.list(limit=_PAGE, cursor=cursor)
+            page = self._storage.customers.list(limit=MAX_PAGE, cursor=cursor)
             if page.items:
                 self._storage.billing_runs.add_queued(record.id, len(page.items))
                 queued += len(page.items)
@@ -105,7 +104,7 @@ class BillingRunService:
         run = self._storage.billing_runs.get(run_id)
         if run is None:
             raise BillingRunNotFound(run_id)
-        limit = min(limit, MAX_FAILURES_PAGE)
+        limit = min(limit, MAX_PAGE)
         page = self._storage.billing_runs.outcomes(run_id, status=OutcomeStatus.FAILED, limit=limit, cursor=cursor)
         failures = tuple(CustomerFailure(o.customer_id, o.reason or "unknown") for o in page.items)
         if not run.customers_with_unpriced_usage and unpriced_cursor is None:  # counted with the outcomes: none
