@@ -100,7 +100,7 @@ def usage_lines(
     at zero (a first tier's flat fee; only with `zero_usage_fees`: see plan_charges_apply), ordered by
     feature. `rated`: lines rated before, reused when the same price meets the same quantity."""
     currency = invoice_currency(customer, plan)
-    priced = {price.feature: price for price in plan.prices} if plan is not None else {}
+    priced = plan.prices_by_feature if plan is not None else {}
     lines = []
     features = usage.features.keys() | priced.keys() if zero_usage_fees else usage.features.keys()
     for feature in sorted(features):

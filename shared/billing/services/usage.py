@@ -204,10 +204,10 @@ class UsageService:
             for (feature, window_start), aggregate in sorted(aggregates.items())
         ]
 
-    def _prices(self, customer: Customer) -> dict[str, Price]:
+    def _prices(self, customer: Customer) -> Mapping[str, Price]:
         """The customer's current plan's prices by feature (none without a plan)."""
         plan = None if customer.plan_id is None else self._storage.plans.get(customer.plan_id)
-        return {} if plan is None else {price.feature: price for price in plan.prices}
+        return {} if plan is None else plan.prices_by_feature
 
     def _stored_distinct_counts(
         self, customer: Customer, period: str, start: int, prices: Mapping[str, Price]
