@@ -17,7 +17,7 @@ from billing.domain.billing_runs import (
     OutcomeStatus,
 )
 from billing.domain.customers import Customer
-from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
+from billing.domain.errors import BillingError, ConcurrentUpdate, StorageUnavailable
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
     MAX_INVOICES_PER_SAVE,
@@ -33,6 +33,7 @@ from billing.domain.time import BillingPeriod, timezone
 from billing.domain.usage import CustomerPeriodUsage
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
+from billing.services.customers import get_customer
 from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.invoice_lines import unpriced_features
 from billing.services.lifecycle import InvoiceLifecycle
@@ -157,7 +158,7 @@ class BillingService:
             if customer_id in outcomes or customer_id in known:
                 continue
             try:
-                known[customer_id] = self._customer(customer) if isinstance(customer, str) else customer
+                known[customer_id] = get_customer(self._storage, customer) if isinstance(customer, str) else customer
             except StorageUnavailable:
                 raise
             except Exception as error:  # an unknown customer fails alone
@@ -263,7 +264,7 @@ class BillingService:
         None when there is nothing to bill or the period's invoice is finalized already. Features no plan
         prices are rated at `unit_price`, which the draft keeps; without one, at the draft's own (none for a
         new draft: such usage is listed at 0.00 "no price set")."""
-        known = self._customer(customer) if isinstance(customer, str) else customer
+        known = get_customer(self._storage, customer) if isinstance(customer, str) else customer
 
         def attempt() -> Invoice | None:
             usage = self._storage.usage.period_usage(known.id, period.key)
@@ -334,12 +335,6 @@ class BillingService:
         days = plan.grace_period_days if plan is not None else DEFAULT_GRACE_PERIOD_DAYS
         local_end = draft.period_end.astimezone(timezone(customer.timezone))
         return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof
-
-    def _customer(self, customer_id: str) -> Customer:
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
 
 
 def scheduled_period(now: datetime) -> BillingPeriod:

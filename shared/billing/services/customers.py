@@ -20,6 +20,14 @@ DEFAULT_CURRENCY = "USD"
 _ATTEMPTS = 3
 
 
+def get_customer(storage: Storage, customer_id: str) -> Customer:
+    """The stored customer; CustomerNotFound when there is none."""
+    customer = storage.customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
+
+
 class CustomerService:
     def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
         self._storage = storage
@@ -52,10 +60,7 @@ class CustomerService:
         return customer
 
     def get(self, customer_id: str) -> Customer:
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
+        return get_customer(self._storage, customer_id)
 
     def list(self, *, limit: int = 100, cursor: str | None = None) -> Page[Customer]:
         return self._storage.customers.list(limit=min(limit, MAX_PAGE), cursor=cursor)
