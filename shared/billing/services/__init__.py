@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from billing.services.billing import BillingRun, BillingService, FinalizeRun
     from billing.services.credits import CreditGrant, CreditLedger, CreditService
     from billing.services.customers import CustomerService
-    from billing.services.ingest import IncomingEvent, IngestService, NewEvent
+    from billing.services.ingest import IngestService, NewEvent
     from billing.services.invoices import InvoiceService
     from billing.services.meters import MeterService
     from billing.services.plans import PlanService
@@ -32,7 +32,6 @@ _MODULES = {
     "CreditLedger": "credits",
     "CreditService": "credits",
     "CustomerService": "customers",
-    "IncomingEvent": "ingest",
     "IngestService": "ingest",
     "NewEvent": "ingest",
     "InvoiceService": "invoices",
@@ -66,7 +65,6 @@ __all__ = [
     "CustomerService",
     "Estimate",
     "FinalizeRun",
-    "IncomingEvent",
     "IngestService",
     "InvoicePreview",
     "InvoiceService",
