@@ -35,11 +35,11 @@ if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function impor
     from billing.domain.paging import Page
     from billing.domain.usage import FeatureUsage, UsagePoint
     from billing.pricing import Plan
-    from billing.services.billing import BillingRun, FinalizeRun, UnpricedUsage
+    from billing.services.billing import FinalizeRun
     from billing.services.credits import CreditGrant, CreditLedger
     from billing.services.ingest import IngestResult
     from billing.services.previews import Estimate, InvoicePreview
-    from billing.services.runs import BillingRunStatus
+    from billing.services.runs import BillingRun, BillingRunStatus, UnpricedUsage
     from billing.services.usage import BilledUsage, BilledUsagePoint
 
 MAX_EVENTS_PER_BATCH = 1000

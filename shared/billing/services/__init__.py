@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from billing.services.api_keys import ApiKeyService, NewApiKey
-    from billing.services.billing import BillingRun, BillingService, FinalizeRun
+    from billing.services.billing import BillingService, FinalizeRun
     from billing.services.credits import CreditGrant, CreditLedger, CreditService
     from billing.services.customers import CustomerService
     from billing.services.ingest import IngestService, NewEvent
@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from billing.services.meters import MeterService
     from billing.services.plans import PlanService
     from billing.services.previews import Estimate, InvoicePreview, PreviewService
+    from billing.services.runs import BillingRun
     from billing.services.usage import UsageAggregation, UsageService, Window
 
 _MODULES = {
     "ApiKeyService": "api_keys",
     "NewApiKey": "api_keys",
-    "BillingRun": "billing",
+    "BillingRun": "runs",
     "BillingService": "billing",
     "FinalizeRun": "billing",
     "CreditGrant": "credits",
