@@ -4,7 +4,7 @@ behind a factory keyed by name.
 Pure domain code: Decimal in, unrounded Decimal out. The invoice rounds each line once (billing.domain.money).
 """
 
-from billing.pricing.aggregation import Aggregation, aggregate, aggregation_named
+from billing.pricing.aggregation import Aggregation, aggregation_named
 from billing.pricing.charge_models.base import PriceModel, QuantityPriced
 from billing.pricing.charge_models.graduated import Graduated
 from billing.pricing.charge_models.graduated_percentage import GraduatedPercentage, PercentTier
@@ -35,7 +35,6 @@ __all__ = [
     "Tier",
     "TierCharge",
     "Volume",
-    "aggregate",
     "aggregation_named",
     "plan_from_spec",
     "plan_to_spec",
