@@ -42,7 +42,6 @@ from billing.domain.usage import FeatureUsage, UsageAggregate, UsageEvent, Usage
 from billing.ports import Storage, UsageRepository
 from billing.pricing import Aggregation, Price
 from billing.services.customers import CustomerService
-from billing.services.invoice_lines import quantity_of
 
 MAX_WINDOWS = 10_000
 # Raw events a usage read as billed may read to count distinct values (all features' events of the range:
@@ -333,7 +332,7 @@ def _billed(price: Price | None, aggregate: UsageAggregate, distinct: int) -> tu
     the number of distinct values its events carry (used by a unique_count price only)."""
     if price is None:
         return aggregate.sum, Aggregation.SUM, None
-    return quantity_of(price, aggregate, lambda _: Decimal(distinct)), price.aggregation, price.property
+    return price.quantity_of(aggregate, lambda _: Decimal(distinct)), price.aggregation, price.property
 
 
 def _merge_into(aggregates: dict[tuple[str, int], UsageAggregate], key: tuple[str, int], row: UsageAggregate) -> None:
