@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.auth import ApiKeyVerifier
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.http.observability import logger
 
 

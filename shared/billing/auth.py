@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 
 BEARER = "bearer "
 SECRET_PREFIX = "sk_"

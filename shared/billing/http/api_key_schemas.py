@@ -11,7 +11,7 @@ from billing.domain.time import iso_utc
 from billing.http.schemas import PageOut, RequestModel, ResourceId, ResponseModel, Text
 
 if TYPE_CHECKING:
-    from billing.domain.access import ApiKey
+    from billing.domain.api_keys import ApiKey
     from billing.services.api_keys import NewApiKey
 
 

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from billing.auth import generate_secret, hash_secret, shown_prefix
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.domain.errors import InvalidInput, NotFound
 from billing.domain.paging import Page
 from billing.ports import Storage
