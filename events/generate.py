@@ -30,7 +30,7 @@ API_KEY = "key_0123456789abcdef0123456789abcdef"
 EXTERNAL_ID = "acme-1"  # the customer's id in the client's own system (drop-in routes name customers by it)
 STRIPE_CUSTOMER = "cus_NciAYcXfLnqBoz"  # a Stripe client's customer id, our external id
 EXTERNAL_IDS = (EXTERNAL_ID, STRIPE_CUSTOMER)
-# What the authorizer hands to handlers for the admin key (billing.auth.ADMIN.as_context()).
+# What the authorizer hands to handlers for the admin key (billing.http.authorizer.ADMIN.as_context()).
 ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 # Per function folder: path parameters, query and body of its sample request.

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from billing.auth import ADMIN
+from billing.http.authorizer import ADMIN
 
 from local_gateway.events import http_event
 

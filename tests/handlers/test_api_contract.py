@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from billing.auth import ADMIN
+from billing.http.authorizer import ADMIN
 
 from events.generate import SAMPLES, function_folder
 from local_gateway.events import http_event

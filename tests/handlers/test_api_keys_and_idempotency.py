@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from billing import bootstrap
-from billing.auth import ADMIN, Principal
 from billing.bootstrap import build_services
+from billing.http.authorizer import ADMIN, Principal
 
 from local_gateway.events import http_event
 from tests.handlers.conftest import handler

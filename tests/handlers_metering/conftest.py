@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing.auth import ADMIN, Principal
+from billing.http.authorizer import ADMIN, Principal
 
 from local_gateway.events import http_event
 

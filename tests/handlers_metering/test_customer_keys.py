@@ -5,7 +5,7 @@ the route's own envelope otherwise, before anything is stored. Creating a meter 
 import json
 
 import pytest
-from billing.auth import Principal
+from billing.http.authorizer import Principal
 
 from tests.handlers_metering.test_dropin_routes import (
     CLOUDEVENT,

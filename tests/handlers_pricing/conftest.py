@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from billing.auth import ADMIN
 from billing.bootstrap import Services
+from billing.http.authorizer import ADMIN
 
 from local_gateway.events import http_event
 from tests.conftest import FROZEN_NOW as NOW

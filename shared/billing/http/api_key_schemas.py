@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from billing.auth import Principal
 from billing.domain.time import iso_utc
+from billing.http.authorizer import Principal
 from billing.http.schemas import PageOut, RequestModel, ResourceId, ResponseModel, Text
 
 if TYPE_CHECKING:
