@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
-from billing.http.app import logger, metrics
 from billing.http.schemas import BillingRunOut, FinalizeRunOut, IsoInstant, UnitPrice
+from billing.observability import logger, metrics
 from pydantic import BaseModel, ConfigDict
 
 

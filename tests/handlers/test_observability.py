@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from billing import bootstrap
-from billing.http.observability import logger, metrics
+from billing.observability import logger, metrics
 
 from events.generate import SAMPLE_KEY, function_folder, route_sample
 from local_gateway.events import authorizer_event, http_event

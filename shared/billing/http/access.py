@@ -37,7 +37,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from billing import bootstrap
 from billing.domain.errors import Forbidden, ForeignEvent, NotFound
 from billing.http.authorizer import Principal
-from billing.http.observability import authorizer_context
+from billing.http.request_log import authorizer_context
 
 POLICY_ATTRIBUTE = "__access_policy__"
 
