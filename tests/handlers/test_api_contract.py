@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from billing.http.authorizer import ADMIN
 
-from events.generate import SAMPLES, function_folder
 from local_gateway.events import http_event
 from local_gateway.template import load_template
 from tests.handlers.conftest import handler
+from tools.events import SAMPLES, function_folder
 
 BODY_ROUTES = {name: s for name, s in SAMPLES.items() if "body" in s}
 # Drop-in routes answer in their vendor's error shape (tests/handlers_metering); they still answer 400.

@@ -206,8 +206,8 @@ def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
 
     from billing.http.idempotency import honour_idempotency_key, is_idempotent
 
-    from events.generate import function_folder
     from local_gateway.template import load_template
+    from tools.events import function_folder
 
     marked = set()
     for route in load_template(REPO_ROOT / "template.yaml").routes:

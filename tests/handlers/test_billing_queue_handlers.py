@@ -15,9 +15,9 @@ from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
 
-from events.generate import QUEUED
 from local_gateway.sqs import sample_sqs_event, sqs_event
 from tests.handlers.conftest import handler
+from tools.events import QUEUED
 
 PERIOD = "2025-09"
 SEPTEMBER = datetime(2025, 9, 10, 12, tzinfo=UTC)

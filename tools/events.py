@@ -2,7 +2,7 @@
 
 HTTP routes get real payload-2.0 events from the project's one event builder (local_gateway.events),
 so `sam local invoke <Function> -e events/<folder>.json` and our handler tests see what API Gateway
-sends. Run from the repo root: `python -m events.generate`.
+sends. Run from the repo root: `python -m tools.events`.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def all_samples(template_path: Path) -> dict[str, dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--template", default="template.yaml", type=Path)
-    parser.add_argument("--out", default=Path(__file__).parent, type=Path)
+    parser.add_argument("--out", default=Path(__file__).resolve().parents[1] / "events", type=Path)
     args = parser.parse_args()
     for folder, event in sorted(all_samples(args.template).items()):
         (args.out / f"{folder}.json").write_text(json.dumps(event, indent=2) + "\n")
