@@ -5,7 +5,7 @@ from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import CreateCustomerRequest, CustomerOut
+from billing.http.schemas.customers import CreateCustomerRequest, CustomerOut
 from billing.observability import metrics
 
 router = ApiRouter()

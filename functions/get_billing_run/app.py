@@ -8,7 +8,7 @@ from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import BillingRunStatusOut
+from billing.http.schemas.billing_runs import BillingRunStatusOut
 
 router = ApiRouter()
 

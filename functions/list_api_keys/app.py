@@ -5,9 +5,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.http.access import ADMIN, access
-from billing.http.api_key_schemas import ApiKeyPageOut
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.api_keys import ApiKeyPageOut
 
 router = ApiRouter()
 

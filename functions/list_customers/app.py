@@ -8,7 +8,7 @@ from billing.domain.paging import Page
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import CustomerPageOut
+from billing.http.schemas.customers import CustomerPageOut
 
 router = ApiRouter()
 

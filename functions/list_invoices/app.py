@@ -9,7 +9,7 @@ from billing.domain.time import BillingPeriod
 from billing.http.access import access, own_customer
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import InvoicePageOut
+from billing.http.schemas.invoices import InvoicePageOut
 
 router = ApiRouter()
 

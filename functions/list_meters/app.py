@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.metering import MeterPageOut
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.meters import MeterPageOut
 
 router = ApiRouter()
 

@@ -7,7 +7,7 @@ from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import PlanPageOut
+from billing.http.schemas.plans import PlanPageOut
 
 router = ApiRouter()
 

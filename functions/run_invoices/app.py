@@ -14,7 +14,8 @@ from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import BillingRunOut, UnitPrice
+from billing.http.schemas.billing_runs import BillingRunOut
+from billing.http.schemas.fields import UnitPrice
 from billing.observability import metrics
 
 router = ApiRouter()

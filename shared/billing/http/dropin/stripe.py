@@ -28,9 +28,8 @@ from billing.domain.errors import BillingError, Forbidden
 from billing.domain.properties import PropertyError, property_text
 from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.dropin import event_field, status_of, unix_seconds, validate_body, vendor_resolver
-from billing.http.metering import ExternalId
 from billing.http.routes import Refusals, body_content, request_body
-from billing.http.schemas import IsoInstant
+from billing.http.schemas.fields import ExternalId, IsoInstant
 from billing.services.ingest import IncomingEvent, IngestResult
 
 CUSTOMER_KEY = "stripe_customer_id"

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from billing.domain.time import iso_utc
 from billing.http.authorizer import Principal
-from billing.http.schemas import PageOut, RequestModel, ResourceId, ResponseModel, Text
+from billing.http.schemas.base import PageOut, RequestModel, ResponseModel
+from billing.http.schemas.fields import ResourceId, Text
 
 if TYPE_CHECKING:
     from billing.domain.api_keys import ApiKey
