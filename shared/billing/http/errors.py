@@ -30,6 +30,11 @@ _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
 OnRefused = Callable[[], None]
 
 
+def status_of(error: BillingError) -> HTTPStatus:
+    """The status a domain error answers with (the drop-in routes too: vendors differ only in the body)."""
+    return next((status for kind, status in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+
+
 def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
@@ -69,7 +74,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, on_refused: OnRefused |
 
     @app.exception_handler(BillingError)
     def _domain_error(error: BillingError) -> Response:
-        status = next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+        status = status_of(error)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.warning("request not served", extra={"error_code": error.code, "reason": error.message})
         fields = [{"field": error.field, "message": error.message}] if error.field else []

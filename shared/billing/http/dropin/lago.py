@@ -25,7 +25,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from billing.domain.errors import BillingError
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, status_of, unix_seconds, vendor_resolver
+from billing.http.dropin import event_field, unix_seconds, vendor_resolver
+from billing.http.errors import status_of
 from billing.http.routes import Refusals
 from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
 from billing.http.schemas.fields import EventType, ExternalId

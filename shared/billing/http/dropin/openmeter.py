@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from billing.domain.errors import BillingError
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, read_json, status_of, validate_body, vendor_resolver
-from billing.http.errors import field_path
+from billing.http.dropin import event_field, read_json, validate_body, vendor_resolver
+from billing.http.errors import field_path, status_of
 from billing.http.routes import ErrorDetail, Refusals, body_content, request_body
 from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
 from billing.http.schemas.fields import EventType, IsoInstant
