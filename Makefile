@@ -82,10 +82,10 @@ schedule: $(VENV)/.installed ## Fire a schedule locally: make schedule ACTION=bi
 	$(PY) -m local_gateway.schedule --template template.yaml --action $(or $(ACTION),bill) $(if $(NOW),--now $(NOW))
 
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
-	$(PY) -m events.generate --template template.yaml --out events
+	$(PY) -m tools.events --template template.yaml --out events
 
 openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json (the document GET /v1/openapi.json serves) from the routes
-	PYTHONPATH=shared $(PY) -m billing.http.openapi functions functions/openapi/openapi.json
+	PYTHONPATH=shared $(PY) -m tools.openapi functions functions/openapi/openapi.json
 
 sam-validate: $(VENV_SAM)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml

@@ -24,7 +24,7 @@ from local_gateway.runtime import lambda_context, load_handler
 from local_gateway.template import GatewayTemplate, load_template
 
 TEMPLATE = REPO / "template.yaml"
-# What the authorizer hands to handlers behind the gateway (billing.auth.Principal.as_context).
+# What the authorizer hands to handlers behind the gateway (billing.http.authorizer.Principal.as_context).
 ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 

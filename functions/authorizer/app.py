@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseV2,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from billing.auth import ApiKeyVerifier
-from billing.domain.access import ApiKey
-from billing.http.observability import logger
+from billing.domain.api_keys import ApiKey
+from billing.http.authorizer import ApiKeyVerifier
+from billing.observability import logger
 
 
 def stored_key(secret_hash: str) -> ApiKey | None:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
 from billing.domain.billing_runs import OutcomeStatus, parse_shard
 from billing.domain.errors import InvalidInput
-from billing.http.app import logger, metrics
+from billing.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

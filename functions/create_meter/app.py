@@ -4,8 +4,8 @@ from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.idempotency import idempotent
-from billing.http.metering import CreateMeterRequest, MeterOut
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.meters import CreateMeterRequest, MeterOut
 
 router = ApiRouter()
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.http.access import PUBLIC, access
+from billing.http.all_routes import combined_resolver, discover_routers
 from billing.http.app import Handler, entrypoint
-from billing.http.openapi import combined_resolver, discover_routers
 
 FUNCTIONS = Path(__file__).resolve().parents[1]
 DOCS_PATH = "/v1/docs"

@@ -6,7 +6,7 @@ from billing.domain.time import BillingPeriod
 from billing.http.access import OWN_CUSTOMER, access, principal_of
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import EstimateOut, EstimateRequest
+from billing.http.schemas.invoices import EstimateOut, EstimateRequest
 
 router = ApiRouter()
 

@@ -2,9 +2,10 @@
 
 from billing import bootstrap
 from billing.http.access import ADMIN, access
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import InvoiceOut
+from billing.http.schemas.invoices import InvoiceOut
+from billing.observability import metrics
 
 router = ApiRouter()
 

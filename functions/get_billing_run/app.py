@@ -5,10 +5,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
+from billing.domain.paging import MAX_CURSOR_LENGTH, MAX_PAGE
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import BillingRunStatusOut
+from billing.http.schemas.billing_runs import BillingRunStatusOut
 
 router = ApiRouter()
 
@@ -17,10 +18,10 @@ router = ApiRouter()
 @access(ADMIN)
 def get_billing_run(
     run_id: str,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     unpriced_cursor: Annotated[
-        str | None, Query(max_length=2048, description="pages unpriced_usage as cursor pages failures")
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="pages unpriced_usage as cursor pages failures")
     ] = None,
 ) -> BillingRunStatusOut:
     status = bootstrap.services().runs.status(run_id, limit=limit, cursor=cursor, unpriced_cursor=unpriced_cursor)

@@ -4,7 +4,7 @@ from billing import bootstrap
 from billing.http.access import OWN_CUSTOMER, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import CustomerOut
+from billing.http.schemas.customers import CustomerOut
 
 router = ApiRouter()
 

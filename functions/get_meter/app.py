@@ -3,8 +3,8 @@
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.metering import MeterOut
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.meters import MeterOut
 
 router = ApiRouter()
 

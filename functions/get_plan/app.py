@@ -4,7 +4,7 @@ from billing import bootstrap
 from billing.http.access import OWN_PLAN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import PlanOut
+from billing.http.schemas.plans import PlanOut
 
 router = ApiRouter()
 

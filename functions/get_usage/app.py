@@ -8,7 +8,8 @@ from billing import bootstrap
 from billing.http.access import OWN_CUSTOMER, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, json_reply, resolver_for, written_reply
-from billing.http.schemas import BilledUsageOut, BilledUsagePointOut, IsoInstant, UsageOut, UsagePointOut
+from billing.http.schemas.fields import IsoInstant
+from billing.http.schemas.usage import BilledUsageOut, BilledUsagePointOut, UsageOut, UsagePointOut
 from billing.services import UsageAggregation, Window
 
 router = ApiRouter()

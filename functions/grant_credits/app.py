@@ -2,10 +2,11 @@
 
 from billing import bootstrap
 from billing.http.access import ADMIN, access
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import CreditGrantOut, GrantCreditRequest
+from billing.http.schemas.credits import CreditGrantOut, GrantCreditRequest
+from billing.observability import metrics
 
 router = ApiRouter()
 

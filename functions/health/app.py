@@ -4,7 +4,7 @@ from billing import bootstrap
 from billing.http.access import PUBLIC, access
 from billing.http.app import entrypoint
 from billing.http.routes import UNAUTHENTICATED, ApiRouter, resolver_for
-from billing.http.schemas import HealthOut
+from billing.http.schemas.health import HealthOut
 
 router = ApiRouter()
 

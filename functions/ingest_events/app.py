@@ -2,10 +2,11 @@
 
 from billing import bootstrap
 from billing.http.access import access, own_customer
-from billing.http.app import entrypoint, metrics
-from billing.http.observability import events_in_body
+from billing.http.app import entrypoint
+from billing.http.request_log import events_in_body
 from billing.http.routes import ApiRouter, json_reply, resolver_for, written_reply
-from billing.http.schemas import EventBatchRequest, IngestOut
+from billing.http.schemas.events import EventBatchRequest, IngestOut
+from billing.observability import metrics
 
 router = ApiRouter()
 

@@ -4,10 +4,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
+from billing.domain.paging import MAX_CURSOR_LENGTH, MAX_PAGE
 from billing.http.access import ADMIN, access
-from billing.http.api_key_schemas import ApiKeyPageOut
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.api_keys import ApiKeyPageOut
 
 router = ApiRouter()
 
@@ -15,8 +16,8 @@ router = ApiRouter()
 @router.get("/v1/api-keys")
 @access(ADMIN)
 def list_api_keys(
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> ApiKeyPageOut:
     return ApiKeyPageOut.of(bootstrap.services().api_keys.list(limit=limit, cursor=cursor))
 

@@ -4,11 +4,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_CURSOR_LENGTH, MAX_PAGE, Page
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import CustomerPageOut
+from billing.http.schemas.customers import CustomerPageOut
 
 router = ApiRouter()
 
@@ -16,8 +16,8 @@ router = ApiRouter()
 @router.get("/v1/customers")
 @access(ADMIN)
 def list_customers(
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=254)] = None,
 ) -> CustomerPageOut:
     customers = bootstrap.services().customers

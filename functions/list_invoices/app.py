@@ -5,11 +5,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.invoices import InvoiceStatus
+from billing.domain.paging import MAX_CURSOR_LENGTH, MAX_PAGE
 from billing.domain.time import BillingPeriod
 from billing.http.access import access, own_customer
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import InvoicePageOut
+from billing.http.schemas.invoices import InvoicePageOut
 
 router = ApiRouter()
 
@@ -20,8 +21,8 @@ def list_invoices(
     status: Annotated[InvoiceStatus | None, Query()] = None,
     period: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> InvoicePageOut:
     page = bootstrap.services().invoices.list(
         limit=limit,

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
-from billing.http.app import logger, metrics
-from billing.http.schemas import BillingRunOut, FinalizeRunOut, IsoInstant, UnitPrice
+from billing.http.schemas.billing_runs import BillingRunOut, FinalizeRunOut
+from billing.http.schemas.fields import IsoInstant, UnitPrice
+from billing.observability import logger, metrics
 from pydantic import BaseModel, ConfigDict
 
 

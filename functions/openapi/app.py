@@ -1,6 +1,6 @@
 """GET /v1/openapi.json — the API's OpenAPI 3.1 document, public.
 
-The document is built from every function's route declaration (billing.http.openapi) at build time, not
+The document is built from every function's route declaration (billing.http.all_routes) at build time, not
 here: `make openapi` writes it beside this module, and tests/handlers/test_openapi.py fails when the shipped
 file is not what the routes declare. So this function ships only its own folder and imports no route.
 """

@@ -3,9 +3,10 @@
 from aws_lambda_powertools.event_handler import Response
 from billing import bootstrap
 from billing.http.access import access, own_events
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.dropin import openmeter
 from billing.http.routes import ApiRouter, resolver_for
+from billing.observability import metrics
 
 router = ApiRouter(refusals=openmeter.REFUSALS)
 

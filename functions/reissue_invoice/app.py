@@ -5,9 +5,10 @@ from http import HTTPStatus
 
 from billing import bootstrap
 from billing.http.access import ADMIN, access
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, json_reply, resolver_for, written_reply
-from billing.http.schemas import InvoiceOut
+from billing.http.schemas.invoices import InvoiceOut
+from billing.observability import metrics
 
 router = ApiRouter()
 

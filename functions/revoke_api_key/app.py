@@ -3,9 +3,10 @@ up to the authorizer cache's TTL later (template.yaml: ReauthorizeEvery)."""
 
 from billing import bootstrap
 from billing.http.access import ADMIN, access
-from billing.http.api_key_schemas import ApiKeyOut
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.api_keys import ApiKeyOut
+from billing.observability import metrics
 
 router = ApiRouter()
 

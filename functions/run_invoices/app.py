@@ -11,10 +11,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from billing import bootstrap
 from billing.domain.time import BillingPeriod
 from billing.http.access import ADMIN, access
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.idempotency import idempotent
 from billing.http.routes import ApiRouter, resolver_for
-from billing.http.schemas import BillingRunOut, UnitPrice
+from billing.http.schemas.billing_runs import BillingRunOut
+from billing.http.schemas.fields import UnitPrice
+from billing.observability import metrics
 
 router = ApiRouter()
 

@@ -2,9 +2,10 @@
 
 from billing import bootstrap
 from billing.http.access import access, own_events
-from billing.http.app import entrypoint, metrics
+from billing.http.app import entrypoint
 from billing.http.dropin import stripe
 from billing.http.routes import ApiRouter, resolver_for
+from billing.observability import metrics
 
 router = ApiRouter(refusals=stripe.REFUSALS)
 

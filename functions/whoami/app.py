@@ -1,9 +1,9 @@
 """GET /v1/whoami — the calling key: its id, role (admin | customer) and customer, for the dashboard."""
 
 from billing.http.access import ANY_KEY, access, principal_of
-from billing.http.api_key_schemas import PrincipalOut
 from billing.http.app import entrypoint
 from billing.http.routes import ApiRouter, resolver_for
+from billing.http.schemas.api_keys import PrincipalOut
 
 router = ApiRouter()
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the port names them in signatures only: importing the port loads no domain module
-    from billing.domain.access import ApiKey
+    from billing.domain.api_keys import ApiKey
     from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
     from billing.domain.credits import CreditEntry
     from billing.domain.customers import Customer

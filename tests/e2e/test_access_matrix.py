@@ -4,7 +4,7 @@ caller, generated from the template, so a new route is in the matrix the moment 
 Callers: the admin key, the key of customer A ("own": every request names A's data), the key of customer B
 ("other": the same request, A's data, B's key), a revoked key, no key. What each route must answer follows
 from the access policy its handler declares (billing.http.access): a route that declares none fails here.
-The requests are the routes' sample requests (events/generate.py SAMPLES) with A's ids put in: its id, and
+The requests are the routes' sample requests (tools/events.py SAMPLES) with A's ids put in: its id, and
 its external id wherever a sample names a customer by external id (POST /v1/events and the drop-in routes,
 whose raw bodies included).
 """
@@ -21,9 +21,9 @@ import pytest
 from billing.http.access import ADMIN, ANY_KEY, PUBLIC, OwnCustomer, Owned, OwnEvents, Policy, policy_of
 from billing.http.routes import OUR_REFUSALS
 
-from events.generate import CUSTOMER, EXTERNAL_IDS, SAMPLES, function_folder
 from local_gateway.template import Route, load_template
 from tests.e2e.conftest import ROOT, HttpClient
+from tools.events import CUSTOMER, EXTERNAL_IDS, SAMPLES, function_folder
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from billing.http.openapi import document
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import running_gateway
+from tools.openapi import document
 
 pytestmark = pytest.mark.e2e
 

@@ -8,52 +8,18 @@ from typing import Any
 
 import pytest
 from billing import bootstrap
-from billing.auth import ADMIN, Principal
 from billing.bootstrap import build_services
+from billing.http.authorizer import Principal
 
-from local_gateway.events import http_event
-from tests.handlers.conftest import handler
+from tests.handlers.conftest import Api, Reply
 from tests.integration.dynamo import REGION, create_table, create_table_arguments, moto_dynamodb
 
 REPO_ROOT = Path(__file__).parents[2]
 
 
-class Caller:
-    def __init__(self, context: Any, principal: Principal | None = ADMIN) -> None:
-        self._context = context
-        self.principal = principal
-
-    def __call__(
-        self,
-        function: str,
-        method: str,
-        route: str,
-        *,
-        path: dict[str, str] | None = None,
-        body: Any = None,
-        query: dict[str, str] | None = None,
-        key: str | None = None,
-    ) -> tuple[int, Any, dict[str, str]]:
-        concrete = route
-        for name, value in (path or {}).items():
-            concrete = concrete.replace("{" + name + "}", value)
-        event = http_event(
-            method,
-            concrete,
-            route_key=f"{method} {route}",
-            body=body,
-            query=query,
-            path_parameters=path,
-            headers={"idempotency-key": key} if key is not None else None,
-            authorizer_context=None if self.principal is None else self.principal.as_context(),
-        )
-        reply = handler(function)(event, self._context)
-        return reply["statusCode"], json.loads(reply["body"]), reply.get("headers") or {}
-
-
 @pytest.fixture
-def admin(injected_services, lambda_context) -> Caller:
-    return Caller(lambda_context)
+def admin(api) -> Api:
+    return api
 
 
 @pytest.fixture(scope="module")
@@ -78,69 +44,80 @@ def backend(request, services, clock) -> Any:
 
 
 @pytest.fixture
-def writer(backend, lambda_context) -> Caller:
-    return Caller(lambda_context)
+def writer(backend, lambda_context) -> Api:
+    return Api(backend, lambda_context)
 
 
-def as_customer(caller: Caller, customer_id: str, key_id: str = "key_c") -> Caller:
-    return Caller(caller._context, Principal(key_id=key_id, role="customer", customer_id=customer_id))
+def as_customer(caller: Api, customer_id: str, key_id: str = "key_c") -> Api:
+    return caller.as_key(Principal(key_id=key_id, role="customer", customer_id=customer_id))
 
 
-def new_customer(admin: Caller, email: str = "ops@acme.example", key: str | None = None) -> tuple[int, Any, dict]:
-    return admin("create_customer", "POST", "/v1/customers", body={"name": "Acme", "email": email}, key=key)
+def idempotency_key(key: str | None) -> dict[str, str] | None:
+    return {"idempotency-key": key} if key is not None else None
+
+
+def new_customer(admin: Api, email: str = "ops@acme.example", key: str | None = None) -> Reply:
+    body = {"name": "Acme", "email": email}
+    return admin("create_customer", "POST /v1/customers", "/v1/customers", body, headers=idempotency_key(key))
 
 
 def test_creating_a_key_returns_its_secret_once_and_stores_only_its_hash(admin, injected_services):
-    customer = new_customer(admin)[1]
-    status, created, _ = admin(
-        "create_api_key", "POST", "/v1/api-keys", body={"customer_id": customer["id"], "name": "prod"}
+    customer = new_customer(admin).body
+    reply = admin(
+        "create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"customer_id": customer["id"], "name": "prod"}
     )
+    status, created = reply.status, reply.body
     assert status == 201
     assert created["key"].startswith("sk_") and len(created["key"]) == 3 + 43
     assert (created["role"], created["customer_id"], created["name"]) == ("customer", customer["id"], "prod")
     stored = injected_services.storage.api_keys.get(created["id"])
     assert stored.secret_hash != created["key"] and created["key"] not in repr(stored)
-    status, page, _ = admin("list_api_keys", "GET", "/v1/api-keys")
+    reply = admin("list_api_keys", "GET /v1/api-keys", "/v1/api-keys")
+    status, page = reply.status, reply.body
     assert status == 200 and [key["id"] for key in page["data"]] == [created["id"]]
     assert "key" not in page["data"][0] and page["next_cursor"] is None
 
 
 def test_a_key_without_customer_is_an_admin_key_and_an_unknown_customer_is_a_400(admin):
-    assert admin("create_api_key", "POST", "/v1/api-keys", body={})[1]["role"] == "admin"
-    status, error, _ = admin("create_api_key", "POST", "/v1/api-keys", body={"customer_id": "cus_nope"})
+    assert admin("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {}).body["role"] == "admin"
+    reply = admin("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"customer_id": "cus_nope"})
+    status, error = reply.status, reply.body
     assert status == 400 and error["error"]["fields"][0]["field"] == "customer_id"
 
 
 def test_revoking_is_repeatable_and_an_unknown_key_is_a_404(admin):
-    created = admin("create_api_key", "POST", "/v1/api-keys", body={})[1]
-    route = "/v1/api-keys/{key_id}"
-    first = admin("revoke_api_key", "DELETE", route, path={"key_id": created["id"]})
-    again = admin("revoke_api_key", "DELETE", route, path={"key_id": created["id"]})
-    assert first[0] == again[0] == 200 and first[1]["revoked_at"] == again[1]["revoked_at"] is not None
-    assert admin("revoke_api_key", "DELETE", route, path={"key_id": "key_nope"})[0] == 404
+    created = admin("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {}).body
+    route = "DELETE /v1/api-keys/{key_id}"
+    first = admin("revoke_api_key", route, f"/v1/api-keys/{created['id']}")
+    again = admin("revoke_api_key", route, f"/v1/api-keys/{created['id']}")
+    assert first.status == again.status == 200 and first.body["revoked_at"] == again.body["revoked_at"] is not None
+    assert admin("revoke_api_key", route, "/v1/api-keys/key_nope").status == 404
 
 
 def test_whoami_returns_the_principal(admin):
-    assert admin("whoami", "GET", "/v1/whoami")[:2] == (200, {"key_id": "admin", "role": "admin", "customer_id": None})
+    reply = admin("whoami", "GET /v1/whoami", "/v1/whoami")
+    assert (reply.status, reply.body) == (200, {"key_id": "admin", "role": "admin", "customer_id": None})
     customer = as_customer(admin, "cus_1")
-    assert customer("whoami", "GET", "/v1/whoami")[1]["customer_id"] == "cus_1"
+    assert customer("whoami", "GET /v1/whoami", "/v1/whoami").body["customer_id"] == "cus_1"
 
 
 def test_a_request_without_principal_is_refused_on_every_keyed_route(admin):
-    anonymous = Caller(admin._context, principal=None)
-    assert anonymous("whoami", "GET", "/v1/whoami")[0] == 403
-    assert anonymous("list_customers", "GET", "/v1/customers")[0] == 403
-    assert anonymous("health", "GET", "/v1/health")[0] == 200
+    anonymous = admin.as_key(None)
+    assert anonymous("whoami", "GET /v1/whoami", "/v1/whoami").status == 403
+    assert anonymous("list_customers", "GET /v1/customers", "/v1/customers").status == 403
+    assert anonymous("health", "GET /v1/health", "/v1/health").status == 200
 
 
 def test_a_customer_key_gets_its_own_customer_and_a_403_for_another(admin):
-    mine, theirs = new_customer(admin)[1], new_customer(admin, "b@acme.example")[1]
+    mine, theirs = new_customer(admin).body, new_customer(admin, "b@acme.example").body
     me = as_customer(admin, mine["id"])
-    route = "/v1/customers/{customer_id}"
-    assert me("get_customer", "GET", route, path={"customer_id": mine["id"]})[:2] == (200, mine)
-    status, error, _ = me("get_customer", "GET", route, path={"customer_id": theirs["id"]})
+    route = "GET /v1/customers/{customer_id}"
+    reply = me("get_customer", route, f"/v1/customers/{mine['id']}")
+    assert (reply.status, reply.body) == (200, mine)
+    reply = me("get_customer", route, f"/v1/customers/{theirs['id']}")
+    status, error = reply.status, reply.body
     assert status == 403 and error["error"]["code"] == "forbidden" and theirs["email"] not in json.dumps(error)
-    assert me("create_api_key", "POST", "/v1/api-keys", body={"customer_id": mine["id"]})[0] == 403
+    assert me("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"customer_id": mine["id"]}).status == 403
 
 
 # ---------------------------------------------------------------- Idempotency-Key
@@ -149,53 +126,55 @@ def test_a_customer_key_gets_its_own_customer_and_a_403_for_another(admin):
 def test_a_retry_with_the_same_key_returns_the_first_reply_and_creates_nothing(writer, backend):
     first = new_customer(writer, key="create-acme-1")
     again = new_customer(writer, key="create-acme-1")
-    assert first[0] == again[0] == 201 and first[1] == again[1]
-    assert again[2].get("Idempotent-Replayed") == "true" and "Idempotent-Replayed" not in first[2]
+    assert first.status == again.status == 201 and first.body == again.body
+    assert again.headers.get("idempotent-replayed") == "true" and "idempotent-replayed" not in first.headers
     assert len(backend.customers.list(limit=10).items) == 1
 
 
 def test_the_same_key_with_another_body_is_a_422_naming_the_header(writer, backend):
     new_customer(writer, key="k")
-    status, error, _ = new_customer(writer, email="other@acme.example", key="k")
+    reply = new_customer(writer, email="other@acme.example", key="k")
+    status, error = reply.status, reply.body
     assert status == 422 and error["error"]["code"] == "idempotency_key_reused"
     assert error["error"]["fields"][0]["field"] == "Idempotency-Key"
     assert len(backend.customers.list(limit=10).items) == 1
 
 
 def test_keys_are_scoped_by_principal(writer, backend):
-    other_admin = Caller(writer._context, Principal(key_id="key_second_admin", role="admin"))
-    assert new_customer(writer, key="same")[0] == 201
+    other_admin = writer.as_key(Principal(key_id="key_second_admin", role="admin"))
+    assert new_customer(writer, key="same").status == 201
     # Another key's same Idempotency-Key is another request: it runs (and meets the duplicate email).
-    assert new_customer(other_admin, key="same")[0] == 409
+    assert new_customer(other_admin, key="same").status == 409
 
 
 def test_a_failed_request_is_not_recorded_so_its_retry_runs_again(writer):
-    assert new_customer(writer, key="dup")[0] == 201
-    assert new_customer(writer, email="ops@acme.example", key="dup-2")[0] == 409
-    assert new_customer(writer, email="ops@acme.example", key="dup-2")[0] == 409  # ran again, not replayed
+    assert new_customer(writer, key="dup").status == 201
+    assert new_customer(writer, email="ops@acme.example", key="dup-2").status == 409
+    assert new_customer(writer, email="ops@acme.example", key="dup-2").status == 409  # ran again, not replayed
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 256, "caf\u00e9", "tab\there"])
 def test_a_malformed_key_is_a_400_naming_the_header(writer, bad):
-    status, error, _ = new_customer(writer, key=bad)
+    reply = new_customer(writer, key=bad)
+    status, error = reply.status, reply.body
     assert status == 400 and error["error"]["fields"][0]["field"] == "Idempotency-Key"
 
 
 def test_every_create_route_honours_the_key(writer, backend):
-    customer = new_customer(writer)[1]
+    customer = new_customer(writer).body
     plan_body = {"name": "P", "prices": [{"feature": "api_calls", "model": "per_unit", "unit_amount": "0.01"}]}
     calls = [
-        ("create_plan", "POST", "/v1/plans", {"body": plan_body}),
-        ("grant_credits", "POST", "/v1/customers/{customer_id}/credits",
-         {"path": {"customer_id": customer["id"]}, "body": {"amount": "5.00"}}),
-        ("create_api_key", "POST", "/v1/api-keys", {"body": {"customer_id": customer["id"]}}),
-        ("run_invoices", "POST", "/v1/invoices/run", {"query": {"period": "2025-09"}}),
+        ("create_plan", "POST /v1/plans", "/v1/plans", {"body": plan_body}),
+        ("grant_credits", "POST /v1/customers/{customer_id}/credits", f"/v1/customers/{customer['id']}/credits",
+         {"body": {"amount": "5.00"}}),
+        ("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"body": {"customer_id": customer["id"]}}),
+        ("run_invoices", "POST /v1/invoices/run", "/v1/invoices/run", {"query": {"period": "2025-09"}}),
     ]  # fmt: skip
-    for function, method, route, request in calls:
-        first = writer(function, method, route, key=f"{function}-1", **request)
-        again = writer(function, method, route, key=f"{function}-1", **request)
-        assert first[:2] == again[:2] and first[0] < 300, (function, first)
-        assert again[2].get("Idempotent-Replayed") == "true", function
+    for function, route, path, request in calls:
+        first = writer(function, route, path, headers=idempotency_key(f"{function}-1"), **request)
+        again = writer(function, route, path, headers=idempotency_key(f"{function}-1"), **request)
+        assert (first.status, first.body) == (again.status, again.body) and first.status < 300, (function, first)
+        assert again.headers.get("idempotent-replayed") == "true", function
     assert len(backend.plans.list().items) == 1
     assert backend.credits.ledger(customer["id"]).balance == 5
     assert len(backend.api_keys.list().items) == 1
@@ -206,8 +185,8 @@ def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
 
     from billing.http.idempotency import honour_idempotency_key, is_idempotent
 
-    from events.generate import function_folder
     from local_gateway.template import load_template
+    from tools.events import function_folder
 
     marked = set()
     for route in load_template(REPO_ROOT / "template.yaml").routes:

@@ -15,9 +15,9 @@ from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
 
-from events.generate import QUEUED
 from local_gateway.sqs import sample_sqs_event, sqs_event
 from tests.handlers.conftest import handler
+from tools.events import QUEUED
 
 PERIOD = "2025-09"
 SEPTEMBER = datetime(2025, 9, 10, 12, tzinfo=UTC)
@@ -127,14 +127,13 @@ def test_the_dead_letter_settler_bills_what_it_can_and_records_the_rest_as_faile
 
 
 def get_run(api, run_id, **query):
-    return api.call(
-        "get_billing_run",
-        "GET",
-        f"/v1/billing-runs/{run_id}",
-        "/v1/billing-runs/{run_id}",
-        query=query or None,
-        path_parameters={"run_id": run_id},
-    )
+    reply = api("get_billing_run", "GET /v1/billing-runs/{run_id}", f"/v1/billing-runs/{run_id}", query=query or None)
+    return reply.status, reply.body
+
+
+def run_invoices(api, query):
+    reply = api("run_invoices", "POST /v1/invoices/run", "/v1/invoices/run", query=query)
+    return reply.status, reply.body
 
 
 def test_a_run_without_a_queue_is_done_when_it_answers_and_its_resource_pages_its_failures(api, injected_services):
@@ -159,13 +158,7 @@ def test_a_run_without_a_queue_is_done_when_it_answers_and_its_resource_pages_it
     services.storage.usage.period_usage = period_usage  # type: ignore[method-assign]
     services.storage.usage.period_usage_many = period_usage_many  # type: ignore[method-assign]
     try:
-        status, run = api.call(
-            "run_invoices",
-            "POST",
-            "/v1/invoices/run",
-            "/v1/invoices/run",
-            query={"period": PERIOD, "unit_price": "0.01"},
-        )
+        status, run = run_invoices(api, {"period": PERIOD, "unit_price": "0.01"})
     finally:
         del services.storage.usage.period_usage
         del services.storage.usage.period_usage_many
@@ -203,7 +196,7 @@ def test_a_run_answers_and_pages_the_customers_it_billed_without_a_price(api, in
     services = injected_services
     customers = sorted(customer_with_usage(services, f"u{n}@acme.example") for n in range(3))
 
-    status, run = api.call("run_invoices", "POST", "/v1/invoices/run", "/v1/invoices/run", query={"period": PERIOD})
+    status, run = run_invoices(api, {"period": PERIOD})
 
     assert (status, run["status"]) == (200, "done")
     unpriced = [
@@ -222,7 +215,7 @@ def test_a_run_answers_and_pages_the_customers_it_billed_without_a_price(api, in
 
 def test_a_bad_unpriced_cursor_is_a_400_naming_it(api, injected_services):
     customer_with_usage(injected_services, "u@acme.example")
-    _, run = api.call("run_invoices", "POST", "/v1/invoices/run", "/v1/invoices/run", query={"period": PERIOD})
+    _, run = run_invoices(api, {"period": PERIOD})
 
     status, body = get_run(api, run["billing_run_id"], unpriced_cursor="not-a-cursor")
 

@@ -19,15 +19,14 @@ def customer_id(services) -> str:
 
 @pytest.mark.parametrize("case", HOSTILE, ids=lambda case: case.name)
 def test_each_hostile_input_is_a_400_naming_its_field_and_writes_nothing(case: Hostile, api, services, customer_id):
-    status, reply = api.call(
+    answer = api(
         case.function,
-        case.method,
+        f"{case.method} {case.route}",
         case.path(customer_id),
-        case.route,
-        body=case.payload(customer_id),
+        case.payload(customer_id),
         query=case.query or None,
-        path_parameters={"customer_id": customer_id} if "{customer_id}" in case.route else None,
     )
+    status, reply = answer.status, answer.body
 
     assert status == 400, reply
     assert reply["error"]["code"] == "validation_error"
@@ -43,23 +42,18 @@ def test_each_hostile_input_is_a_400_naming_its_field_and_writes_nothing(case: H
 def test_the_largest_quantities_sum_exactly_and_the_usage_reply_stays_small(api, customer_id):
     events = [{"id": f"e{i}", "feature": "api_calls", "quantity": LARGEST_QUANTITY, "ts": TS} for i in range(3)]
     events.append({"id": "tiny", "feature": "api_calls", "quantity": "0.000000001", "ts": TS})
-    status, _ = api.call(
-        "ingest_events",
-        "POST",
-        "/v1/events/batch",
-        "/v1/events/batch",
-        body={"customer_id": customer_id, "events": events},
+    reply = api(
+        "ingest_events", "POST /v1/events/batch", "/v1/events/batch", {"customer_id": customer_id, "events": events}
     )
-    assert status == 200
+    assert reply.status == 200
 
-    status, usage = api.call(
+    reply = api(
         "get_usage",
-        "GET",
+        "GET /v1/customers/{customer_id}/usage",
         f"/v1/customers/{customer_id}/usage",
-        "/v1/customers/{customer_id}/usage",
         query={"start": "2025-09-01T00:00:00Z", "end": "2025-10-01T00:00:00Z"},
-        path_parameters={"customer_id": customer_id},
     )
+    status, usage = reply.status, reply.body
 
     assert status == 200 and len(json.dumps(usage)) < SMALL_REPLY_BYTES
     assert usage == [{"feature": "api_calls", "quantity": "2999999999999999.999999998"}]

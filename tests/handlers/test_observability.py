@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from billing import bootstrap
-from billing.http.observability import logger, metrics
+from billing.observability import logger, metrics
 
-from events.generate import SAMPLE_KEY, function_folder, route_sample
 from local_gateway.events import authorizer_event, http_event
 from local_gateway.template import load_template
 from tests.handlers.conftest import handler
+from tools.events import SAMPLE_KEY, function_folder, route_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = {

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from billing.http.openapi import document as routes_document
-from billing.http.openapi import to_json
-
 from local_gateway.events import http_event
 from local_gateway.template import load_template
 from tests.conftest import LambdaContext
 from tests.handlers.conftest import handler
+from tools.openapi import document as routes_document
+from tools.openapi import to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = load_template(ROOT / "template.yaml").routes

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.parser.models import ApiGatewayAuthorizerRequestV2, APIGatewayProxyEventV2Model
 
-from events.generate import SAMPLE_KEY, all_samples
 from tests.handlers.conftest import handler
+from tools.events import SAMPLE_KEY, all_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import BillingRunNotFound, Conflict, NotFound
 from billing.domain.meters import Meter

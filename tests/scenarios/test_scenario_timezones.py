@@ -4,7 +4,7 @@ rollups (15-minute UTC buckets, per-period totals) must agree with the raw event
 from decimal import Decimal
 
 import pytest
-from billing.http.schemas import InvoiceOut
+from billing.http.schemas.invoices import InvoiceOut
 
 D = Decimal
 API_CALLS = {"feature": "api_calls", "model": "per_unit", "unit_amount": "1"}

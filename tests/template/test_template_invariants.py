@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from events.generate import function_folder
 from local_gateway.aws_resources import aws_resources, deployment
 from local_gateway.template import load_template, load_yaml
+from tools.events import function_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_yaml(ROOT / "template.yaml")
 RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {name: r["Properties"] for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 PUBLIC_ROUTES = {"GET /v1/health", "GET /v1/openapi.json", "GET /v1/docs"}
-# The docs page reads every function module's route declaration (billing.http.openapi), so it ships
+# The docs page reads every function module's route declaration (billing.http.all_routes), so it ships
 # functions/; the openapi function serves the document written at build time into its own folder.
 WHOLE_FOLDER_FUNCTIONS = {"docs"}
 # Drop-in ingestion speaks the vendors' own paths (OpenMeter, Lago, Stripe v2) beside our /v1 API.

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.customers import Customer

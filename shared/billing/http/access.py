@@ -4,7 +4,7 @@
     @access(OWN_CUSTOMER)
     def get_customer(customer_id: str) -> CustomerOut: ...
 
-The authorizer puts the principal (billing.auth.Principal) in the request; `enforce_access`, a middleware
+The authorizer puts the principal (billing.http.authorizer.Principal) in the request; `enforce_access`, a middleware
 every resolver runs (billing.http.app.create_resolver), checks the route's policy before the route runs:
 
 - PUBLIC: anyone (routes without an authorizer: health, docs).
@@ -35,9 +35,9 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from billing import bootstrap
-from billing.auth import Principal
 from billing.domain.errors import Forbidden, ForeignEvent, NotFound
-from billing.http.observability import authorizer_context
+from billing.http.authorizer import Principal
+from billing.http.request_log import authorizer_context
 
 POLICY_ATTRIBUTE = "__access_policy__"
 

@@ -1,4 +1,4 @@
-"""What every handler module uses: a configured resolver, the logger and metrics, and the entrypoint."""
+"""What every HTTP handler module uses: a configured resolver and the entrypoint (its log line, its headers)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.http.access import enforce_access
 from billing.http.body import exact_json, text_body
 from billing.http.errors import OnRefused, register_error_handlers
-from billing.http.observability import REQUEST_ID_HEADER, logger, metrics, request_id, request_keys
+from billing.http.request_log import REQUEST_ID_HEADER, request_id, request_keys
+from billing.observability import logger, metrics
 
-__all__ = ["create_resolver", "entrypoint", "logger", "metrics"]
+__all__ = ["create_resolver", "entrypoint"]
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from billing.domain.errors import BillingError, Conflict, Forbidden, InvalidInput, NotFound, StorageUnavailable
 from billing.http.idempotency import IdempotencyKeyReused
-from billing.http.observability import logger, metrics
+from billing.observability import logger, metrics
 
 _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (InvalidInput, HTTPStatus.BAD_REQUEST),
@@ -28,6 +28,11 @@ _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
 )
 
 OnRefused = Callable[[], None]
+
+
+def status_of(error: BillingError) -> HTTPStatus:
+    """The status a domain error answers with (the drop-in routes too: vendors differ only in the body)."""
+    return next((status for kind, status in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
 
 
 def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
@@ -69,7 +74,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, on_refused: OnRefused |
 
     @app.exception_handler(BillingError)
     def _domain_error(error: BillingError) -> Response:
-        status = next((s for kind, s in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
+        status = status_of(error)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.warning("request not served", extra={"error_code": error.code, "reason": error.message})
         fields = [{"field": error.field, "message": error.message}] if error.field else []

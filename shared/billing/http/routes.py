@@ -8,7 +8,7 @@
     app = resolver_for(router)
     lambda_handler = entrypoint(app)
 
-Declared that way, every route also joins the one OpenAPI document (billing.http.openapi), which imports
+Declared that way, every route also joins the one OpenAPI document (billing.http.all_routes), which imports
 each function module's `router`: the spec describes exactly the handlers' own declarations. ApiRouter
 adds what every route of this API shares to each declaration: the success response (the return type,
 with the route's `status_code`), the error responses (our error body, or the gateway's own message), and

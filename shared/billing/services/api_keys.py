@@ -1,6 +1,6 @@
 """API keys: created by an admin for one customer (or as another admin key), listed, revoked.
 
-The secret is generated here, returned once by `create`, and only its hash is stored (billing.auth).
+The secret is generated here, returned once by `create`, and only its hash is stored (billing.domain.api_keys).
 """
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from billing.auth import generate_secret, hash_secret, shown_prefix
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey, generate_secret, hash_secret, shown_prefix
 from billing.domain.errors import InvalidInput, NotFound
 from billing.domain.paging import MAX_PAGE, Page
 from billing.ports import Storage

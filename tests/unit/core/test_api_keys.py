@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from billing.auth import ADMIN, ApiKeyVerifier, Principal, hash_secret
+from billing.domain.api_keys import hash_secret
 from billing.domain.errors import Forbidden, NotFound
+from billing.http.authorizer import ADMIN, ApiKeyVerifier, Principal
 
 ADMIN_KEY = "unit-admin-key-0123456789abcdefghijklmnop"
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from billing.domain.errors import CustomerNotFound, InvalidInput
 from billing.http.routes import json_reply
-from billing.http.schemas import IngestOut, UsageOut, UsagePointOut
+from billing.http.schemas.events import IngestOut
+from billing.http.schemas.usage import UsageOut, UsagePointOut
 from billing.services import NewEvent, Window
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from billing.domain.errors import InvalidInput
-from billing.http.schemas import AggregationName, BilledUsageOut, BilledUsagePointOut
+from billing.http.schemas.usage import AggregationName, BilledUsageOut, BilledUsagePointOut
 from billing.pricing import Aggregation
 from billing.services import NewEvent, Window
 from billing.services import usage as usage_module

@@ -27,7 +27,7 @@ from billing.adapters.records import (
     plan_from_record,
     plan_to_record,
 )
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from billing.domain.meters import Meter
 from billing.domain.paging import Page

@@ -9,7 +9,7 @@ from datetime import datetime
 from billing.adapters.records import api_key_from_record, api_key_to_record, meter_from_record, meter_to_record
 from billing.adapters.sqlite.connection import Database
 from billing.adapters.sqlite.paging import after, document, page_of
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import ApiKey
 from billing.domain.errors import Conflict, NotFound
 from billing.domain.meters import Meter
 from billing.domain.paging import Page

@@ -7,12 +7,9 @@ so the routes are in the one OpenAPI document and run the access policies like e
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
-from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -21,9 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from billing.domain.errors import BillingError, ForeignEvent, InvalidEvent
 from billing.http.access import enforce_access
-from billing.http.errors import _STATUS_BY_ERROR as STATUS_BY_ERROR
-
-exact_json = partial(json.loads, parse_float=Decimal)
+from billing.http.body import exact_json
 
 MICROS = Decimal(1_000_000)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,7 +52,8 @@ def validate_body(adapter: TypeAdapter[Any], value: Any) -> Any:
 
 
 def read_json(text: str | None) -> Any:
-    """A raw JSON body, numbers as Decimal; RequestValidationError (as Powertools raises) when it is not JSON."""
+    """A raw JSON body read as every body is (billing.http.body: numbers as Decimal, nesting bounded);
+    RequestValidationError (as Powertools raises) when it is not JSON."""
     try:
         return exact_json(text or "")
     except ValueError:
@@ -69,11 +65,6 @@ def unix_seconds(value: Decimal) -> datetime:
     if not value.is_finite() or not 0 <= value < MAX_UNIX_SECONDS:
         raise ValueError("must be unix seconds between 1970 and 9999")
     return EPOCH + timedelta(microseconds=int(value * MICROS))
-
-
-def status_of(error: BillingError) -> HTTPStatus:
-    """The status our one error map gives a domain error; vendors differ only in the body."""
-    return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
 
 
 def event_field(error: BillingError) -> tuple[int | None, str | None]:

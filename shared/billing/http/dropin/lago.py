@@ -25,10 +25,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from billing.domain.errors import BillingError
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, status_of, unix_seconds, vendor_resolver
-from billing.http.metering import EventType, ExternalId, Properties
+from billing.http.dropin import event_field, unix_seconds, vendor_resolver
+from billing.http.errors import status_of
 from billing.http.routes import Refusals
-from billing.http.schemas import MAX_EVENTS_PER_BATCH
+from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
+from billing.http.schemas.fields import EventType, ExternalId
 from billing.services.ingest import IngestResult, NewEvent
 
 # Our field names inside an event → Lago's.
@@ -69,7 +70,7 @@ class LagoEventIn(BaseModel):
     external_subscription_id: ExternalId | None = None
     external_customer_id: ExternalId | None = None
     timestamp: Annotated[datetime | None, BeforeValidator(_lago_timestamp), WithJsonSchema(_UNIX_SECONDS)] = None
-    properties: Properties = None
+    properties: NestedProperties = None
     precise_total_amount_cents: Annotated[Any, WithJsonSchema({"type": "null", "description": _NO_DYNAMIC_PRICING})] = (
         None
     )

@@ -22,11 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from billing.domain.errors import BillingError
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, read_json, status_of, validate_body, vendor_resolver
-from billing.http.errors import field_path
-from billing.http.metering import EventType, Properties
+from billing.http.dropin import event_field, read_json, validate_body, vendor_resolver
+from billing.http.errors import field_path, status_of
 from billing.http.routes import ErrorDetail, Refusals, body_content, request_body
-from billing.http.schemas import MAX_EVENTS_PER_BATCH, IsoInstant
+from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
+from billing.http.schemas.fields import EventType, IsoInstant
 from billing.services.ingest import NewEvent
 
 PATH = "/api/v1/events"
@@ -49,7 +49,7 @@ class CloudEvent(BaseModel):
     time: IsoInstant | None = None
     datacontenttype: Literal["application/json"] | None = None
     dataschema: str | None = None
-    data: Properties = None
+    data: NestedProperties = None
 
     def to_incoming(self) -> NewEvent:
         return NewEvent(

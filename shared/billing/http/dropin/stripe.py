@@ -27,14 +27,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from billing.domain.errors import BillingError, Forbidden
 from billing.domain.properties import PropertyError, property_text
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, status_of, unix_seconds, validate_body, vendor_resolver
-from billing.http.metering import ExternalId
+from billing.http.dropin import event_field, unix_seconds, validate_body, vendor_resolver
+from billing.http.errors import status_of
 from billing.http.routes import Refusals, body_content, request_body
-from billing.http.schemas import IsoInstant
+from billing.http.schemas.fields import ExternalId, IsoInstant
 from billing.services.ingest import IngestResult, NewEvent
 
 CUSTOMER_KEY = "stripe_customer_id"
-MAX_PAYLOAD_KEYS = 50
 
 _PARAMS = {"type": "event_name", "external_customer_id": f"payload[{CUSTOMER_KEY}]"}
 

@@ -5,9 +5,9 @@ the route's own envelope otherwise, before anything is stored. Creating a meter 
 import json
 
 import pytest
-from billing.auth import Principal
+from billing.http.authorizer import Principal
 
-from tests.handlers_metering.test_dropin_routes import (
+from tests.handlers.test_dropin_routes import (
     CLOUDEVENT,
     LAGO_EVENT,
     V1,
@@ -17,7 +17,7 @@ from tests.handlers_metering.test_dropin_routes import (
     stripe_v1,
     stripe_v2,
 )
-from tests.handlers_metering.test_meter_routes import GOOD, create, events
+from tests.handlers.test_meter_routes import GOOD, create, events
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 HTTP routes get real payload-2.0 events from the project's one event builder (local_gateway.events),
 so `sam local invoke <Function> -e events/<folder>.json` and our handler tests see what API Gateway
-sends. Run from the repo root: `python -m events.generate`.
+sends. Run from the repo root: `python -m tools.events`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ API_KEY = "key_0123456789abcdef0123456789abcdef"
 EXTERNAL_ID = "acme-1"  # the customer's id in the client's own system (drop-in routes name customers by it)
 STRIPE_CUSTOMER = "cus_NciAYcXfLnqBoz"  # a Stripe client's customer id, our external id
 EXTERNAL_IDS = (EXTERNAL_ID, STRIPE_CUSTOMER)
-# What the authorizer hands to handlers for the admin key (billing.auth.ADMIN.as_context()).
+# What the authorizer hands to handlers for the admin key (billing.http.authorizer.ADMIN.as_context()).
 ADMIN_CONTEXT = {"key_id": "admin", "role": "admin", "customer_id": ""}
 
 # Per function folder: path parameters, query and body of its sample request.
@@ -230,7 +230,7 @@ def all_samples(template_path: Path) -> dict[str, dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--template", default="template.yaml", type=Path)
-    parser.add_argument("--out", default=Path(__file__).parent, type=Path)
+    parser.add_argument("--out", default=Path(__file__).resolve().parents[1] / "events", type=Path)
     args = parser.parse_args()
     for folder, event in sorted(all_samples(args.template).items()):
         (args.out / f"{folder}.json").write_text(json.dumps(event, indent=2) + "\n")

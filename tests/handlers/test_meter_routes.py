@@ -60,15 +60,16 @@ def events(api, *batch):
 
 def test_v1_events_mixes_customers_typed_events_and_feature_events(api, injected_services, acme, meters, usage):
     globex = injected_services.customers.create(name="Globex", email="ops@globex.example")
+    request_eu = {
+        "id": "r1",
+        "external_customer_id": "acme-1",
+        "type": "request",
+        "ts": "2025-09-03T10:00:00Z",
+        "properties": {"region": "eu"},
+    }
     reply = events(
         api,
-        {
-            "id": "r1",
-            "external_customer_id": "acme-1",
-            "type": "request",
-            "ts": "2025-09-03T10:00:00Z",
-            "properties": {"region": "eu"},
-        },
+        request_eu,
         {
             "id": "p1",
             "external_customer_id": "acme-1",
@@ -77,13 +78,7 @@ def test_v1_events_mixes_customers_typed_events_and_feature_events(api, injected
             "properties": {"usage": {"tokens": 1200.5}},
         },
         {"id": "f1", "customer_id": globex.id, "feature": "storage", "quantity": "2.5", "ts": "2025-09-04T00:00:00Z"},
-        {
-            "id": "r1",
-            "external_customer_id": "acme-1",
-            "type": "request",
-            "ts": "2025-09-03T10:00:00Z",
-            "properties": {"region": "eu"},
-        },
+        request_eu,
     )
     assert reply.status == 200
     assert reply.body["accepted"] == 3 and reply.body["duplicates"] == 1
@@ -96,16 +91,7 @@ def test_v1_events_mixes_customers_typed_events_and_feature_events(api, injected
     assert usage(acme.id) == {"api_calls": 1, "api_calls_eu": 1, "tokens": Decimal("1200.5")}
     assert usage(globex.id) == {"storage": Decimal("2.5")}
 
-    retry = events(
-        api,
-        {
-            "id": "r1",
-            "external_customer_id": "acme-1",
-            "type": "request",
-            "ts": "2025-09-03T10:00:00Z",
-            "properties": {"region": "eu"},
-        },
-    )
+    retry = events(api, request_eu)
     assert (retry.body["accepted"], retry.body["duplicates"]) == (0, 1)
     assert usage(acme.id)["api_calls_eu"] == 1
 

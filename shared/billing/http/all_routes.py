@@ -1,25 +1,22 @@
-"""The API's one OpenAPI 3.1 document, built from every function's own route declarations.
+"""Every function's route in one resolver: what the API's one OpenAPI 3.1 document and the docs page show.
 
 Each function module (functions/<name>/app.py) declares its route on an `ApiRouter` named `router`
-(billing.http.routes). `document` imports every module's `router` and includes them all in one resolver
-built just for the document: a route added the usual way is in the document with nothing else to do, and
-tests/handlers/test_openapi.py proves the document's operations are exactly template.yaml's routes.
+(billing.http.routes). `combined_resolver(discover_routers(functions/))` imports every module's `router` and
+includes them all in one resolver built just for the document: a route added the usual way is in the
+document with nothing else to do, and tests/handlers/test_openapi.py proves the document's operations are
+exactly template.yaml's routes.
 
 Importing every route takes a second, so the `openapi` function does not: it serves the document written at
-build time into its folder (`make openapi`, which runs this module; a test fails when the shipped file is
-not what the routes declare). The `docs` function ships the whole functions/ folder and builds its Swagger
-UI page from the routes at its first request.
-
-    python -m billing.http.openapi functions functions/openapi/openapi.json
+build time into its folder (`make openapi`, tools/openapi.py; a test fails when the shipped file is not what
+the routes declare). The `docs` function ships the whole functions/ folder and builds its Swagger UI page
+from the routes at its first request.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -84,29 +81,3 @@ def combined_resolver(routers: Iterable[ApiRouter]) -> APIGatewayHttpResolver:
         security_schemes={BEARER: HTTPBearer(description="An API key: `Authorization: Bearer <key>`")},
     )
     return app
-
-
-@cache
-def document(functions_dir: Path) -> dict[str, Any]:
-    """The OpenAPI document as a JSON-able dict (built once per container)."""
-    app = combined_resolver(discover_routers(functions_dir))
-    return app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def to_json(spec: dict[str, Any]) -> str:
-    """The document as the `openapi` function ships it (functions/openapi/openapi.json)."""
-    return json.dumps(spec, indent=1, ensure_ascii=False) + "\n"
-
-
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Write the OpenAPI document of every function's route.")
-    parser.add_argument("functions", type=Path, help="the functions/ folder")
-    parser.add_argument("out", type=Path, help="where to write it, e.g. functions/openapi/openapi.json")
-    arguments = parser.parse_args(argv)
-    arguments.out.write_text(to_json(document(arguments.functions.resolve())), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()

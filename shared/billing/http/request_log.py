@@ -1,8 +1,9 @@
-"""What every handler logs and measures: the Powertools logger and EMF metrics, and the request's facts.
+"""What a request's log line says of it: the request's facts, read from the API Gateway event.
 
-One JSON line per request (`message: "request"`), written by the entrypoint (billing.http.app), carries:
-`correlation_id` (API Gateway's requestContext.requestId, also sent back as X-Request-Id), `route`,
-`principal` (who the authorizer let in, never a key or a secret), `status` and `latency_ms`.
+One JSON line per request (`message: "request"`), written by the entrypoint (billing.http.app) with the one
+logger (billing.observability), carries: `correlation_id` (API Gateway's requestContext.requestId, also sent
+back as X-Request-Id), `route`, `principal` (who the authorizer let in, never a key or a secret), `status`
+and `latency_ms`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-
-logger = Logger(service="billing")
-metrics = Metrics(namespace="UsageBilling", service="billing")
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # What of the authorizer's context describes the caller. A key's secret or hash is never in the context, and

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from billing.auth import Principal
 from billing.domain.time import iso_utc
-from billing.http.schemas import PageOut, RequestModel, ResourceId, ResponseModel, Text
+from billing.http.authorizer import Principal
+from billing.http.schemas.base import PageOut, RequestModel, ResponseModel
+from billing.http.schemas.fields import ResourceId, Text
 
 if TYPE_CHECKING:
-    from billing.domain.access import ApiKey
+    from billing.domain.api_keys import ApiKey
     from billing.services.api_keys import NewApiKey
 
 

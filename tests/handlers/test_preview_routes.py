@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing.auth import Principal
+from billing.http.authorizer import Principal
 from billing.services import NewEvent
 
 from functions.estimate_invoice.app import lambda_handler as estimate_handler

@@ -227,3 +227,51 @@ class TestStripe:
         error = reply.body["error"]
         assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", code, param)
         assert usage(acme.id) == {}
+
+
+# Issue 17: bodies nested past any recursion limit crashed the drop-in routes' own copy of the JSON reader (500);
+# they read bodies with the API's one reader (billing.http.body), which refuses them as malformed JSON.
+DEEP_ARRAYS = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECTS = '{"a":' * 50_000 + "1" + "}" * 50_000
+JSON_DROP_IN_ROUTES = {
+    "openmeter, one event": lambda api, body: openmeter(api, body, "application/cloudevents+json"),
+    "openmeter, a batch": lambda api, body: openmeter(api, body, "application/cloudevents-batch+json"),
+    "openmeter, plain JSON": lambda api, body: openmeter(api, body, "application/json"),
+    "lago, one event": lago,
+    "lago, a batch": lago_batch,
+    "stripe v2": stripe_v2,
+}
+
+
+@pytest.mark.parametrize("body", [DEEP_ARRAYS, DEEP_OBJECTS], ids=["deep arrays", "deep objects"])
+@pytest.mark.parametrize("route", sorted(JSON_DROP_IN_ROUTES))
+def test_a_body_nested_past_any_limit_is_a_400_in_the_vendors_envelope(api, acme, meters, usage, route, body):
+    reply = JSON_DROP_IN_ROUTES[route](api, body)
+    assert reply.status == 400, reply.text
+    assert reply.text is not None and len(reply.text) < 2_000  # the refusal never echoes the body
+    assert usage(acme.id) == {}
+
+
+def _with_number(document: dict, literal: str) -> str:
+    """`document` as JSON text with its one 0 replaced by a raw number literal (json.dumps cannot write a
+    5,000-digit one)."""
+    return json.dumps(document).replace(": 0", f": {literal}", 1)
+
+
+FIVE_THOUSAND_DIGITS = "9" * 5_000
+STRIPE_V2_EVENT = {"event_name": "email_sent", "payload": {"stripe_customer_id": "acme-1", "value": 0}}
+
+
+@pytest.mark.parametrize(
+    ("send", "document", "status"),
+    [
+        (lago, {"event": {**LAGO_EVENT, "timestamp": 0}}, 422),
+        (stripe_v2, STRIPE_V2_EVENT, 400),
+        (openmeter, {**CLOUDEVENT, "data": {"usage": {"tokens": 0}}}, 400),
+    ],
+    ids=["lago timestamp", "stripe v2 payload.value", "openmeter data"],
+)
+def test_a_number_of_5000_digits_is_refused_in_the_vendors_envelope(api, acme, meters, usage, send, document, status):
+    # Issue 17: int() of a JSON integer past 4,300 digits raised ValueError in the drop-in reader (a 500).
+    assert send(api, _with_number(document, FIVE_THOUSAND_DIGITS)).status == status
+    assert usage(acme.id) == {}

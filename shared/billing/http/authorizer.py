@@ -1,9 +1,8 @@
-"""API keys: secrets, their hashes, and the principal behind a request.
+"""The authorizer's logic: `Authorization: Bearer <key>` → the principal → the context handlers receive.
 
 Two kinds of key reach the authorizer. The deployment's admin key (BILLING_ADMIN_API_KEY) is compared by
 SHA-256 digest with hmac.compare_digest; the plain key is never kept beyond start-up. Stored keys
-(`POST /v1/api-keys`) are `sk_` + 32 random bytes, url-safe; only their SHA-256 hex digest is stored, and
-the authorizer finds a key by that digest (a lookup by hash reveals nothing about the secret).
+(`POST /v1/api-keys`, billing.domain.api_keys) are found by their secret's hash; revoked keys are denied.
 
 The authorizer hands the principal to the handlers as its context (requestContext.authorizer.lambda):
 {"key_id", "role": "admin" | "customer", "customer_id"} — customer_id is "" for admin keys (API Gateway
@@ -14,34 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from billing.domain.access import ApiKey
+from billing.domain.api_keys import SECRET_PREFIX, ApiKey, hash_secret
 
 BEARER = "bearer "
-SECRET_PREFIX = "sk_"
-SECRET_BYTES = 32
-SHOWN_PREFIX_LENGTH = len(SECRET_PREFIX) + 8  # what a listing shows to recognise a key: "sk_AbCdEfGh"
 ADMIN_KEY_ID = "admin"  # the deployment's admin key (not stored)
 
 Role = Literal["admin", "customer"]
-
-
-def generate_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
-
-
-def hash_secret(secret: str) -> str:
-    """The stored form of a secret: hex SHA-256 (the secret has 256 random bits: no salt or KDF needed)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def shown_prefix(secret: str) -> str:
-    return secret[:SHOWN_PREFIX_LENGTH]
 
 
 @dataclass(frozen=True)
