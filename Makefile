@@ -84,8 +84,9 @@ schedule: $(VENV)/.installed ## Fire a schedule locally: make schedule ACTION=bi
 events: $(VENV)/.installed ## Regenerate events/ (one sample payload per function)
 	$(PY) -m tools.events --template template.yaml --out events
 
-openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json (the document GET /v1/openapi.json serves) from the routes
+openapi: $(VENV)/.installed frontend/node_modules/.package-lock.json ## Regenerate functions/openapi/openapi.json (the document GET /v1/openapi.json serves) from the routes, and the dashboard's wire types from it
 	PYTHONPATH=shared $(PY) -m tools.openapi functions functions/openapi/openapi.json
+	cd frontend && npm run --silent generate
 
 sam-validate: $(VENV_SAM)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml
