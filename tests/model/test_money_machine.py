@@ -21,9 +21,10 @@ UTC month, the next and three before (before the customers existed: R1).
 
 Runs:
     make test                                    # the default profile: a few derandomized examples per backend
-    .venv/bin/python -m pytest tests/model -p no:randomly --hypothesis-profile=money-long -x
-                                                 # the long run: many more examples and steps, random seeds,
-                                                 # failures saved in .hypothesis/ and replayed first next time
+    .venv/bin/python -m pytest tests/model --hypothesis-profile=money-long -x
+                                                 # the long run: 300 examples of up to 60 steps per backend,
+                                                 # random seeds, failures kept in .hypothesis/ and replayed first
+                                                 # next time (MONEY_MODEL_EXAMPLES=1000 for more)
     MONEY_MODEL_STATS=money-stats.json ...       # also write examples / steps / requests per backend there
     MONEY_MODEL_PENDING=R3,R4 ...                # triage only: leave out what needs a rule not merged yet
                                                  # (R1: no period before the customer; R2: every run names a
