@@ -667,6 +667,22 @@ class Model:
             rated_events=len(self.period_events(customer_id, period)),
         )
 
+    def billed_usage(self, customer_id: str, period: str) -> dict[str, tuple[Decimal, str, str | None]]:
+        """R5: each feature of the period's usage as the customer's plan aggregates it (sum when not priced):
+        feature → (quantity, aggregation, counted property)."""
+        customer = self.customers[customer_id]
+        prices = self.plans[customer.plan_id].prices if customer.plan_id else {}
+        events = self.period_events(customer_id, period)
+        usage = {}
+        for feature in sorted({event.feature for event in events}):
+            of_feature = [event for event in events if event.feature == feature]
+            price = prices.get(feature)
+            if price is None:
+                usage[feature] = (sum((event.quantity for event in of_feature), ZERO), "sum", None)
+            else:
+                usage[feature] = (aggregate(price, of_feature), price.aggregation, price.counted)
+        return usage
+
     def pending_adjustment(self, customer_id: str, source_period: str) -> Decimal:
         """What the next draft of a later period would adjust for a finalized period, right now."""
         source = self.latest(customer_id, source_period)
