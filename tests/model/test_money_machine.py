@@ -100,6 +100,7 @@ MONEY = {
 }
 UNIT_PRICES = ["0.01", "0.5", "2", "0.125"]
 MAX_CUSTOMERS = 3
+MAX_PLANS = 5
 MAX_EVENTS_PER_BATCH = 4
 RUN_WAIT_SECONDS = 60
 
@@ -337,6 +338,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def first_plan(self, spec: dict[str, Any]) -> str:
         return self.create_plan(spec)
 
+    @precondition(lambda self: len(self.model.plans) < MAX_PLANS)
     @rule(target=plans, spec=plan_specs())
     def another_plan(self, spec: dict[str, Any]) -> str:
         return self.create_plan(spec)
@@ -613,9 +615,13 @@ class MoneyMachine(RuleBasedStateMachine):
         self.model.grant(customer, D(amount))
 
     @rule(customer=customers, data=st.data())
-    def estimate(self, customer: str, data: st.DataObject) -> None:
-        self.step("estimate")
-        period = data.draw(st.sampled_from(self.usable_periods()), label="estimate period")
+    def previews(self, customer: str, data: st.DataObject) -> None:
+        """A period's estimate under the customer's own plan and another (stored or inline), and its usage as
+        billed (R5)."""
+        self.step("previews")
+        period = data.draw(st.sampled_from(self.usable_periods()), label="preview period")
+        if "R5" not in PENDING:
+            self.check_usage_as_billed(customer, period)
         own = self.model.customers[customer].plan_id
         if data.draw(st.booleans(), label="inline plan?"):
             spec = data.draw(plan_specs(), label="inline plan")
@@ -623,7 +629,7 @@ class MoneyMachine(RuleBasedStateMachine):
             body: dict[str, Any] = {"period": period, "plan": spec}
             other = self.model.add_plan("plan_inline", spec)
         else:
-            other_id = own or data.draw(st.sampled_from([p for p in self.model.plans if p != "plan_inline"]))
+            other_id = data.draw(st.sampled_from([p for p in self.model.plans if p != "plan_inline"]), label="plan")
             body, other = {"period": period, "plan_id": other_id}, self.model.plans[other_id]
         reply = self.ok("POST", f"/v1/customers/{customer}/estimate", body, expected=(200,))
         try:
@@ -634,12 +640,8 @@ class MoneyMachine(RuleBasedStateMachine):
         assert served_summary(reply["current"]) == summary(current), f"estimate under its own plan, {period}"
         assert served_summary(reply["estimate"]) == summary(estimate), f"estimate under {other.id}, {period}"
 
-    @precondition(lambda self: "R5" not in PENDING)
-    @rule(customer=customers, data=st.data())
-    def usage_as_billed(self, customer: str, data: st.DataObject) -> None:
+    def check_usage_as_billed(self, customer: str, period: str) -> None:
         """R5: a period's usage under the customer's plan's aggregations, as its invoice bills it."""
-        self.step("usage_as_billed")
-        period = data.draw(st.sampled_from(self.usable_periods()), label="usage period")
         start, end = period_bounds(period, self.model.customers[customer].timezone)
         query = f"start={iso(start)}&end={iso(end)}&aggregation=billed"
         served = self.ok("GET", f"/v1/customers/{customer}/usage?{query}", expected=(200,))
