@@ -673,7 +673,7 @@ class Model:
         customer = self.customers[customer_id]
         prices = self.plans[customer.plan_id].prices if customer.plan_id else {}
         events = self.period_events(customer_id, period)
-        usage = {}
+        usage: dict[str, tuple[Decimal, str, str | None]] = {}
         for feature in sorted({event.feature for event in events}):
             of_feature = [event for event in events if event.feature == feature]
             price = prices.get(feature)

@@ -749,7 +749,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def every_invoice_is_the_models(self) -> None:
         for customer_id in self.model.customers:
             served = self.ok("GET", f"/v1/customers/{customer_id}/invoices", expected=(200,))
-            by_key = {}
+            by_key: dict[tuple[str, str, int], dict[str, Any]] = {}
             for invoice in served:
                 assert "R3" in PENDING or "issue" in invoice, f"R3: an invoice without an issue number: {invoice}"
                 key = (customer_id, invoice["period"], int(invoice.get("issue", 0)))
