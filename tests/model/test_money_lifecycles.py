@@ -282,3 +282,18 @@ def test_currencies_with_zero_and_three_decimals_round_each_line_once(script: Sc
     )
     script.run(month)
     script.close(month)
+
+
+def test_previews_of_a_reissued_period_use_the_reissues_unit_price(script: Script) -> None:
+    # A period billed at 0.5, finalized, voided, then billed again by a run without a unit price: the new issue
+    # has none (R2), so the upcoming invoice and the estimate, like a run, must not price it at the void one's.
+    current = script.periods[3]
+    customer = script.customer("UTC")
+    script.events(customer, ("storage", "3", script.at(customer, current)))
+    script.run(current, "0.5")
+    script.close(current)
+    script.void(customer, current)
+    script.run(current)
+    assert script.served_lines(customer, current) == [("usage", "storage", D("0"))]
+    assert script.upcoming_lines(customer) == [("usage", "storage", D("0"))]
+    script.machine.compare_estimate(customer, current, spec={"name": "other", "currency": "USD", "prices": []})
