@@ -62,6 +62,9 @@ class DynamoFigures:
     per_single_event: Units | None = None  # a batch of one event
     per_usage_read: Units | None = None  # GET usage: a month's totals
     per_billed_customer: Units | None = None
+    # a run re-billing them on a plan pricing a unique_count of their events' property, sent before the plan:
+    per_uncovered_customer: Units | None = None  # first: counted from raw events and covered (once)
+    per_covered_customer: Units | None = None  # the next one: read from storage
     moto_reported_per_event: float = 0.0  # moto's own ConsumedCapacity, for comparison
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -148,6 +151,7 @@ def measure(preset: sizes.Sizes | None = None) -> DynamoFigures:
         billing_s = time.perf_counter() - began
         per_customer_units = _per(storage.meter.snapshot(), customers)
         assert len(run.invoice_ids) == customers, run.failures
+        uncovered, covered = _unique_count_runs(services, storage, ids, now)
 
     return DynamoFigures(
         True,
@@ -162,8 +166,29 @@ def measure(preset: sizes.Sizes | None = None) -> DynamoFigures:
         per_single_event=per_single,
         per_usage_read=per_read,
         per_billed_customer=per_customer_units,
+        per_uncovered_customer=uncovered,
+        per_covered_customer=covered,
         moto_reported_per_event=moto_reported,
     )
+
+
+def _unique_count_runs(services: Any, storage: Any, ids: list[str], now: datetime) -> tuple[Units, Units]:
+    """Two more runs of September with the customers on a plan counting the distinct regions of api_calls,
+    a property no plan tracked when their events were stored: the first counts them from the raw events and
+    stores them (UsageRepository.cover_distinct), the second reads the stored count."""
+    from billing.domain.time import BillingPeriod
+
+    price = {"feature": "api_calls", "model": "per_unit", "unit_amount": "1", "aggregation": "unique_count"}
+    plan = services.plans.create(name="Regions", currency="USD", prices=[{**price, "property": "region"}])
+    for customer_id in ids:
+        services.customers.assign_plan(customer_id, plan.id)
+    figures = []
+    for _ in range(2):
+        storage.meter.reset()
+        run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.001"), now=now)
+        assert not run.failures, run.failures
+        figures.append(_per(storage.meter.snapshot(), len(ids)))
+    return figures[0], figures[1]
 
 
 def _moto_version() -> str:

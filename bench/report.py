@@ -627,6 +627,17 @@ def _units_row(label: str, units: Any) -> list[object]:
     return [label, f"{units.request_count:.3g}", requests, f"{units.write_units:.2f}", f"{units.read_units:.2f}"]
 
 
+def _unique_count_rows(d: Any) -> list[list[object]]:
+    """The runs with a unique_count of events stored before the plan (absent from results saved before)."""
+    uncovered, covered = getattr(d, "per_uncovered_customer", None), getattr(d, "per_covered_customer", None)
+    if uncovered is None or covered is None:
+        return []
+    return [
+        _units_row("billed customer, unique_count not covered yet (once)", uncovered),
+        _units_row("billed customer, unique_count covered", covered),
+    ]
+
+
 def _dynamodb_section(results: Results) -> list[str]:
     r = results
     d = r.dynamodb
@@ -649,6 +660,7 @@ def _dynamodb_section(results: Results) -> list[str]:
             _units_row("ingested event (a batch of one)", d.per_single_event),
             _units_row("usage read (a month's totals)", d.per_usage_read),
             _units_row("billed customer (monthly run)", d.per_billed_customer),
+            *_unique_count_rows(d),
         ],
     )
     out += [

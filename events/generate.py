@@ -64,6 +64,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "currency": "USD",
             "minimum_amount": "25.00",
             "grace_period_days": 3,
+            "net_days": 30,
             "prices": [
                 {
                     "feature": "api_calls",
@@ -158,6 +159,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "finalize_invoice": {"path": {"invoice_id": INVOICE}},
     "void_invoice": {"path": {"invoice_id": INVOICE}},
+    "reissue_invoice": {"path": {"invoice_id": INVOICE}},
     "get_billing_run": {"path": {"run_id": RUN}, "query": {"limit": "50"}},
     "create_api_key": {"body": {"customer_id": CUSTOMER, "name": "Acme production"}},
     "list_api_keys": {"query": {"limit": "50"}},

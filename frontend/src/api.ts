@@ -51,9 +51,16 @@ export interface BatchResult {
 
 export type UsageWindow = "hour" | "day";
 
+/** How a usage read aggregates each feature: summed (the default), or as the customer's plan bills it. */
+export type UsageAggregation = "sum" | "billed";
+
 export interface UsageTotal {
   feature: string;
   quantity: Decimal;
+  /** With `aggregation=billed`: how the customer's plan aggregates the feature. */
+  aggregation?: Aggregation;
+  /** With `aggregation=billed`, for unique_count: the property whose distinct values are counted. */
+  property?: string;
 }
 
 export interface UsageBucket {
@@ -61,12 +68,21 @@ export interface UsageBucket {
   /** ISO 8601 with the customer's UTC offset. */
   window_start: string;
   quantity: Decimal;
+  aggregation?: Aggregation;
+  property?: string;
 }
 
 export interface BillingFailure {
   customer_id: string;
   /** Why the customer could not be billed, in the API's words. */
   reason: string;
+}
+
+/** A customer whose draft bills usage without a price: features no plan prices, on a draft with no unit price. */
+export interface UnpricedUsage {
+  customer_id: string;
+  invoice_id: string;
+  features: string[];
 }
 
 /** POST /v1/invoices/run: a started run. Billed in the background (status "running") when the API has a
@@ -79,6 +95,8 @@ export interface BillingRunResult {
   failures?: BillingFailure[];
   status?: "running" | "done";
   customers_queued?: number | null;
+  /** Customers billed with usage no price rates (known when the run is done in the answer). */
+  unpriced_usage?: UnpricedUsage[];
 }
 
 /** GET /v1/billing-runs/{id}: a run's counts and a page of the customers it could not bill. */
@@ -92,6 +110,10 @@ export interface BillingRun {
   failures: BillingFailure[];
   /** The next page of failures; null on the last. */
   next_cursor?: string | null;
+  /** How many customers it billed with usage no price rates, a page of them, and the cursor of the next page. */
+  customers_with_unpriced_usage?: number;
+  unpriced_usage?: UnpricedUsage[];
+  unpriced_usage_next_cursor?: string | null;
 }
 
 /** One page of a list; `next_cursor` is null on the last page. */
@@ -113,6 +135,8 @@ export interface InvoicePreview {
   subtotal: Decimal;
   credits_applied: Decimal;
   total: Decimal;
+  /** Lines summing below zero: credited to the customer's balance when the invoice is finalized. */
+  carried_over: Decimal;
   line_items: LineItem[];
   plan_id: string | null;
   plan_name: string | null;
@@ -190,12 +214,33 @@ export interface Invoice {
   subtotal: Decimal;
   credits_applied: Decimal;
   total: Decimal;
+  /** Lines summing below zero: credited to the customer's balance when the invoice is finalized. */
+  carried_over: Decimal;
   line_items: LineItem[];
   plan_id?: string | null;
+  /** The price of features no plan prices, kept by a draft across runs without one; null: none. */
+  unit_price?: Decimal | null;
   created_at: string;
   updated_at: string;
   finalized_at?: string | null;
   voided_at?: string | null;
+  /** 0: the period's first invoice; k: its k-th reissue (made once issue k - 1 was voided). */
+  issue?: number;
+  /** A reissue: the id of the void invoice it replaces. */
+  replaces?: string | null;
+  /** Given at finalization (null on drafts): "INV-000042". */
+  number?: string | null;
+  /** YYYY-MM-DD in the customer's timezone, given at finalization. */
+  issue_date?: string | null;
+  due_date?: string | null;
+  /** Who issued it, frozen at finalization (empty strings when the deployment sets none). */
+  issuer?: Issuer | null;
+}
+
+export interface Issuer {
+  name: string;
+  address: string;
+  tax_id: string;
 }
 
 export const PRICE_MODELS = ["per_unit", "graduated", "volume", "package"] as const;
@@ -231,6 +276,8 @@ export interface NewPlan {
   amount?: Decimal;
   minimum_amount?: Decimal;
   grace_period_days?: number;
+  /** Days from issue to due date; omitted: the deployment's setting. */
+  net_days?: number | null;
   prices: PriceSpec[];
 }
 
@@ -242,17 +289,19 @@ export interface Plan {
   amount: Decimal;
   minimum_amount: Decimal;
   grace_period_days: number;
+  /** Days from issue to due date; null: the deployment's setting. */
+  net_days?: number | null;
   /** Canonical specs as the API returns them (every decimal a string, tiers with flat_amount). */
   prices: PriceSpec[];
   created_at: string;
 }
 
-export type CreditEntryType = "grant" | "consumption" | "restoration";
+export type CreditEntryType = "grant" | "consumption" | "restoration" | "carryover" | "carryover_reversal";
 
 export interface CreditEntry {
   id: string;
   type: CreditEntryType | string;
-  /** Signed: grants and restorations positive, consumptions negative. */
+  /** Signed: grants, restorations and carry-overs positive, consumptions and carry-over reversals negative. */
   amount: Decimal;
   currency: string;
   description: string | null;
@@ -462,17 +511,18 @@ export class ApiClient {
     return this.request("POST", "/v1/events/batch", { body: batch });
   }
 
-  usageTotals(customerId: string, start: string, end: string): Promise<UsageTotal[]> {
-    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, { query: { start, end } });
+  usageTotals(customerId: string, start: string, end: string, aggregation?: UsageAggregation): Promise<UsageTotal[]> {
+    return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, { query: { start, end, aggregation } });
   }
 
-  usageWindows(customerId: string, start: string, end: string, window: UsageWindow): Promise<UsageBucket[]> {
+  usageWindows(customerId: string, start: string, end: string, window: UsageWindow, aggregation?: UsageAggregation): Promise<UsageBucket[]> {
     return this.request("GET", `/v1/customers/${encodeURIComponent(customerId)}/usage`, {
-      query: { start, end, window },
+      query: { start, end, window, aggregation },
     });
   }
 
-  runBilling(period: string, unitPrice: string): Promise<BillingRunResult> {
+  /** Without a unit price (undefined or empty) each draft keeps its own; with one, every draft is re-priced. */
+  runBilling(period: string, unitPrice?: string): Promise<BillingRunResult> {
     return this.request("POST", "/v1/invoices/run", { query: { period, unit_price: unitPrice } });
   }
 
@@ -498,8 +548,9 @@ export class ApiClient {
     return this.request("POST", `/v1/customers/${encodeURIComponent(customerId)}/estimate`, { bodyText });
   }
 
-  getBillingRun(id: string, cursor?: string): Promise<BillingRun> {
-    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor } });
+  /** `cursor` pages the failures, `unpricedCursor` the customers billed with unpriced usage. */
+  getBillingRun(id: string, cursor?: string, unpricedCursor?: string): Promise<BillingRun> {
+    return this.request("GET", `/v1/billing-runs/${encodeURIComponent(id)}`, { query: { cursor, unpriced_cursor: unpricedCursor } });
   }
 
   listInvoices(customerId: string): Promise<Invoice[]> {
@@ -516,6 +567,11 @@ export class ApiClient {
 
   voidInvoice(id: string): Promise<Invoice> {
     return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/void`);
+  }
+
+  /** The draft replacing a void invoice (made now, or the one made before). */
+  reissueInvoice(id: string): Promise<Invoice> {
+    return this.request("POST", `/v1/invoices/${encodeURIComponent(id)}/reissue`);
   }
 
   createPlan(plan: NewPlan): Promise<Plan> {

@@ -4,11 +4,16 @@
 // continuous time axis, so missing windows are filled with zero here. Values stay exact decimal
 // strings for the table; JS numbers are used for geometry only.
 
+import type { Aggregation, UsageTotal } from "./api.js";
+
 export interface WindowRow {
   feature: string;
   /** ISO 8601 with an offset. */
   window_start: string;
   quantity: string;
+  /** How the plan aggregates the feature (rows read with `aggregation=billed`); a sum when absent. */
+  aggregation?: Aggregation;
+  property?: string;
 }
 
 export interface FeatureSeries {
@@ -17,7 +22,10 @@ export interface FeatureSeries {
   values: string[];
   /** The same as numbers, for drawing. */
   heights: number[];
+  /** The whole range's figure: the range's own total when given, else the windows' sum. */
   total: string;
+  aggregation: Aggregation;
+  property: string | undefined;
 }
 
 export interface FilledUsage {
@@ -35,16 +43,18 @@ function sum(values: string[], add: (a: string, b: string) => string): string {
 /**
  * One series per feature (sorted by name) over every window, matching rows by instant, so
  * "2025-09-03T00:00:00-04:00" and "2025-09-03T04:00:00Z" are the same window.
- * `features` adds features with no rows at all (e.g. every price of the plan).
+ * `features` adds features with no rows at all (e.g. every price of the plan). `totals` (the range read
+ * whole) give each feature's figure: a max or a count of unique values is not the sum of its windows'.
  */
 export function fillWindows(
   rows: WindowRow[],
   windows: Date[],
   add: (a: string, b: string) => string,
   features: string[] = [],
+  totals: UsageTotal[] = [],
 ): FilledUsage {
   const position = new Map(windows.map((w, i) => [w.getTime(), i]));
-  const names = Array.from(new Set([...features, ...rows.map((r) => r.feature)])).sort();
+  const names = Array.from(new Set([...features, ...rows.map((r) => r.feature), ...totals.map((t) => t.feature)])).sort();
   const byFeature = new Map(names.map((name) => [name, windows.map(() => "0")]));
   let unplaced = 0;
   for (const row of rows) {
@@ -56,9 +66,19 @@ export function fillWindows(
     }
     values[i] = add(values[i] ?? "0", row.quantity);
   }
-  const series = names.map((feature) => {
+  const whole = new Map(totals.map((t) => [t.feature, t]));
+  const firstRow = new Map(rows.map((r) => [r.feature, r]));
+  const series = names.map((feature): FeatureSeries => {
     const values = byFeature.get(feature) ?? [];
-    return { feature, values, heights: values.map(Number), total: sum(values, add) };
+    const described = whole.get(feature) ?? firstRow.get(feature);
+    return {
+      feature,
+      values,
+      heights: values.map(Number),
+      total: whole.get(feature)?.quantity ?? sum(values, add),
+      aggregation: described?.aggregation ?? "sum",
+      property: described?.property,
+    };
   });
   return { windows, series, unplaced };
 }

@@ -2,6 +2,7 @@
 // counted in thousands does not flatten one counted in units), all on the same continuous time axis
 // of every window in the range (windows without usage are drawn as zero). Hand-drawn SVG: see
 // frontend/README.md for why not uPlot. The values are also given as a table.
+import { aggregationLabel } from "./aggregation.js";
 import { formatTick, labelEvery, niceScale, tickValues, type FilledUsage, type FeatureSeries } from "./chart-scale.js";
 import { dataTable, h, svg } from "./dom.js";
 
@@ -63,35 +64,48 @@ function featureChart(series: FeatureSeries, labels: string[], color: string, de
 
 /**
  * The charts and the table of a filled usage range. `labels` name the windows ("09-03"); `zone`
- * says which timezone the windows are in.
+ * says which timezone the windows are in; `asBilled`: the usage was read as the plan bills it.
  */
-export function usageCharts(usage: FilledUsage, labels: string[], zone: string, idPrefix: string): HTMLElement {
+export function usageCharts(usage: FilledUsage, labels: string[], zone: string, idPrefix: string, asBilled = true): HTMLElement {
   if (usage.series.length === 0) {
     return h("p", { class: "note note-empty" }, "No usage in this period yet.");
   }
   const figures = usage.series.map((series, i) => {
     const peak = series.heights.reduce((best, v, j) => (v > (series.heights[best] ?? 0) ? j : best), 0);
+    const how = aggregationLabel(series.aggregation, series.property);
+    const figure = `${series.total} in the period`;
     const describe =
-      `${series.feature}: ${series.total} in total over ${labels.length} days` +
+      (series.aggregation === "sum" ? `${series.feature}: ${series.total} in total` : `${series.feature}, ${how}: ${figure}`) +
+      ` over ${labels.length} days` +
       (series.heights[peak] ? `, most on ${labels[peak] ?? ""} (${series.values[peak] ?? ""})` : "") +
       ".";
     return h(
       "figure",
-      { class: "chart-figure" },
-      h("figcaption", {}, h("strong", {}, series.feature), ` · total ${series.total} · own scale`),
+      { class: "chart-figure", "data-feature": series.feature },
+      h("figcaption", {}, h("strong", {}, series.feature), " · ", h("span", { class: "chart-aggregation" }, how), ` · ${figure} · own scale`),
       featureChart(series, labels, PALETTE[i % PALETTE.length] ?? "#1d4ed8", describe),
     );
   });
   const table = dataTable(
     { id: `${idPrefix}-usage-table`, class: "compact" },
-    `Usage per day (${zone})`,
-    [{ label: "Day", kind: "key" }, ...usage.series.map((s) => ({ label: s.feature, kind: "num" as const }))],
+    `Usage per day${asBilled ? " as billed" : ""} (${zone})`,
+    [
+      { label: "Day", kind: "key" },
+      ...usage.series.map((s) => ({ label: `${s.feature} (${aggregationLabel(s.aggregation, s.property)})`, kind: "num" as const })),
+    ],
     usage.windows.map((_, i) => [labels[i] ?? "", ...usage.series.map((s) => s.values[i] ?? "0")]),
   );
   return h(
     "div",
     { class: "usage-charts" },
-    h("p", { class: "hint" }, `Days in ${zone}; each feature has its own vertical scale. Days without usage show as zero.`),
+    h(
+      "p",
+      { class: "hint" },
+      `Days in ${zone}; each feature has its own vertical scale. Days without usage show as zero.` +
+        (asBilled
+          ? " Each feature is aggregated as its plan bills it: a day's max, latest or unique values are that day's own, and the figure beside its name is the whole period's."
+          : ""),
+    ),
     h("div", { class: "multiples" }, figures),
     h("details", { class: "chart-table" }, h("summary", {}, "Usage per day as a table"), table),
   );

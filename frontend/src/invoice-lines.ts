@@ -41,9 +41,11 @@ function quantityText(line: LineItem): string {
 }
 
 /** What the table reads of an invoice, stored or not. */
-type Priced = Pick<Invoice | InvoicePreview, "currency" | "subtotal" | "credits_applied" | "total" | "line_items">;
+type Priced = Pick<Invoice | InvoicePreview, "currency" | "subtotal" | "credits_applied" | "total" | "carried_over" | "line_items">;
 
-export function linesTable(invoice: Priced, caption: string, id: string): HTMLTableElement {
+/** `totalLabel` names the last line ("Total due"; a void invoice's says nothing is due) and `struck` strikes its
+ * amount through (a void invoice's). */
+export function linesTable(invoice: Priced, caption: string, id: string, totalLabel = "Total due", struck = false): HTMLTableElement {
   const lines = Array.isArray(invoice.line_items) ? invoice.line_items : [];
   const credit = lines.filter((l) => l.type === "credit");
   const charged = lines.filter((l) => l.type !== "credit");
@@ -55,8 +57,8 @@ export function linesTable(invoice: Priced, caption: string, id: string): HTMLTa
       h("td", { "data-label": "Quantity", class: "num" }, quantityText(line)),
       h("td", { "data-label": "Amount", class: "num" }, groupDigits(line.amount)),
     );
-  const total = (label: string, value: string, cls = ""): HTMLTableRowElement =>
-    h("tr", { class: cls }, h("th", { scope: "row", colspan: 2 }, label), h("td", { class: "num", "data-label": label }, value));
+  const total = (label: string, value: string, cls = "", strike = false): HTMLTableRowElement =>
+    h("tr", { class: cls }, h("th", { scope: "row", colspan: 2 }, label), h("td", { class: "num", "data-label": label }, strike ? h("s", {}, value) : value));
   return h(
     "table",
     { class: "data-table invoice-lines", id },
@@ -68,7 +70,8 @@ export function linesTable(invoice: Priced, caption: string, id: string): HTMLTa
       {},
       total("Subtotal", formatMoney(invoice.subtotal, invoice.currency)),
       credit.length || !isZero(invoice.credits_applied) ? total("Prepaid credit applied", `-${formatMoney(invoice.credits_applied, invoice.currency)}`) : null,
-      total("Total due", formatMoney(invoice.total, invoice.currency), "grand-total"),
+      total(totalLabel, formatMoney(invoice.total, invoice.currency), "grand-total", struck),
+      !isZero(invoice.carried_over) ? total("Carried over to the credit balance", formatMoney(invoice.carried_over, invoice.currency), "carried-over", struck) : null,
     ),
   );
 }

@@ -6,11 +6,13 @@ import { load } from "./load.mjs";
 const decimal = await load("decimal.js");
 const time = await load("time.js");
 const scale = await load("chart-scale.js");
+const aggregation = await load("aggregation.js");
 const errors = await load("errors.js");
 const api = await load("api.js");
 const routes = await load("routes.js");
 const bulk = await load("bulk-events.js");
 const plans = await load("plan-model.js");
+const labels = await load("invoice-labels.js");
 
 describe("decimal", () => {
   it("adds and subtracts exactly, beyond what a double holds", () => {
@@ -102,6 +104,38 @@ describe("chart scaling", () => {
     assert.deepEqual(filled.series[1].values, ["0", "0", "0", "0", "0"]);
     assert.deepEqual(filled.series[2].heights, [0, 2.5, 0, 0, 0]);
     assert.equal(filled.unplaced, 0);
+  });
+  it("takes a feature's figure and aggregation from the range read whole: a max is not the sum of its days", () => {
+    const filled = scale.fillWindows(
+      [
+        { feature: "seats", window_start: "2025-09-01T00:00:00-04:00", quantity: "9", aggregation: "max" },
+        { feature: "seats", window_start: "2025-09-02T00:00:00-04:00", quantity: "6", aggregation: "max" },
+        { feature: "users", window_start: "2025-09-02T00:00:00-04:00", quantity: "2", aggregation: "unique_count", property: "user_id" },
+        { feature: "api", window_start: "2025-09-02T00:00:00-04:00", quantity: "5" },
+      ],
+      days,
+      add,
+      [],
+      [
+        { feature: "seats", quantity: "9", aggregation: "max" },
+        { feature: "users", quantity: "3", aggregation: "unique_count", property: "user_id" },
+      ],
+    );
+    assert.deepEqual(
+      filled.series.map((s) => [s.feature, s.total, s.aggregation, s.property]),
+      [
+        ["api", "5", "sum", undefined],
+        ["seats", "9", "max", undefined],
+        ["users", "3", "unique_count", "user_id"],
+      ],
+    );
+    assert.deepEqual(filled.series[1].values, ["9", "6", "0", "0", "0"]);
+  });
+  it("says which aggregation a figure shows", () => {
+    assert.equal(aggregation.aggregationLabel("max"), "max");
+    assert.equal(aggregation.aggregationLabel("unique_count", "user_id"), "unique values (user_id)");
+    assert.equal(aggregation.aggregationLabel(undefined), "sum");
+    assert.equal(aggregation.aggregationLabel("count"), "count of events");
   });
   it("picks nice axis steps and ticks without drift", () => {
     assert.deepEqual(scale.niceScale(1250), { max: 1500, step: 500 });
@@ -220,5 +254,27 @@ describe("plan model", () => {
     );
     assert.equal(plans.priceInWords({ feature: "users", model: "per_unit", aggregation: "unique_count", property: "user_id", unit_amount: "3" }), "unique user_id of users: 3 per unit");
     assert.equal(plans.describePrice({ feature: "sms", model: "package", aggregation: "sum", package_size: "100", package_amount: "1.50" }), "package · sum: 1.50 per 100");
+  });
+});
+
+describe("invoice labels", () => {
+  const draft = { id: "inv_1", number: null, status: "draft", issue: 0, period: "2025-09" };
+  const final = { ...draft, number: "INV-000042", status: "finalized" };
+  const voided = { ...final, status: "void" };
+  it("names a draft by its id and anything finalized by its number", () => {
+    assert.equal(labels.documentTitle(draft), "Draft invoice inv_1");
+    assert.equal(labels.documentTitle(final), "Invoice INV-000042");
+    assert.equal(labels.documentTitle(voided), "Void invoice INV-000042");
+    assert.equal(labels.invoiceName({ id: "inv_old", number: null }), "inv_old");
+  });
+  it("stamps drafts and void invoices, and shows an amount due only when finalized", () => {
+    assert.deepEqual([draft, final, voided].map(labels.documentStamp), ["DRAFT", null, "VOID"]);
+    assert.deepEqual([draft, final, voided].map(labels.showsAmountDue), [false, true, false]);
+    assert.equal(labels.totalLabel(final), "Total due");
+    assert.ok(!labels.totalLabel(voided).includes("Total due") && labels.totalLabel(voided).includes("nothing is due"));
+  });
+  it("says which reissue an invoice is", () => {
+    assert.equal(labels.reissueLabel(draft), null);
+    assert.equal(labels.reissueLabel({ ...draft, issue: 2 }), "Reissue 2 of 2025-09");
   });
 });

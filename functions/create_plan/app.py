@@ -20,6 +20,7 @@ def create_plan(body: CreatePlanRequest) -> PlanOut:
         minimum_amount=body.minimum_amount,
         amount=body.amount,
         grace_period_days=body.grace_period_days,
+        net_days=body.net_days,
         prices=body.prices,
     )
     metrics.add_metric(name="PlansCreated", unit="Count", value=1)

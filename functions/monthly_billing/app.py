@@ -2,7 +2,7 @@
 
 - "bill" (default, monthly): create or recompute the previous month's draft invoices: a billing run that
   sends the customers to the billing queue (or bills them here when there is none). The input may carry
-  {"unit_price": "0.01"} for customers without a plan.
+  {"unit_price": "0.01"} for usage no plan prices; without it, each draft keeps the unit price it has.
 - "finalize" (daily): finalize the drafts whose plan's grace period is over.
 
 Both take "now" (ISO 8601) to re-run the job as of another date. Safe to run twice: invoices are

@@ -1,8 +1,9 @@
 """POST /v1/invoices/run?period=YYYY-MM[&unit_price=] — create or recompute the period's draft invoices.
 
 Starts a billing run (GET /v1/billing-runs/{billing_run_id}). Without a queue every customer is billed before
-the answer (status "done"); with the SQS queue they are billed by the workers after it (status "running",
-invoices_generated 0 and no invoice_ids yet)."""
+the answer (status "done", with the customers billed with usage no price rates in unpriced_usage); with the SQS
+queue they are billed by the workers after it (status "running", invoices_generated 0 and no invoice_ids yet).
+unit_price rates usage no plan prices and is kept by each draft; without it, each draft keeps its own."""
 
 from typing import Annotated
 
@@ -23,7 +24,12 @@ router = ApiRouter()
 @idempotent
 def run_invoices(
     period: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")],
-    unit_price: Annotated[UnitPrice | None, Query()] = None,
+    unit_price: Annotated[
+        UnitPrice | None,
+        Query(
+            description="Rates usage no plan prices; every draft the run writes keeps it. Omitted: drafts keep theirs"
+        ),
+    ] = None,
 ) -> BillingRunOut:
     run = bootstrap.services().runs.start(BillingPeriod.parse(period), unit_price=unit_price)
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)

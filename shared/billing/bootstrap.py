@@ -10,10 +10,12 @@ import os
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from billing.domain.exact import MAX_NET_DAYS
+from billing.domain.invoices import DEFAULT_INVOICE_SETTINGS, InvoiceSettings, Issuer
 from billing.services.clock import Clock, system_clock
 
 if TYPE_CHECKING:
@@ -47,6 +49,12 @@ class Settings(BaseModel):
     table_name: str | None = None
     aws_endpoint_url: str | None = None  # a local emulator (moto's server); unset on AWS
     queue_url: str | None = None  # the billing queue (SQS); unset: runs bill every customer in-process
+    # Invoices as documents: their numbers' prefix, the payment term of plans that set none, the issuer block.
+    invoice_number_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")] = "INV"
+    invoice_net_days: Annotated[int, Field(ge=0, le=MAX_NET_DAYS)] = 0
+    issuer_name: Annotated[str, Field(max_length=200)] = ""
+    issuer_address: Annotated[str, Field(max_length=500)] = ""
+    issuer_tax_id: Annotated[str, Field(max_length=100)] = ""
 
     @model_validator(mode="after")
     def _backend_needs_its_settings(self) -> Settings:
@@ -66,6 +74,11 @@ class Settings(BaseModel):
             "TABLE_NAME",
             "AWS_ENDPOINT_URL",
             "QUEUE_URL",
+            "INVOICE_NUMBER_PREFIX",
+            "INVOICE_NET_DAYS",
+            "ISSUER_NAME",
+            "ISSUER_ADDRESS",
+            "ISSUER_TAX_ID",
         )
         values = {name.lower(): env[name] for name in names if env.get(name)}
         try:
@@ -73,16 +86,29 @@ class Settings(BaseModel):
         except ValidationError as error:
             raise SettingsError(f"invalid billing settings: {error}") from error
 
+    @property
+    def invoices(self) -> InvoiceSettings:
+        issuer = Issuer(self.issuer_name, self.issuer_address, self.issuer_tax_id)
+        return InvoiceSettings(self.invoice_number_prefix, self.invoice_net_days, issuer)
+
 
 class Services:
     """The services over one storage, each built (and its module imported) on first use: a function loads
     only the services it calls, so its cold start pays for nothing else. Billing runs send their customers
-    to `queue`, or bill them in this process when there is none."""
+    to `queue`, or bill them in this process when there is none. Finalization numbers, dates and signs
+    invoices as `invoice_settings` say."""
 
-    def __init__(self, storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock = system_clock,
+        queue: BillingQueue | None = None,
+        invoice_settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS,
+    ) -> None:
         self.storage = storage
         self.clock = clock
         self._queue = queue
+        self.invoice_settings = invoice_settings
 
     @cached_property
     def customers(self) -> CustomerService:
@@ -106,13 +132,13 @@ class Services:
     def billing(self) -> BillingService:
         from billing.services.billing import BillingService
 
-        return BillingService(self.storage, self.clock)
+        return BillingService(self.storage, self.clock, self.invoice_settings)
 
     @cached_property
     def invoices(self) -> InvoiceService:
         from billing.services.invoices import InvoiceService
 
-        return InvoiceService(self.storage, self.customers, self.clock)
+        return InvoiceService(self.storage, self.customers, self.clock, self.invoice_settings)
 
     @cached_property
     def plans(self) -> PlanService:
@@ -162,10 +188,15 @@ class Services:
         return idempotency_store_for(self.storage)
 
 
-def build_services(storage: Storage, clock: Clock = system_clock, queue: BillingQueue | None = None) -> Services:
+def build_services(
+    storage: Storage,
+    clock: Clock = system_clock,
+    queue: BillingQueue | None = None,
+    invoice_settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS,
+) -> Services:
     """The services over `storage`; billing runs send their customers to `queue`, or bill them in this
     process when there is none."""
-    return Services(storage, clock, queue)
+    return Services(storage, clock, queue, invoice_settings)
 
 
 def open_queue(settings: Settings) -> BillingQueue | None:
@@ -226,7 +257,7 @@ _injected: list[Services] = []  # at most one: the services a test put in place
 @cache
 def _from_environment() -> Services:
     settings = Settings.from_env()
-    return build_services(open_storage(settings), queue=open_queue(settings))
+    return build_services(open_storage(settings), queue=open_queue(settings), invoice_settings=settings.invoices)
 
 
 def services() -> Services:

@@ -13,7 +13,7 @@ Listings return a Page with an opaque cursor and promise no order unless they sa
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the port names them in signatures only: importing the port 
     from billing.domain.credits import CreditEntry
     from billing.domain.invoices import Invoice, InvoiceStatus
     from billing.domain.meters import Meter
-    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageEvent
+    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.domain.paging import Page
     from billing.pricing.plans import Plan
 
@@ -86,11 +86,11 @@ class CreditRepository(Protocol):
 class UsageRepository(Protocol):
     def record(self, events: Sequence[UsageEvent]) -> RecordResult:
         """Store one customer's events. Each event is stored at most once ever per (customer_id, id),
-        atomically with its share of the rollups (15-minute bucket, local day, period, and the distinct
-        values of its `distinct` properties); an event whose id is stored already is a duplicate and
-        changes nothing. The batch as a whole is not atomic: after a failure, a retry reports the
-        events stored by the first attempt as duplicates. Ids within the batch are unique (the service
-        drops in-batch repeats first)."""
+        atomically with its share of the rollups (15-minute bucket, local day, period, and for each of its
+        `distinct` properties: its value, if it carries one, and one more event of the coverage); an event
+        whose id is stored already is a duplicate and changes nothing. The batch as a whole is not atomic:
+        after a failure, a retry reports the events stored by the first attempt as duplicates. Ids within the
+        batch are unique (the service drops in-batch repeats first)."""
 
     def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
         """(feature, bucket_start, summed quantity) of the 15-minute buckets starting in [start, end)."""
@@ -103,13 +103,25 @@ class UsageRepository(Protocol):
         """(feature, period, summed quantity) of the customer's billing periods (YYYY-MM: its local calendar
         months) in [first_period, end_period): the period rollup's sums, which equal its days' sums."""
 
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        """`buckets` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        """`days` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        """`periods` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
+
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and
         for pricing that needs individual events."""
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
         """A customer's rolled-up usage for one billing period (in the customer's timezone), with the
-        distinct-value counts of its tracked properties."""
+        distinct-value counts of its tracked properties and their coverage, read together: a count whose
+        coverage equals its feature's event count is exact (CustomerPeriodUsage.exact_distinct_count)."""
 
     def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
         """`period_usage` of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), by
@@ -119,17 +131,28 @@ class UsageRepository(Protocol):
         """One customer's rolled-up usage for every period they have usage in, oldest first
         (used to spot late usage of finalized periods)."""
 
+    def cover_distinct(
+        self, customer_id: str, period: str, feature: str, prop: str, values: Collection[str], *, events: int
+    ) -> bool:
+        """Record that the period's events of `feature` carry exactly `values` for `prop` (their distinct
+        values, read from the raw events) and that all `events` of them were checked: store the values not
+        stored yet and set the coverage to `events`, if the period rollup of the feature still counts exactly
+        `events` events (counts only grow: nothing arrived since they were read). Returns whether coverage
+        was recorded. When it was not, values may have been stored (each one a value some stored event of
+        the period carries, so no count grows past the truth) and the coverage is unchanged."""
+
 
 class InvoiceRepository(Protocol):
     def get(self, invoice_id: str) -> Invoice | None:
         """By id, strongly consistent, without a scan."""
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
-        """A customer's invoices, newest period first (strongly consistent)."""
+        """A customer's invoices, newest period first and, within a period, newest issue first (strongly
+        consistent)."""
 
     def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
-        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), newest
-        period first, by customer id; strongly consistent."""
+        """Every invoice of each customer (at most MAX_INVOICES_PER_SAVE of them, a billing shard), in
+        `list_for_customer`'s order, by customer id; strongly consistent."""
 
     def list(
         self,
@@ -146,28 +169,34 @@ class InvoiceRepository(Protocol):
     def save(self, invoice: Invoice) -> Invoice:
         """Insert (invoice.version == 0) or replace the stored version invoice.version, and return the
         invoice with its new version. Raises ConcurrentUpdate when the stored version differs, so two
-        runs can never both write, and never two invoices for one customer and period."""
+        runs can never both write, and never two invoices for one customer, period and issue."""
 
     def save_many(self, invoices: Sequence[Invoice]) -> None:
         """`save` each invoice (at most MAX_INVOICES_PER_SAVE, distinct ones) in one atomic write: all are
         saved, or none is (a billing run saves the drafts of a shard so, and does not read them back).
-        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer and period;
-        nothing is saved then."""
+        Raises ConcurrentUpdate when any of them is stale or a second invoice for its customer, period and
+        issue; nothing is saved then."""
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
         """Draft invoices whose period ended at or before the instant (a sparse index that holds drafts
         only). May lag a moment behind writes: the finalize sweep re-reads each one by id."""
 
-    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
-        """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`,
-        append the credit `consumption` it applied and lower the balance by it (refused if it would go
-        below zero), and move the customer's version on from `customer_version`. Raises ConcurrentUpdate
-        if the invoice, the customer or the credit changed since they were read."""
+    def finalize(
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
+    ) -> Invoice:
+        """One atomic write: replace the stored draft (at `invoice.version`) with the finalized `invoice`
+        numbered `invoice_number(number_prefix, n)`, n the next value of the deployment's one invoice
+        counter (moved in the same write: increasing, never reused, no gaps), append its `credit` entry and
+        move the balance by it (the consumption of the credit it applied, or the carry-over of a total below
+        zero; refused if the balance would go below zero), and move the customer's version on from
+        `customer_version`; return the stored invoice. Raises
+        ConcurrentUpdate if the invoice, the customer or the credit changed since they were read, or if
+        racing finalizations kept taking the next number (nothing is written then, no number is used)."""
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
-        """One atomic write, like `finalize`: store the voided `invoice`, append the `restoration` of
-        the credit it had consumed (raising the balance), move the customer's version on. Raises
-        ConcurrentUpdate when stale."""
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
+        """One atomic write, like `finalize`: store the voided `invoice`, append its `credit` entry
+        (the restoration of the credit it had consumed, or the reversal of what it carried over, refused if the
+        balance would go below zero), move the customer's version on. Raises ConcurrentUpdate when stale."""
 
 
 class BillingRunRepository(Protocol):
@@ -183,13 +212,21 @@ class BillingRunRepository(Protocol):
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """Record how billing some customers ended (at most MAX_OUTCOMES_PER_WRITE, distinct customers),
         once per (run, customer), in one atomic write: recording the same status again changes nothing, a
-        new status (billed after a failed attempt) replaces the old one and the run's counts move with it.
+        new status (billed after a failed attempt) replaces the old one and the run's counts move with it
+        (customers_with_unpriced_usage counts the stored outcomes that name unpriced features).
         Raises BillingRunNotFound for an unknown run."""
 
     def outcomes(
-        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+        self,
+        run_id: str,
+        *,
+        status: OutcomeStatus | None = None,
+        unpriced: bool = False,
+        limit: int,
+        cursor: str | None = None,
     ) -> Page[CustomerOutcome]:
-        """The run's customer outcomes, optionally of one status (no promised order)."""
+        """The run's customer outcomes, optionally of one status, or (`unpriced`) only those naming unpriced
+        features (no promised order)."""
 
 
 class ApiKeyRepository(Protocol):

@@ -73,3 +73,43 @@ def test_a_run_shows_its_progress_and_the_customers_it_could_not_bill(dash: Dash
     expect(run.get_by_role("table", name="Customers it could not bill")).to_contain_text("Runs Broken Ltd")
     run.get_by_role("link", name=re.compile("^Runs Broken Ltd")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Runs Broken Ltd")
+
+
+UNPRICED_PERIOD = "2024-04"  # a month no other browser test bills
+
+
+@pytest.fixture(scope="module")
+def unpriced_customer(gateway: Gateway) -> str:
+    customer = gateway.call("POST", "/v1/customers", {"name": "Runs Unpriced Oy", "email": "unpriced@runs.example"})
+    event = {"id": "unpriced-1", "feature": "storage", "quantity": "1.5", "ts": f"{UNPRICED_PERIOD}-15T12:00:00Z"}
+    gateway.call("POST", "/v1/events/batch", {"customer_id": customer["id"], "events": [event]})
+    return customer["id"]
+
+
+def test_a_run_sends_no_unit_price_unless_typed_and_warns_of_usage_with_no_price(
+    dash: Dash, unpriced_customer: str
+) -> None:
+    page = dash.page
+    dash.use_key()
+    nav(page, "Billing")
+    unit_price = page.get_by_label("Unit price for usage without a plan price")
+    expect(unit_price).to_have_value("")  # no default: a run would re-price every draft with it
+    expect(unit_price).to_have_attribute("placeholder", "keep each draft's")
+    expect(page.locator("#billing-unit-price-hint")).to_contain_text("each draft keeps the unit price")
+    page.get_by_label("Period (YYYY-MM)").fill(UNPRICED_PERIOD)
+    with page.expect_request(lambda request: "/v1/invoices/run" in request.url) as sent:
+        page.get_by_role("button", name="Run billing").click()
+    assert "unit_price" not in sent.value.url and f"period={UNPRICED_PERIOD}" in sent.value.url
+
+    result = page.get_by_role("region", name="Billing run for April 2024")
+    expect(result.get_by_role("heading", name="Run of April 2024: done")).to_be_visible()
+    expect(result.locator("#billing-unpriced-warning")).to_have_text("1 customer has usage with no price: storage")
+    rows = result.get_by_role("table", name="Customers billed with usage no price rates").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"Runs Unpriced Oy ({unpriced_customer})")
+    expect(rows.first.locator(".unpriced-features")).to_have_text("storage")
+    assert page.evaluate(SIDEWAYS) <= 0
+    assert page.evaluate(AXE_SERIOUS) == []
+
+    rows.first.get_by_role("link", name=re.compile("^inv_")).click()
+    expect(page.get_by_role("article")).to_contain_text("storage: 1.5 units (no price set)")

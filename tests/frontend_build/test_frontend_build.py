@@ -146,7 +146,7 @@ def test_static_controls_are_labelled_and_ids_unique(page: _FormParser) -> None:
 
 
 def test_pure_modules_pass_their_node_unit_tests(dist: Path) -> None:
-    """decimal, time, chart scaling, error mapping, routes, bulk events and plans: `node --test`."""
+    """decimal, time, chart scaling, error mapping, routes, bulk events, plans and invoice labels: `node --test`."""
     node = shutil.which("node")
     assert node, "node is not on PATH (Node 20+ is required)"
     result = subprocess.run(

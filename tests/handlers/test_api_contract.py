@@ -246,6 +246,88 @@ def test_bad_usage_queries_are_400s_naming_the_parameter(api, query, field):
     assert field in [f["field"] for f in body["error"]["fields"]]
 
 
+def test_usage_as_billed_says_each_features_aggregation_and_its_quantity(api, injected_services):
+    customer_id = create_customer(api)["id"]
+    prices = [
+        {"feature": "seats", "model": "per_unit", "unit_amount": "8", "aggregation": "max"},
+        {"feature": "users", "model": "per_unit", "unit_amount": "3", "aggregation": "unique_count", "property": "id"},
+    ]
+    plan = injected_services.plans.create(name="Seats", currency="USD", prices=prices)
+    injected_services.customers.assign_plan(customer_id, plan.id)
+    ingest(
+        api,
+        customer_id,
+        [
+            {"id": "a", "feature": "seats", "quantity": 2, "ts": "2025-09-03T10:00:00Z"},
+            {"id": "b", "feature": "seats", "quantity": 5, "ts": "2025-09-03T11:00:00Z"},
+            {"id": "c", "feature": "seats", "quantity": 3, "ts": "2025-09-04T10:00:00Z"},
+            {"id": "d", "feature": "users", "quantity": 1, "ts": "2025-09-03T10:00:00Z", "properties": {"id": "ada"}},
+            {"id": "e", "feature": "users", "quantity": 1, "ts": "2025-09-04T10:00:00Z", "properties": {"id": "ada"}},
+            {"id": "f", "feature": "api", "quantity": 4, "ts": "2025-09-04T10:00:00Z"},
+        ],
+    )
+
+    assert usage(api, customer_id, aggregation="billed") == (
+        200,
+        [
+            {"feature": "api", "quantity": "4", "aggregation": "sum"},
+            {"feature": "seats", "quantity": "5", "aggregation": "max"},
+            {"feature": "users", "quantity": "1", "aggregation": "unique_count", "property": "id"},
+        ],
+    )
+    status, days = usage(api, customer_id, aggregation="billed", window="day")
+    assert status == 200
+    assert [d for d in days if d["feature"] != "api"] == [
+        {"feature": "seats", "window_start": "2025-09-03T00:00:00+00:00", "quantity": "5", "aggregation": "max"},
+        {"feature": "seats", "window_start": "2025-09-04T00:00:00+00:00", "quantity": "3", "aggregation": "max"},
+        {
+            "feature": "users",
+            "window_start": "2025-09-03T00:00:00+00:00",
+            "quantity": "1",
+            "aggregation": "unique_count",
+            "property": "id",
+        },
+        {
+            "feature": "users",
+            "window_start": "2025-09-04T00:00:00+00:00",
+            "quantity": "1",
+            "aggregation": "unique_count",
+            "property": "id",
+        },
+    ]
+
+
+@pytest.mark.parametrize("query", [{}, {"window": "day"}, {"window": "hour", "tz": "Asia/Kolkata"}])
+def test_aggregation_sum_is_the_default_reply_byte_for_byte(api, lambda_context, query):
+    customer_id = create_customer(api)["id"]
+    ingest(api, customer_id, [{"id": "a", "feature": "api", "quantity": "1.50", "ts": "2025-09-03T10:00:00Z"}])
+
+    def body(**extra):
+        event = http_event(
+            "GET",
+            f"/v1/customers/{customer_id}/usage",
+            route_key="GET /v1/customers/{customer_id}/usage",
+            query={"start": "2025-09-01T00:00:00Z", "end": "2025-10-01T00:00:00Z", **query, **extra},
+            path_parameters={"customer_id": customer_id},
+            authorizer_context=ADMIN.as_context(),
+        )
+        reply = handler("get_usage")(event, lambda_context)
+        assert reply["statusCode"] == 200
+        return reply["body"]
+
+    assert body(aggregation="sum") == body()
+    assert '"quantity":"1.50"' in body()
+    assert "aggregation" not in body() and "aggregation" in body(aggregation="billed")
+
+
+@pytest.mark.parametrize("value", ["max", "BILLED", "", "billed,sum"])
+def test_an_unknown_usage_aggregation_is_a_400_naming_aggregation(api, value):
+    customer_id = create_customer(api)["id"]
+    status, body = usage(api, customer_id, aggregation=value)
+    assert status == 400
+    assert [f["field"] for f in body["error"]["fields"]] == ["aggregation"]
+
+
 def test_billing_twice_keeps_one_invoice_per_customer_and_period(api):
     customer_id = create_customer(api)["id"]
     ingest(api, customer_id, [{"id": "a", "feature": "api_calls", "quantity": 1500, "ts": "2025-09-03T10:00:00Z"}])

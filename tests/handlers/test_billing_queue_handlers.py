@@ -197,3 +197,45 @@ def test_an_unknown_run_is_a_404_and_a_bad_limit_a_400_naming_it(api):
     assert (status, body["error"]["code"]) == (404, "not_found")
     status, body = get_run(api, "run_nope", limit="0")
     assert (status, body["error"]["fields"][0]["field"]) == (400, "limit")
+
+
+def test_a_run_answers_and_pages_the_customers_it_billed_without_a_price(api, injected_services):
+    services = injected_services
+    customers = sorted(customer_with_usage(services, f"u{n}@acme.example") for n in range(3))
+
+    status, run = api.call("run_invoices", "POST", "/v1/invoices/run", "/v1/invoices/run", query={"period": PERIOD})
+
+    assert (status, run["status"]) == (200, "done")
+    unpriced = [
+        {"customer_id": c, "invoice_id": invoice_id_for(c, PERIOD), "features": ["api_calls"]} for c in customers
+    ]
+    assert sorted(run["unpriced_usage"], key=lambda u: u["customer_id"]) == unpriced
+    status, first = get_run(api, run["billing_run_id"], limit="2")
+    assert (status, first["customers_with_unpriced_usage"], first["failures"]) == (200, 3, [])
+    listed, cursor = first["unpriced_usage"], first["unpriced_usage_next_cursor"]
+    assert len(listed) == 2 and cursor
+    while cursor:
+        _, page = get_run(api, run["billing_run_id"], limit="2", unpriced_cursor=cursor)
+        listed, cursor = listed + page["unpriced_usage"], page["unpriced_usage_next_cursor"]
+    assert sorted(listed, key=lambda u: u["customer_id"]) == unpriced
+
+
+def test_a_bad_unpriced_cursor_is_a_400_naming_it(api, injected_services):
+    customer_with_usage(injected_services, "u@acme.example")
+    _, run = api.call("run_invoices", "POST", "/v1/invoices/run", "/v1/invoices/run", query={"period": PERIOD})
+
+    status, body = get_run(api, run["billing_run_id"], unpriced_cursor="not-a-cursor")
+
+    assert (status, body["error"]["fields"][0]["field"]) == (400, "unpriced_cursor")
+
+
+def test_the_worker_records_the_features_it_billed_without_a_price(injected_services, lambda_context):
+    services = injected_services
+    customer = customer_with_usage(services, "w@acme.example")
+    run = started_run(services, 1)
+
+    handler("bill_customers")(shard_event(BillingShard(run.id, PERIOD, None, (customer,))), lambda_context)
+
+    assert services.storage.billing_runs.get(run.id).customers_with_unpriced_usage == 1
+    [outcome] = services.storage.billing_runs.outcomes(run.id, unpriced=True, limit=10).items
+    assert (outcome.customer_id, outcome.unpriced_features) == (customer, ("api_calls",))

@@ -1,4 +1,4 @@
-"""Customers with a timezone and a plan, PUT /v1/customers/{id}/plan, credits, and finalize/void."""
+"""Customers with a timezone and a plan, PUT /v1/customers/{id}/plan, credits, and finalize/void/reissue."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +46,10 @@ def finalize(api, invoice_id: str):
 
 def void(api, invoice_id: str):
     return api("void_invoice", "POST /v1/invoices/{invoice_id}/void", f"/v1/invoices/{invoice_id}/void")
+
+
+def reissue(api, invoice_id: str):
+    return api("reissue_invoice", "POST /v1/invoices/{invoice_id}/reissue", f"/v1/invoices/{invoice_id}/reissue")
 
 
 def billed_september(api, customer_id: str, calls: int = 1000) -> str:
@@ -213,9 +217,55 @@ def test_voiding_a_draft_or_finalizing_a_void_invoice_is_409(api):
     assert finalize(api, invoice_id).status == 409
 
 
-def test_finalizing_or_voiding_an_unknown_invoice_is_404(api):
+def test_finalizing_or_voiding_or_reissuing_an_unknown_invoice_is_404(api):
     assert finalize(api, "inv_missing").status == 404
     assert void(api, "inv_missing").status == 404
+    assert reissue(api, "inv_missing").status == 404
+
+
+def test_a_draft_has_no_number_dates_or_issuer_and_finalizing_gives_them_once(api):
+    created = customer(api, plan_id=plan(api, net_days=10)["id"], timezone="Pacific/Auckland").body
+    invoice_id = billed_september(api, created["id"])
+    draft = api("get_invoice", "GET /v1/invoices/{invoice_id}", f"/v1/invoices/{invoice_id}").body
+    assert {key: draft[key] for key in ("issue", "replaces", "number", "issue_date", "due_date", "issuer")} == {
+        "issue": 0,
+        "replaces": None,
+        "number": None,
+        "issue_date": None,
+        "due_date": None,
+        "issuer": None,
+    }
+
+    final = finalize(api, invoice_id).body
+
+    # finalized at 09:30 UTC on October 2nd: 22:30 the same day in Auckland (NZDT, +13)
+    assert (final["number"], final["issue_date"], final["due_date"]) == ("INV-000001", "2025-10-02", "2025-10-12")
+    assert final["issuer"] == {"name": "", "address": "", "tax_id": ""}
+    assert finalize(api, invoice_id).body == final
+
+
+def test_reissuing_a_void_invoice_is_201_then_200_with_the_same_replacement(api):
+    created = customer(api, plan_id=plan(api)["id"]).body
+    invoice_id = billed_september(api, created["id"])
+    assert reissue(api, invoice_id).status == 409  # a draft
+    finalize(api, invoice_id)
+    assert reissue(api, invoice_id).status == 409  # finalized
+    void(api, invoice_id)
+
+    first, second = reissue(api, invoice_id), reissue(api, invoice_id)
+
+    assert (first.status, second.status) == (201, 200)
+    assert first.body == second.body
+    replacement = first.body
+    assert replacement["id"] == invoice_id_for(created["id"], "2025-09", 1)
+    assert (replacement["status"], replacement["issue"], replacement["replaces"]) == ("draft", 1, invoice_id)
+    assert (replacement["total"], replacement["number"]) == ("10.00", None)
+    listed = api(
+        "list_customer_invoices",
+        "GET /v1/customers/{customer_id}/invoices",
+        f"/v1/customers/{created['id']}/invoices",
+    ).body
+    assert [(i["id"], i["status"]) for i in listed] == [(replacement["id"], "draft"), (invoice_id, "void")]
 
 
 def test_invoices_across_customers_filter_and_page(api):

@@ -35,6 +35,13 @@ def test_creating_the_issues_example_plan_returns_201_with_its_id_and_canonical_
     assert plan["prices"][4]["property"] == "user_id"
 
 
+def test_a_plans_payment_term_is_optional_and_read_back(api):
+    assert create(api, GROWTH).body["net_days"] is None  # the deployment's INVOICE_NET_DAYS applies
+    created = create(api, {**GROWTH, "net_days": 30}).body
+    assert created["net_days"] == 30
+    assert api("get_plan", "GET /v1/plans/{plan_id}", f"/v1/plans/{created['id']}").body == created
+
+
 def test_a_created_plan_can_be_read_back_and_listed(api):
     created = create(api, GROWTH).body
     other = create(api, {**GROWTH, "name": "Starter", "prices": []}).body
@@ -116,6 +123,8 @@ CLOSED = [{"up_to": "100", "unit_amount": "1"}, {"up_to": "200", "unit_amount": 
         pytest.param(with_price(1, feature="api_calls"), "prices[1].feature", id="feature-priced-twice"),
         pytest.param({**GROWTH, "currency": "DOLLARS"}, "currency", id="unknown-currency"),
         pytest.param({**GROWTH, "grace_period_days": -1}, "grace_period_days", id="negative-grace"),
+        pytest.param({**GROWTH, "net_days": 366}, "net_days", id="net-days-over-a-year"),
+        pytest.param({**GROWTH, "net_days": 1.5}, "net_days", id="net-days-fractional"),
         pytest.param({**GROWTH, "colour": "blue"}, "colour", id="unknown-plan-field"),
         pytest.param({**GROWTH, "prices": ["api_calls"]}, "prices[0]", id="price-not-an-object"),
         pytest.param({k: v for k, v in GROWTH.items() if k != "name"}, "name", id="name-missing"),

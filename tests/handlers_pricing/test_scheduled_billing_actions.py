@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.domain.invoices import invoice_id_for
+from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
 
 from functions.monthly_billing.app import lambda_handler
@@ -33,3 +34,23 @@ def test_the_monthly_bill_action_drafts_last_month_and_the_daily_finalize_action
     }
     assert again["invoices_finalized"] == 0
     assert api.services.invoices.get(invoice_id).status == "finalized"
+
+
+def test_a_scheduled_run_without_a_unit_price_keeps_the_drafts_and_reports_unpriced_usage(api, lambda_context):
+    priced = api.services.customers.create(name="Ada", email="ada@example.com")
+    unpriced = api.services.customers.create(name="Bob", email="bob@example.com")
+    for customer in (priced, unpriced):
+        api.services.ingest.ingest(
+            customer.id, [NewEvent("api_calls", Decimal(100), datetime(2025, 9, 15, tzinfo=UTC), f"evt_{customer.id}")]
+        )
+    api.services.billing.bill_customer(
+        priced.id, BillingPeriod.parse("2025-09"), unit_price=Decimal("0.05"), now=datetime(2025, 10, 1, tzinfo=UTC)
+    )
+
+    billed = lambda_handler({"now": "2025-10-01T14:00:00Z"}, lambda_context)
+
+    assert api.services.invoices.get(invoice_id_for(priced.id, "2025-09")).total == Decimal("5.00")
+    assert api.services.invoices.get(invoice_id_for(unpriced.id, "2025-09")).total == Decimal("0.00")
+    assert billed["unpriced_usage"] == [
+        {"customer_id": unpriced.id, "invoice_id": invoice_id_for(unpriced.id, "2025-09"), "features": ["api_calls"]}
+    ]

@@ -49,13 +49,17 @@ def usage_event(
     )
 
 
-def draft(customer_id: str = "c1", period: str = "2025-09", amount: str = "1.00", credit: str | None = None) -> Invoice:
+def draft(
+    customer_id: str = "c1", period: str = "2025-09", amount: str = "1.00", credit: str | None = None, issue: int = 0
+) -> Invoice:
     month = int(period[5:])
     lines = [LineItem(LineType.USAGE, D(amount), "api", "api", D(100), D("0.01"))]
     if credit:
         lines.append(LineItem(LineType.CREDIT, -D(credit), "credit"))
     return Invoice(
-        id=invoice_id_for(customer_id, period),
+        id=invoice_id_for(customer_id, period, issue),
+        issue=issue,
+        replaces=None if issue == 0 else invoice_id_for(customer_id, period, issue - 1),
         customer_id=customer_id,
         period=period,
         period_start=datetime(2025, month, 1, tzinfo=UTC),

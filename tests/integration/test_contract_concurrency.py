@@ -1,5 +1,6 @@
 """Racing writers on every adapter: each event counted once, one invoice per customer and period, credit
-spent once, and no racing caller told of a conflict when the outcome it asked for happened."""
+spent once, invoice numbers taken once each and without gaps, and no racing caller told of a conflict when
+the outcome it asked for happened."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from billing.bootstrap import build_services
 from billing.domain.invoices import InvoiceStatus, invoice_id_for
 from billing.domain.time import BillingPeriod
 
-from tests.integration.builders import usage_event
+from tests.integration import builders
+from tests.integration.builders import NOW, draft, usage_event
 
 THREADS = 4
 
@@ -109,12 +111,93 @@ def test_racing_finalizations_spend_credit_once_and_all_report_it_finalized(stor
     results = race(lambda _: services.invoices.finalize(invoice_id, now=now))
 
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert {(r.status, r.total, r.version) for r in results} == {(InvoiceStatus.FINALIZED, Decimal("2.00"), 2)}
+    assert {(r.status, r.total, r.version, r.number) for r in results} == {
+        (InvoiceStatus.FINALIZED, Decimal("2.00"), 2, "INV-000001")
+    }
     assert services.credits.ledger(customer.id).balance == Decimal("0.00")
     assert [e.kind.value for e in services.credits.ledger(customer.id).entries] == ["grant", "consumption"]
+
+
+def test_racing_finalizations_of_different_invoices_take_distinct_numbers_without_gaps(store):
+    invoices = [store.invoices.save(draft(f"c{n}")) for n in range(6)]
+    for invoice in invoices:
+        store.customers.add(builders.customer(invoice.customer_id))
+
+    def finalize(n: int):
+        final = invoices[n].finalized(now=NOW)
+        return store.invoices.finalize(final, credit=None, customer_version=0, number_prefix="INV")
+
+    results = race(finalize, threads=len(invoices))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.number for r in results) == [f"INV-{n:06d}" for n in range(1, 7)]
+    assert all(store.invoices.get(r.id) == r for r in results)
+
+
+def test_racing_finalizations_and_a_run_number_every_invoice_once(store):
+    services, _, now = _customers_with_usage(store, 5)
+    run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.01"), now=now)
+
+    results = race(lambda n: services.invoices.finalize(run.invoice_ids[n % 5], now=now), threads=8)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    numbers = {invoice_id: services.invoices.get(invoice_id).number for invoice_id in run.invoice_ids}
+    assert sorted(numbers.values()) == [f"INV-{n:06d}" for n in range(1, 6)]
+    assert all(r.number == numbers[r.id] for r in results)  # a repeated finalization reports the same number
 
 
 def _event(event_id: str, quantity: str):
     from billing.services.ingest import NewEvent
 
     return NewEvent("api", Decimal(quantity), datetime(2025, 9, 10, tzinfo=UTC), id=event_id)
+
+
+def test_distinct_values_covered_while_events_arrive_are_never_claimed_short(store):
+    """Writers store events one at a time (the first ones not checked for `user` at ingest, the later ones
+    checked) while coverers do what rating does: read the period, then its raw events, and cover the values
+    read when the counts agree. A count said to be exact is never short of the values stored by then."""
+    writing = threading.Event()
+    writing.set()
+    writers_left = [2]
+    lock = threading.Lock()
+
+    def write(index: int) -> None:
+        try:
+            for n in range(25):
+                user = {"user": f"u{index}-{n % 10}"}
+                store.usage.record(
+                    [usage_event(f"w{index}-{n}", "1", 1_000 + n, properties=user, distinct=("user",) * (n >= 8))]
+                )
+        finally:
+            with lock:
+                writers_left[0] -= 1
+                if not writers_left[0]:
+                    writing.clear()
+
+    def values_stored() -> set[str]:
+        return {event.properties["user"] for event in store.usage.events("c1", 0, 10_000) if event.properties}
+
+    def cover(_: int) -> int:
+        covered = 0
+        while writing.is_set():
+            usage = store.usage.period_usage("c1", "2025-09")
+            if "api" not in usage.features:
+                continue
+            count, exact = usage.features["api"].count, usage.exact_distinct_count("api", "user")
+            stored = store.usage.events("c1", 0, 10_000)  # read after: as many events, or more
+            values = {event.properties["user"] for event in stored if event.properties}
+            assert exact is None or exact <= len(values)
+            if len(stored) != count:
+                continue
+            assert exact is None or exact == len(values)  # the same events: the same count
+            covered += store.usage.cover_distinct("c1", "2025-09", "api", "user", values, events=count)
+        return covered
+
+    results = race(lambda index: write(index) if index < 2 else cover(index))
+    assert not [r for r in results if isinstance(r, Exception)], results
+
+    truth = values_stored()
+    assert len(truth) == 20
+    assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") in (None, 20)
+    assert store.usage.cover_distinct("c1", "2025-09", "api", "user", truth, events=50) is True
+    assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 20

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from billing.domain.credits import CreditEntry
+from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.errors import ConcurrentUpdate, Conflict, InsufficientCredit
 from billing.domain.invoices import InvoiceStatus, invoice_id_for
 
@@ -112,6 +112,82 @@ class TestInvoices:
         assert sorted((i.customer_id, i.period) for i in due) == [("a", "2025-09"), ("b", "2025-08")]
 
 
+def _finalize(store, invoice, prefix="INV"):
+    """Finalize a stored draft of a customer the store has (added at its first finalization)."""
+    if store.customers.get(invoice.customer_id) is None:
+        store.customers.add(customer(invoice.customer_id))
+    version = store.customers.get(invoice.customer_id).version
+    return store.invoices.finalize(
+        invoice.finalized(now=NOW), credit=None, customer_version=version, number_prefix=prefix
+    )
+
+
+def _void(store, invoice):
+    version = store.customers.get(invoice.customer_id).version
+    return store.invoices.void(invoice.voided(now=NOW), credit=None, customer_version=version)
+
+
+class TestIssues:
+    """Void and reissue: one invoice per customer, period and issue; a period's issues list newest first."""
+
+    def test_a_reissue_is_a_second_invoice_of_the_period_and_each_issue_is_stored_once(self, store):
+        first = _void(store, _finalize(store, store.invoices.save(draft())))
+        reissue = store.invoices.save(draft(amount="2.00", issue=1))
+        assert reissue.id == invoice_id_for("c1", "2025-09", 1) != first.id
+        assert (store.invoices.get(reissue.id), store.invoices.get(first.id)) == (reissue, first)
+        assert (reissue.issue, reissue.replaces) == (1, first.id)
+        for second in (draft(amount="3.00", issue=1), replace(draft(amount="3.00", issue=1), id="inv_other")):
+            with pytest.raises(ConcurrentUpdate):
+                store.invoices.save(second)  # the same issue again, even under another id
+            with pytest.raises(ConcurrentUpdate):
+                store.invoices.save_many([draft("c2"), second])
+        assert store.invoices.get(reissue.id).line_items[0].amount == D("2.00")
+        assert store.invoices.get("inv_other") is None and store.invoices.get(invoice_id_for("c2", "2025-09")) is None
+
+    def test_a_customers_invoices_list_newest_period_then_newest_issue_first_in_pages(self, store):
+        for period, issue in (("2025-09", 0), ("2025-08", 0), ("2025-09", 2), ("2025-10", 0), ("2025-09", 10)):
+            store.invoices.save(draft(period=period, issue=issue))
+        store.invoices.save(draft("c2", "2025-09", issue=1))
+        expected = [("2025-10", 0), ("2025-09", 10), ("2025-09", 2), ("2025-09", 0), ("2025-08", 0)]
+        for limit in (1, 2, 3, 10):
+            listed = every(
+                lambda cursor, limit=limit: store.invoices.list_for_customer("c1", limit=limit, cursor=cursor)
+            )
+            assert [(i.period, i.issue) for i in listed] == expected
+        found = store.invoices.list_for_customers(["c1", "c2"])
+        assert [(i.period, i.issue) for i in found["c1"]] == expected
+        assert [(i.period, i.issue) for i in found["c2"]] == [("2025-09", 1)]
+
+    def test_listings_across_customers_and_drafts_due_hold_every_issue(self, store):
+        void = _void(store, _finalize(store, store.invoices.save(draft())))
+        reissue = store.invoices.save(draft(issue=1))
+        other = store.invoices.save(draft("c2"))
+
+        def ids(**filters):
+            return sorted(i.id for i in every(store.invoices.list, limit=1, **filters))
+
+        assert ids(customer_id="c1", period="2025-09") == sorted([void.id, reissue.id])
+        assert ids(period="2025-09") == sorted([void.id, reissue.id, other.id])
+        assert ids(customer_id="c1", period="2025-09", status=InvoiceStatus.DRAFT) == [reissue.id]
+        assert ids(status=InvoiceStatus.VOID) == [void.id]
+        due = every(store.invoices.drafts_due, period_end_before=datetime(2025, 10, 1, tzinfo=UTC), limit=1)
+        assert sorted(i.id for i in due) == sorted([reissue.id, other.id])
+
+
+class TestNumbers:
+    """Invoice numbers: one counter per deployment, moved in the finalizing write; increasing, gapless."""
+
+    def test_finalizing_numbers_invoices_in_order_from_one_counter_whatever_the_prefix(self, store):
+        drafts = [
+            store.invoices.save(draft(c, p)) for c, p in (("c1", "2025-09"), ("c2", "2025-09"), ("c1", "2025-10"))
+        ]
+        numbers = [_finalize(store, invoice).number for invoice in drafts]
+        assert numbers == ["INV-000001", "INV-000002", "INV-000003"]
+        assert [store.invoices.get(invoice.id).number for invoice in drafts] == numbers
+        assert _finalize(store, store.invoices.save(draft("c3")), prefix="ACME-EU").number == "ACME-EU-000004"
+        assert store.invoices.get(store.invoices.save(draft("c4")).id).number is None  # drafts have none
+
+
 class TestCredits:
     def test_the_ledger_keeps_order_and_a_balance_per_currency(self, store):
         assert store.credits.add(grant("10.00")) == D("10.00")
@@ -144,7 +220,7 @@ class TestCredits:
         with pytest.raises(Conflict):
             store.credits.add(grant("1.00"))
         with pytest.raises(InsufficientCredit):
-            store.credits.add(CreditEntry.consumption("c1", "inv_x", D("10.01"), "USD", NOW))
+            store.credits.add(CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_x", D("10.01"), "USD", now=NOW))
         assert store.credits.balance("c1", "USD") == D("10.00")
         assert [e.id for e in store.credits.entries("c1")] == ["crd_1"]
 
@@ -156,9 +232,12 @@ class TestLifecycle:
         saved = store.invoices.save(draft(credit="4.00"))
         final = saved.finalized(now=NOW)
         stored = store.invoices.finalize(
-            final, consumption=CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW), customer_version=0
+            final,
+            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", now=NOW),
+            customer_version=0,
+            number_prefix="INV",
         )
-        assert (stored.status, stored.version) == (InvoiceStatus.FINALIZED, 2)
+        assert (stored.status, stored.version, stored.number) == (InvoiceStatus.FINALIZED, 2, "INV-000001")
         assert store.invoices.get(final.id) == stored
         assert store.credits.balance("c1", "USD") == D("0.00")
         assert store.customers.get("c1").version == 1
@@ -170,23 +249,32 @@ class TestLifecycle:
         store.credits.add(grant("4.00"))
         saved = store.invoices.save(draft(credit="4.00"))
         final = saved.finalized(now=NOW)
-        consumption = CreditEntry.consumption("c1", final.id, D("4.00"), "USD", NOW)
+        consumption = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", final.id, D("4.00"), "USD", now=NOW)
         if stale == "invoice_version":
             store.invoices.save(saved)  # someone recomputed the draft: version 2
         elif stale == "customer_version":
             store.customers.set_plan("c1", "plan_1", "USD", expected_version=0)
         elif stale == "credit_spent":
-            store.credits.add(CreditEntry.consumption("c1", "inv_other", D("1.00"), "USD", NOW))
+            store.credits.add(
+                CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", "inv_other", D("1.00"), "USD", now=NOW)
+            )
         else:
             store.credits.add(consumption)
             store.credits.add(grant("4.00", entry_id="crd_2"))
         balance_before = store.credits.balance("c1", "USD")
         version_before = store.customers.get("c1").version
         with pytest.raises(ConcurrentUpdate):
-            store.invoices.finalize(final, consumption=consumption, customer_version=0)
+            store.invoices.finalize(final, credit=consumption, customer_version=0, number_prefix="INV")
         assert store.invoices.get(final.id).status == InvoiceStatus.DRAFT
         assert store.credits.balance("c1", "USD") == balance_before
         assert store.customers.get("c1").version == version_before
+        # the number was not used: the next finalization takes it
+        fresh = store.invoices.save(draft("c2"))
+        store.customers.add(customer("c2"))
+        numbered = store.invoices.finalize(
+            fresh.finalized(now=NOW), credit=None, customer_version=0, number_prefix="INV"
+        )
+        assert numbered.number == "INV-000001"
 
     def test_void_writes_the_invoice_and_the_restoration_together(self, store):
         store.customers.add(customer("c1"))
@@ -194,17 +282,18 @@ class TestLifecycle:
         saved = store.invoices.save(draft(credit="4.00"))
         final = store.invoices.finalize(
             saved.finalized(now=NOW),
-            consumption=CreditEntry.consumption("c1", saved.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.of_invoice(CreditKind.CONSUMPTION, "c1", saved.id, D("4.00"), "USD", now=NOW),
             customer_version=0,
+            number_prefix="INV",
         )
         with pytest.raises(ConcurrentUpdate):
-            store.invoices.void(final.voided(now=NOW), restoration=None, customer_version=0)
+            store.invoices.void(final.voided(now=NOW), credit=None, customer_version=0)
         voided = store.invoices.void(
             final.voided(now=NOW),
-            restoration=CreditEntry.restoration("c1", final.id, D("4.00"), "USD", NOW),
+            credit=CreditEntry.of_invoice(CreditKind.RESTORATION, "c1", final.id, D("4.00"), "USD", now=NOW),
             customer_version=1,
         )
         assert store.invoices.get(final.id) == voided
-        assert voided.status == InvoiceStatus.VOID
+        assert (voided.status, voided.number) == (InvoiceStatus.VOID, "INV-000001")  # a void invoice keeps it
         assert store.credits.balance("c1", "USD") == D("4.00")
         assert [e.kind.value for e in store.credits.entries("c1")] == ["grant", "consumption", "restoration"]

@@ -56,6 +56,31 @@ class TestBillingRuns:
         store.billing_runs.record_outcomes("run_2", outcomes)
         assert store.billing_runs.get("run_2").customers_billed == MAX_OUTCOMES_PER_WRITE
 
+    def test_outcomes_keep_the_features_billed_without_a_price_and_the_run_counts_those_customers(self, store):
+        store.billing_runs.add(BillingRunRecord("run_3", "2025-09", NOW))
+        unpriced = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1", unpriced_features=("storage", "sms"))
+        priced = CustomerOutcome("c2", OutcomeStatus.BILLED, NOW, "inv_2")
+        failed = CustomerOutcome("c3", OutcomeStatus.FAILED, NOW, reason="x")
+        also_unpriced = CustomerOutcome("c4", OutcomeStatus.BILLED, NOW, "inv_4", unpriced_features=("api_calls",))
+        store.billing_runs.record_outcomes("run_3", [unpriced, priced, failed, also_unpriced])
+        store.billing_runs.record_outcomes("run_3", [unpriced])  # a redelivered message counts once
+
+        assert store.billing_runs.get("run_3").customers_with_unpriced_usage == 2
+        listed = every(store.billing_runs.outcomes, run_id="run_3", unpriced=True, limit=1)
+        assert sorted(listed, key=lambda o: o.customer_id) == [unpriced, also_unpriced]
+        assert priced in every(store.billing_runs.outcomes, run_id="run_3", status=OutcomeStatus.BILLED, limit=5)
+
+    def test_an_unpriced_outcome_replaced_by_a_failure_leaves_the_count(self, store):
+        store.billing_runs.add(BillingRunRecord("run_4", "2025-09", NOW))
+        unpriced = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1", unpriced_features=("storage",))
+        store.billing_runs.record_outcomes("run_4", [unpriced])
+        failed = CustomerOutcome("c1", OutcomeStatus.FAILED, NOW + timedelta(seconds=5), reason="dead-lettered")
+        store.billing_runs.record_outcomes("run_4", [failed])
+
+        run = store.billing_runs.get("run_4")
+        assert (run.customers_billed, run.customers_failed, run.customers_with_unpriced_usage) == (0, 1, 0)
+        assert every(store.billing_runs.outcomes, run_id="run_4", unpriced=True, limit=5) == []
+
 
 class TestApiKeys:
     def key(self, key_id="key_1", secret_hash="h1", customer_id=None) -> ApiKey:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from billing.domain.models import UsageAggregate
+
 from tests.integration.builders import D, usage_event
 
 MINUTE = 60_000_000
@@ -134,6 +136,78 @@ class TestReads:
         assert store.usage.period_usage_many([], "2025-09") == {}
 
 
+class TestAggregateReads:
+    """bucket_aggregates, day_aggregates, period_aggregates: the rows of buckets, days and periods, each with
+    its whole aggregate. `latest` is the quantity of the greatest ts; between events of one ts, the last stored."""
+
+    def test_bucket_aggregates_keep_sum_count_max_and_latest_across_batches(self, store):
+        store.usage.record([usage_event("a", "5", 2 * MINUTE), usage_event("b", "2", 9 * MINUTE)])
+        store.usage.record([usage_event("c", "1", 4 * MINUTE), usage_event("d", "7", 16 * MINUTE)])
+        store.usage.record([usage_event("tie", "3", 9 * MINUTE)])  # same ts as b, stored after it
+        assert sorted(store.usage.bucket_aggregates("c1", 0, 30 * MINUTE)) == [
+            ("api", 0, UsageAggregate(D(11), 4, D(5), 9 * MINUTE, D(3))),
+            ("api", 15 * MINUTE, UsageAggregate(D(7), 1, D(7), 16 * MINUTE, D(7))),
+        ]
+        assert store.usage.bucket_aggregates("c1", 0, 15 * MINUTE) == [
+            ("api", 0, UsageAggregate(D(11), 4, D(5), 9 * MINUTE, D(3)))
+        ]
+        assert store.usage.bucket_aggregates("c2", 0, 30 * MINUTE) == []
+
+    def test_day_aggregates_keep_the_latest_by_timestamp_not_by_arrival(self, store):
+        day = 86_400_000_000
+        store.usage.record(
+            [
+                usage_event("late", "2", day + 20 * MINUTE, day="2025-09-02"),
+                usage_event("seat", "4", day + 30 * MINUTE, day="2025-09-02", feature="seats"),
+                usage_event("first", "1.5", 10 * MINUTE, day="2025-09-01"),
+            ]
+        )
+        store.usage.record([usage_event("early", "9", day + MINUTE, day="2025-09-02")])  # sent last, earliest ts
+        assert sorted(store.usage.day_aggregates("c1", "2025-09-01", "2025-09-03")) == [
+            ("api", "2025-09-01", UsageAggregate(D("1.5"), 1, D("1.5"), 10 * MINUTE, D("1.5"))),
+            ("api", "2025-09-02", UsageAggregate(D(11), 2, D(9), day + 20 * MINUTE, D(2))),
+            ("seats", "2025-09-02", UsageAggregate(D(4), 1, D(4), day + 30 * MINUTE, D(4))),
+        ]
+        assert store.usage.day_aggregates("c1", "2025-09-02", "2025-09-02") == []
+
+    def test_period_aggregates_leave_out_the_distinct_counters(self, store):
+        store.usage.record(
+            [
+                usage_event("a", "1.5", 1_000, period="2025-08"),
+                usage_event("b", "2", 2_000, period="2025-09", properties={"user": "ada"}, distinct=("user",)),
+                usage_event("c", "3", 3_000, period="2025-09", properties={"user": "bob"}, distinct=("user",)),
+                usage_event("e", "7", 5_000, period="2025-10"),
+            ]
+        )
+        store.usage.record([usage_event("x", "4", 1_000, customer_id="c2", period="2025-09")])
+        assert sorted(store.usage.period_aggregates("c1", "2025-08", "2025-10")) == [
+            ("api", "2025-08", UsageAggregate(D("1.5"), 1, D("1.5"), 1_000, D("1.5"))),
+            ("api", "2025-09", UsageAggregate(D(5), 2, D(3), 3_000, D(3))),
+        ]
+        assert store.usage.period_aggregates("c1", "2025-09", "2025-09") == []
+        assert store.usage.period_aggregates("c2", "2025-01", "2026-01") == [
+            ("api", "2025-09", UsageAggregate(D(4), 1, D(4), 1_000, D(4)))
+        ]
+
+    def test_aggregate_rows_are_the_sum_rows_with_more_in_them(self, store):
+        events = [
+            usage_event(f"e{n}", f"{n % 5}.25", n * 7 * MINUTE, feature=f"f{n % 2}", period=f"2025-0{8 + n // 200}")
+            for n in range(400)
+        ]
+        store.usage.record(events)
+        end = 400 * 7 * MINUTE
+
+        def sums(rows):
+            return sorted((feature, at, aggregate.sum) for feature, at, aggregate in rows)
+
+        assert sums(store.usage.bucket_aggregates("c1", 0, end)) == sorted(store.usage.buckets("c1", 0, end))
+        days = ("1970-01-01", "1970-01-31")
+        assert sums(store.usage.day_aggregates("c1", *days)) == sorted(store.usage.days("c1", *days))
+        periods = ("2025-08", "2025-10")
+        assert sums(store.usage.period_aggregates("c1", *periods)) == sorted(store.usage.periods("c1", *periods))
+        assert sum(aggregate.count for _, _, aggregate in store.usage.bucket_aggregates("c1", 0, end)) == 400
+
+
 class TestDistinctValues:
     def test_distinct_values_of_tracked_properties_are_counted_per_period_and_feature(self, store):
         def seen(event_id, user, ts, period="2025-09", feature="api"):
@@ -150,3 +224,106 @@ class TestDistinctValues:
         assert store.usage.period_usage("c1", "2025-10").distinct_counts == {("api", "user"): 1}
         history = {usage.period: usage.distinct_counts for usage in store.usage.customer_period_usage("c1")}
         assert history["2025-09"][("api", "user")] == 3
+
+
+def _user(event_id: str, user: str | None, ts: int, *, tracked: bool = True, feature: str = "api"):
+    """An event of `feature` carrying `user` (None: no property), checked for it at ingest when `tracked`."""
+    properties = None if user is None else {"user": user}
+    return usage_event(event_id, "1", ts, feature=feature, properties=properties, distinct=("user",) if tracked else ())
+
+
+class TestDistinctCoverage:
+    def test_coverage_counts_the_events_checked_for_the_property_whether_they_carry_it_or_not(self, store):
+        store.usage.record([_user("e1", "ada", 1), _user("e2", None, 2), _user("e3", "ada", 3)])
+        store.usage.record([_user("e3", "bob", 4), _user("e4", "cy", 5, tracked=False)])  # a duplicate, an unchecked
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert usage.features["api"].count == 4
+        assert (usage.coverage, usage.distinct_counts) == ({("api", "user"): 3}, {("api", "user"): 1})
+        assert usage.exact_distinct_count("api", "user") is None  # e4 was not checked: "cy" is not counted
+
+    def test_a_period_whose_every_event_was_checked_has_an_exact_distinct_count(self, store):
+        store.usage.record([_user("e1", "ada", 1), _user("e2", None, 2), _user("e3", "bob", 3)])
+        store.usage.record([_user("e4", "ada", 4), _user("o1", "dan", 5, feature="other")])
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert usage.exact_distinct_count("api", "user") == 2
+        assert usage.exact_distinct_count("other", "user") == 1
+        assert usage.exact_distinct_count("api", "region") is None  # never tracked: nothing was checked
+
+    def test_cover_distinct_stores_the_missing_values_and_the_coverage(self, store):
+        # 8 events of 4 users before the property was tracked, then 2 events of 2 new users after
+        store.usage.record([_user(f"e{n}", f"u{n % 4}", n, tracked=False) for n in range(8)])
+        store.usage.record([_user("e8", "u4", 8), _user("e9", "u5", 9)])
+        before = store.usage.period_usage("c1", "2025-09")
+        assert before.exact_distinct_count("api", "user") is None
+
+        values = {f"u{n}" for n in range(6)}
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", values, events=10) is True
+
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert (usage.coverage, usage.distinct_counts) == ({("api", "user"): 10}, {("api", "user"): 6})
+        assert usage.exact_distinct_count("api", "user") == 6
+        assert store.usage.period_usage_many(["c1"], "2025-09")["c1"] == usage
+        assert store.usage.customer_period_usage("c1") == [usage]
+        assert usage.features == before.features  # the rollups themselves are untouched
+
+        # checked at ingest from now on: the count stays exact, each value once
+        store.usage.record([_user("e10", "u0", 10), _user("e11", "u6", 11), _user("e12", None, 12)])
+        assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 7
+
+    def test_cover_distinct_is_refused_when_an_event_arrived_after_the_read(self, store):
+        store.usage.record([_user("e1", "ada", 1, tracked=False), _user("e2", "bob", 2)])
+        read = store.usage.period_usage("c1", "2025-09")
+        assert read.features["api"].count == 2
+
+        store.usage.record([_user("e3", "cy", 3, tracked=False)])  # between the read and cover_distinct
+
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", {"ada", "bob"}, events=2) is False
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert usage.coverage == {("api", "user"): 1}
+        assert usage.exact_distinct_count("api", "user") is None  # nothing claims a coverage of 2 of 3 events
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", {"ada", "bob", "cy"}, events=3) is True
+        assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 3
+
+    def test_an_event_checked_at_ingest_after_the_read_refuses_the_coverage_too(self, store):
+        store.usage.record([_user("e1", "ada", 1, tracked=False)])
+        store.usage.record([_user("e2", "bob", 2)])  # checked, but the count moved from 1 to 2
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", {"ada"}, events=1) is False
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert usage.coverage == {("api", "user"): 1}
+        assert usage.exact_distinct_count("api", "user") is None
+
+    def test_cover_distinct_of_a_period_or_feature_without_events_is_refused(self, store):
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", set(), events=0) is False
+        store.usage.record([_user("e1", "ada", 1, tracked=False)])
+        assert store.usage.cover_distinct("c1", "2025-09", "seats", "user", {"ada"}, events=1) is False
+        assert store.usage.cover_distinct("c1", "2025-10", "api", "user", {"ada"}, events=1) is False
+        assert store.usage.period_usage("c1", "2025-09").coverage == {}
+
+    def test_each_property_has_its_own_coverage(self, store):
+        def event(event_id, user, team, ts, distinct):
+            return usage_event(event_id, "1", ts, properties={"user": user, "team": team}, distinct=distinct)
+
+        store.usage.record([event("e1", "ada", "red", 1, ()), event("e2", "bob", "red", 2, ("user",))])
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "team", ["red", "red"], events=2) is True
+        store.usage.record([event("e3", "cy", "blue", 3, ("team",))])  # the user is not checked
+
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert usage.coverage == {("api", "user"): 1, ("api", "team"): 3}
+        assert (usage.exact_distinct_count("api", "team"), usage.exact_distinct_count("api", "user")) == (2, None)
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", {"ada", "bob", "cy"}, events=3) is True
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert (usage.exact_distinct_count("api", "team"), usage.exact_distinct_count("api", "user")) == (2, 3)
+
+    def test_a_value_stored_at_ingest_and_again_by_cover_distinct_counts_once(self, store):
+        store.usage.record([_user(f"e{n}", f"u{n}", n, tracked=n % 2 == 0) for n in range(6)])  # u0, u2, u4 stored
+        usage = store.usage.period_usage("c1", "2025-09")
+        assert (usage.distinct_counts, usage.coverage) == ({("api", "user"): 3}, {("api", "user"): 3})
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", [f"u{n}" for n in range(6)], events=6)
+        assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 6
+
+    def test_hundreds_of_values_are_covered_at_once(self, store):
+        store.usage.record([_user(f"e{n}", f"user-{n}", n * MINUTE, tracked=False) for n in range(230)])
+        store.usage.record([_user("late", "user-0", 231 * MINUTE)])
+        values = {f"user-{n}" for n in range(230)}
+        assert store.usage.cover_distinct("c1", "2025-09", "api", "user", values, events=231) is True
+        assert store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "user") == 230

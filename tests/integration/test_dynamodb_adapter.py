@@ -124,6 +124,64 @@ class TestRequestCounts:
         assert item_size({"n": {"N": "12345"}}) == 1 + 4  # ceil(5 / 2) + 1
 
 
+class TestDistinctCoverage:
+    def test_checking_a_property_at_ingest_writes_no_item_but_its_new_values(self, dynamo_store):
+        untracked = UsageEvent("c1", "u", "api", Decimal(1), SEPT, "2025-09", day=local_day_of(SEPT, "UTC"))
+        dynamo_store.usage.record([untracked])
+        plain = dynamo_store.meter.snapshot()
+        assert plain["write_units"] == 9
+        dynamo_store.meter.reset()
+        checked = UsageEvent(  # checked for `region` without carrying it: the period row counts it
+            "c1", "t", "api", Decimal(1), SEPT + 20 * MINUTE, "2025-09", day="2025-09-01", distinct=("region",)
+        )
+        dynamo_store.usage.record([checked])
+        assert dynamo_store.meter.snapshot()["requests"] == plain["requests"]
+        assert dynamo_store.meter.snapshot()["write_units"] == plain["write_units"]
+        dynamo_store.meter.reset()
+        dynamo_store.usage.record([event("v", ts=SEPT + 40 * MINUTE, region="eu")])  # a new value: its marker
+        assert dynamo_store.meter.snapshot()["write_units"] == plain["write_units"] + 2
+        usage = dynamo_store.usage.period_usage("c1", "2025-09")
+        assert (usage.coverage, usage.distinct_counts) == ({("api", "region"): 2}, {("api", "region"): 1})
+
+    def test_covering_hundreds_of_values_takes_a_transaction_per_100_items(self, dynamo_store):
+        dynamo_store.usage.record([event(f"e{n}", ts=SEPT + n, region=f"r{n}") for n in range(30)])
+        dynamo_store.usage.record(
+            [
+                UsageEvent(
+                    "c1", f"x{n}", "api", Decimal(1), SEPT + 100 + n, "2025-09", {"region": f"r{n}"}, "2025-09-01"
+                )
+                for n in range(230)
+            ]
+        )
+        dynamo_store.meter.reset()
+        covered = dynamo_store.usage.cover_distinct(
+            "c1", "2025-09", "api", "region", {f"r{n}" for n in range(230)}, events=260
+        )
+        assert covered is True
+        # the row read, the 230 markers looked up, then 201 items: the 200 missing markers and the row
+        figures = dynamo_store.meter.snapshot()
+        assert figures["requests"] == {"GetItem": 1, "BatchGetItem": 3, "TransactWriteItems": 3}
+        # 1 RU per value looked up (found or not) and for the row; 2 WU per marker put and for the row
+        assert (figures["read_units"], figures["write_units"]) == (1 + 230, 2 * 200 + 2)
+        assert dynamo_store.usage.period_usage("c1", "2025-09").exact_distinct_count("api", "region") == 230
+
+    def test_a_distinct_counter_of_the_adapter_before_coverage_is_not_read(self, dynamo_store):
+        dynamo_store.usage.record([event("e1", region="eu")])
+        legacy = {  # what the adapter wrote before coverage: a count of markers, not known to be whole
+            "PK": {"S": "USAGE#c1"},
+            "SK": {"S": 'P#2025-09#U#["api","region"]'},
+            "feature": {"S": "api"},
+            "property": {"S": "region"},
+            "period": {"S": "2025-09"},
+            "distinct": {"N": "5"},
+        }
+        dynamo_store.table.client.put_item(TableName=dynamo_store.table.name, Item=legacy)
+        usage = dynamo_store.usage.period_usage("c1", "2025-09")
+        assert (usage.distinct_counts, usage.coverage) == ({("api", "region"): 1}, {("api", "region"): 1})
+        assert dynamo_store.usage.periods("c1", "2025-09", "2025-10") == [("api", "2025-09", Decimal(1))]
+        assert [u.period for u in dynamo_store.usage.customer_period_usage("c1")] == ["2025-09"]
+
+
 class TestSettings:
     def test_dynamodb_needs_a_table_name(self):
         with pytest.raises(SettingsError, match="TABLE_NAME"):

@@ -9,9 +9,10 @@ from importlib import resources
 
 import pytest
 from billing.adapters.sqlite import SqliteStorage
-from billing.domain.errors import StorageUnavailable
+from billing.domain.errors import ConcurrentUpdate, StorageUnavailable
+from billing.domain.models import UsageAggregate
 
-from tests.integration.builders import NOW, D, customer, usage_event
+from tests.integration.builders import NOW, D, customer, draft, usage_event
 
 
 def test_opening_creates_the_folder_migrates_and_uses_wal(tmp_path):
@@ -90,6 +91,7 @@ def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
     connection.executescript(
         "DROP TABLE credit_balances; DROP TABLE usage_distinct; DROP TABLE billing_runs;"
         " DROP TABLE billing_run_outcomes; DROP TABLE api_keys; DROP TABLE meters; DROP TABLE idempotency_records;"
+        " DROP TABLE counters; DROP TABLE usage_coverage;"
         " DROP INDEX customers_by_external_id; DROP INDEX customers_by_name_key;"
         " DROP INDEX invoices_by_period; DROP INDEX invoices_drafts_due;"
         " ALTER TABLE customers DROP COLUMN external_id; ALTER TABLE customers DROP COLUMN name_key;"
@@ -101,6 +103,50 @@ def test_migration_0003_backfills_day_rollups_from_stored_events(tmp_path):
         sorted(reopened.usage.days("c1", "2025-09-01", "2025-10-01"))
         == before
         == [("api", "2025-09-04", D("1.5")), ("api", "2025-09-05", D(2))]
+    )
+    reopened.close()
+
+
+def test_migration_0009_gives_day_rollups_max_and_latest_from_the_15_minute_buckets(tmp_path):
+    path = tmp_path / "v8.db"
+    store = SqliteStorage(path)
+    store.customers.add(replace(customer("c1"), timezone="Asia/Kolkata"))
+    evening = 1_757_000_000_000_000  # 2025-09-04T15:33:20Z = 21:03 in Kolkata
+    late = evening + 3 * 3600 * 1_000_000  # 00:03 on the 5th in Kolkata
+    store.usage.record(
+        [
+            usage_event("a", "1.5", evening, day="2025-09-04"),
+            usage_event("b", "9", evening - 3600 * 1_000_000, day="2025-09-04"),
+            usage_event("c", "2", late, day="2025-09-05"),
+            usage_event("seat", "4", late, day="2025-09-05", feature="seats"),
+        ]
+    )
+    store.usage.record([usage_event("tie", "0.5", evening, day="2025-09-04")])  # same ts as a, stored after it
+    before = sorted(store.usage.day_aggregates("c1", "2025-09-01", "2025-10-01"))
+    store.close()
+    connection = sqlite3.connect(path)
+    connection.executescript(  # usage_day as migration 0003 made it: sums and counts only
+        "CREATE TABLE old_day (customer_id TEXT NOT NULL, day TEXT NOT NULL, feature TEXT NOT NULL,"
+        " sum TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (customer_id, day, feature)) WITHOUT ROWID;"
+        " INSERT INTO old_day SELECT customer_id, day, feature, sum, count FROM usage_day;"
+        " DROP TABLE usage_day; ALTER TABLE old_day RENAME TO usage_day; PRAGMA user_version = 8;"
+    )
+    connection.close()
+    reopened = SqliteStorage(path)
+    assert (
+        sorted(reopened.usage.day_aggregates("c1", "2025-09-01", "2025-10-01"))
+        == before
+        == [
+            ("api", "2025-09-04", UsageAggregate(D(11), 3, D(9), evening, D("0.5"))),
+            ("api", "2025-09-05", UsageAggregate(D(2), 1, D(2), late, D(2))),
+            ("seats", "2025-09-05", UsageAggregate(D(4), 1, D(4), late, D(4))),
+        ]
+    )
+    reopened.usage.record([usage_event("d", "3", late + 1, day="2025-09-05")])  # ingest merges into the new rows
+    assert sorted(reopened.usage.day_aggregates("c1", "2025-09-05", "2025-09-06"))[0] == (
+        "api",
+        "2025-09-05",
+        UsageAggregate(D(5), 2, D(3), late + 1, D(3)),
     )
     reopened.close()
 
@@ -160,5 +206,45 @@ def test_migration_0002_upgrades_a_version_1_database_and_backfills_invoice_peri
         row = store.db.connection().execute("SELECT period_end FROM invoices WHERE id = 'inv_old'").fetchone()
         assert row == (1_759_291_200_000_000,)  # 2025-10-01T04:00Z in microseconds
         assert store.customers.get("cus_1").version == 0
+    finally:
+        store.close()
+
+
+def test_migration_0007_keeps_every_invoice_as_its_periods_first_issue_and_guards_each_issue(tmp_path):
+    path = tmp_path / "v6.db"
+    store = SqliteStorage(path)
+    saved = store.invoices.save(draft())
+    later = store.invoices.save(draft(period="2025-10"))
+    store.invoices.save(replace(later, line_items=()))  # version 2
+    store.close()
+    conn = sqlite3.connect(path)  # the table as migrations 0001-0006 left it, with these rows in it
+    conn.executescript(
+        "CREATE TABLE old_invoices (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, period TEXT NOT NULL,"
+        " status TEXT NOT NULL, version INTEGER NOT NULL, document TEXT NOT NULL, period_end INTEGER,"
+        " UNIQUE (customer_id, period));"
+        " INSERT INTO old_invoices SELECT id, customer_id, period, status, version,"
+        " json_remove(document, '$.issue', '$.replaces', '$.number', '$.issue_date', '$.due_date', '$.issuer'),"
+        " period_end FROM invoices;"
+        " DROP TABLE invoices; ALTER TABLE old_invoices RENAME TO invoices;"
+        " CREATE INDEX invoices_by_period ON invoices (period, status);"
+        " CREATE INDEX invoices_drafts_due ON invoices (period_end, id) WHERE status = 'draft';"
+        " DROP TABLE counters; DROP TABLE usage_coverage; PRAGMA user_version = 6;"
+    )
+    conn.close()
+    store = SqliteStorage(path)
+    try:
+        assert store.invoices.get(saved.id) == saved
+        assert [(i.period, i.issue, i.version) for i in store.invoices.list_for_customer("c1", limit=5).items] == [
+            ("2025-10", 0, 2),
+            ("2025-09", 0, 1),
+        ]
+        reissue = store.invoices.save(draft(issue=1))
+        assert store.invoices.get(reissue.id).replaces == saved.id
+        with pytest.raises(ConcurrentUpdate):
+            store.invoices.save(replace(draft(issue=1), id="inv_twice"))
+        indexes = {
+            row[0] for row in store.db.connection().execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {"invoices_by_period", "invoices_drafts_due"} <= indexes
     finally:
         store.close()

@@ -80,19 +80,22 @@ class Billing:
         price = None if unit_price is None else D(unit_price)
         return self.services.runs.start(BillingPeriod.parse(period), unit_price=price).invoice_ids
 
-    def finalize(self, customer: Customer, period: str) -> Invoice:
-        return self.services.invoices.finalize(invoice_id_for(customer.id, period))
+    def finalize(self, customer: Customer, period: str, issue: int = 0) -> Invoice:
+        return self.services.invoices.finalize(invoice_id_for(customer.id, period, issue))
+
+    def void(self, customer: Customer, period: str, issue: int = 0) -> Invoice:
+        return self.services.invoices.void(invoice_id_for(customer.id, period, issue))
 
     def sweep(self, now: str) -> tuple[str, ...]:
         self.clock.now = at(now)
         return self.services.billing.finalize_due().invoice_ids
 
     # --- then ---
-    def invoice(self, customer: Customer, period: str) -> Invoice:
-        return self.services.invoices.get(invoice_id_for(customer.id, period))
+    def invoice(self, customer: Customer, period: str, issue: int = 0) -> Invoice:
+        return self.services.invoices.get(invoice_id_for(customer.id, period, issue))
 
-    def has_invoice(self, customer: Customer, period: str) -> bool:
-        return self.services.storage.invoices.get(invoice_id_for(customer.id, period)) is not None
+    def has_invoice(self, customer: Customer, period: str, issue: int = 0) -> bool:
+        return self.services.storage.invoices.get(invoice_id_for(customer.id, period, issue)) is not None
 
     def balance(self, customer: Customer) -> Decimal:
         return self.services.credits.ledger(customer.id).balance

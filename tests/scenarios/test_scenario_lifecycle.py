@@ -1,5 +1,6 @@
-"""Draft → finalized → void. Runs create or recompute one draft per customer and period, never two;
-finalized and void invoices never change; re-running anything is harmless."""
+"""Draft → finalized → void. Runs create or recompute one draft per customer, period and issue, never two;
+finalized and void invoices never change; re-running anything is harmless. (Reissues after a void:
+test_scenario_void_and_reissue.py.)"""
 
 from decimal import Decimal
 
@@ -68,7 +69,8 @@ def test_only_a_finalized_invoice_can_be_voided_and_a_void_invoice_cannot_be_fin
     assert billing.services.invoices.void(draft.id) == voided  # voiding again changes nothing
     with pytest.raises(InvoiceNotEditable):
         billing.finalize(customer, "2025-09")
-    assert billing.run("2025-09") == ()  # a void period is never billed again
+    assert billing.invoice(customer, "2025-09") == voided  # a void invoice stays void
+    assert billing.run("2025-09") == (billing.invoice(customer, "2025-09", issue=1).id,)  # billed again
 
 
 def test_finalizing_an_unknown_invoice_is_not_found(billing):

@@ -129,6 +129,16 @@ def test_there_is_a_monthly_billing_schedule():
     assert any(re.fullmatch(r"cron\(\d+ \d+ 1 \* \? \*\)", cron) for cron in crons)
 
 
+def test_the_monthly_schedule_names_a_unit_price_only_when_the_deployment_sets_one():
+    # A scheduled run without unit_price keeps each draft's own (SPEC R2); a default one would re-price them all.
+    def monthly_input(parameters: dict) -> object:
+        events = deployment(TEMPLATE, parameters).functions["MonthlyBillingFunction"]["Events"]
+        return next(e["Properties"]["Input"] for e in events.values() if "action" not in e["Properties"]["Input"])
+
+    assert monthly_input({}) == "{}"
+    assert monthly_input({"DefaultUnitPrice": "0.01"}) == {"Fn::Sub": '{"unit_price": "${DefaultUnitPrice}"}'}
+
+
 SQLITE = deployment(TEMPLATE, {"StorageBackend": "sqlite"})
 DYNAMODB = deployment(TEMPLATE, {"StorageBackend": "dynamodb"})
 NETWORK_TYPES = ("AWS::EC2::", "AWS::EFS::")

@@ -1,9 +1,9 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
-// and see the customers it could not bill.
-import type { BillingFailure, BillingRun, BillingRunResult } from "../api.js";
+// and see the customers it could not bill, and those it billed with usage no price rates.
+import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api.js";
 import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
-import { dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
+import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";
 import { explainError, isMissingRoute } from "../errors.js";
 import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
@@ -17,8 +17,31 @@ async function failureRows(ctx: Ctx, failures: BillingFailure[]): Promise<Node[]
   });
 }
 
+const FAILURE_COLUMNS: Column[] = [{ label: "Customer", kind: "key" }, { label: "Reason" }];
+
 function failuresTable(rows: Node[][]): HTMLTableElement {
-  return dataTable({ id: "billing-failures" }, "Customers it could not bill", [{ label: "Customer", kind: "key" }, { label: "Reason" }], rows);
+  return dataTable({ id: "billing-failures" }, "Customers it could not bill", FAILURE_COLUMNS, rows);
+}
+
+/** A "Show more" button under a table: each click appends the rows of the page at `cursor` (next page: null). */
+function showMore(block: HTMLElement, table: HTMLTableElement, columns: Column[], label: string, id: string, cursor: string, next: (cursor: string) => Promise<{ rows: Node[][]; cursor: string | null }>): void {
+  let at: string | null = cursor;
+  const more = h("button", { type: "button", class: "secondary" }, label);
+  const { alert } = feedback(id);
+  more.addEventListener("click", () => {
+    void submitting(block, alert, async () => {
+      if (!at) return;
+      const page = await next(at);
+      const body = table.tBodies[0];
+      for (const cells of page.rows) {
+        const row = dataTable({}, "", columns, [cells]).tBodies[0]?.rows[0];
+        if (row && body) body.append(row);
+      }
+      at = page.cursor;
+      if (!at) more.remove();
+    });
+  });
+  block.append(actions(more), alert);
 }
 
 /** The customers a run could not bill, a page at a time ("Show more" asks for the next). */
@@ -30,24 +53,44 @@ async function failuresBlock(ctx: Ctx, run: BillingRun): Promise<HTMLElement> {
   }
   const table = failuresTable(await failureRows(ctx, run.failures));
   block.append(h("p", {}, "These customers were skipped: fix their data and run billing again (billed customers are not billed twice)."), table);
-  let cursor = run.next_cursor ?? null;
-  if (cursor) {
-    const more = h("button", { type: "button", class: "secondary" }, "Show more customers it could not bill");
-    const { alert } = feedback("billing-failures-more");
-    more.addEventListener("click", () => {
-      void submitting(block, alert, async () => {
-        if (!cursor) return;
-        const page = await ctx.api.getBillingRun(run.id, cursor);
-        const body = table.tBodies[0];
-        for (const cells of await failureRows(ctx, page.failures)) {
-          const row = failuresTable([cells]).tBodies[0]?.rows[0];
-          if (row && body) body.append(row);
-        }
-        cursor = page.next_cursor ?? null;
-        if (!cursor) more.remove();
-      });
+  if (run.next_cursor) {
+    showMore(block, table, FAILURE_COLUMNS, "Show more customers it could not bill", "billing-failures-more", run.next_cursor, async (cursor) => {
+      const page = await ctx.api.getBillingRun(run.id, cursor);
+      return { rows: await failureRows(ctx, page.failures), cursor: page.next_cursor ?? null };
     });
-    block.append(actions(more), alert);
+  }
+  return block;
+}
+
+const UNPRICED_COLUMNS: Column[] = [{ label: "Customer", kind: "key" }, { label: "Invoice" }, { label: "Features without a price" }];
+
+async function unpricedRows(ctx: Ctx, items: UnpricedUsage[]): Promise<Node[][]> {
+  const customers = await Promise.all(items.map((u) => ctx.customer(u.customer_id)));
+  return items.map((u, i) => {
+    const customer = customers[i];
+    return [customerLink(u.customer_id, customer ? `${customer.name} (${u.customer_id})` : u.customer_id), invoiceLink(u.invoice_id), h("span", { class: "unpriced-features" }, u.features.join(", "))];
+  });
+}
+
+/** The warning for usage a run billed at no price: how many customers, their features, each one's draft. */
+async function unpricedBlock(ctx: Ctx, count: number, items: UnpricedUsage[], nextPage?: (cursor: string) => Promise<BillingRun>, cursor?: string | null): Promise<HTMLElement | null> {
+  if (count === 0 && items.length === 0) return null;
+  const customers = Math.max(count, items.length);
+  const features = [...new Set(items.flatMap((u) => u.features))].sort();
+  const more = cursor ? ", …" : "";
+  const block = h(
+    "div",
+    { class: "billing-unpriced" },
+    note(`${customers} customer${customers === 1 ? " has" : "s have"} usage with no price: ${features.join(", ")}${more}`, "warning", { id: "billing-unpriced-warning" }),
+    h("p", {}, "No plan of theirs prices these features and their draft has no unit price, so they are listed at 0.00 (no price set). Run billing again with a unit price, or move the customers to a plan that prices them."),
+  );
+  const table = dataTable({ id: "billing-unpriced" }, "Customers billed with usage no price rates", UNPRICED_COLUMNS, await unpricedRows(ctx, items));
+  block.append(table);
+  if (cursor && nextPage) {
+    showMore(block, table, UNPRICED_COLUMNS, "Show more customers with usage with no price", "billing-unpriced-more", cursor, async (at) => {
+      const page = await nextPage(at);
+      return { rows: await unpricedRows(ctx, page.unpriced_usage ?? []), cursor: page.unpriced_usage_next_cursor ?? null };
+    });
   }
   return block;
 }
@@ -68,6 +111,7 @@ async function runProgress(ctx: Ctx, run: BillingRun): Promise<HTMLElement> {
       ["Run", link(href({ view: "billing", run: run.id }), run.id)],
     ]),
     await failuresBlock(ctx, run),
+    await unpricedBlock(ctx, run.customers_with_unpriced_usage ?? 0, run.unpriced_usage ?? [], (cursor) => ctx.api.getBillingRun(run.id, undefined, cursor), run.unpriced_usage_next_cursor),
   );
 }
 
@@ -116,9 +160,13 @@ function runResult(ctx: Ctx, result: BillingRunResult): HTMLElement {
   const progress = h("div", { "aria-live": "polite" });
   out.append(progress);
   if (result.billing_run_id) void follow(ctx, result.billing_run_id, progress);
-  else if (result.failures?.length) {
-    const failures = result.failures;
-    void failureRows(ctx, failures).then((rows) => ctx.alive() && progress.append(failuresTable(rows)));
+  else {
+    if (result.failures?.length) {
+      const failures = result.failures;
+      void failureRows(ctx, failures).then((rows) => ctx.alive() && progress.append(failuresTable(rows)));
+    }
+    const unpriced = result.unpriced_usage ?? [];
+    void unpricedBlock(ctx, unpriced.length, unpriced).then((block) => block && ctx.alive() && progress.append(block));
   }
   return out;
 }
@@ -128,7 +176,12 @@ export const billingView: View = async (ctx, route, root) => {
   root.append(pageHeader("Billing"));
   if (!adminViewAllowed(root, "Billing")) return;
   const period = field("billing-period", "Period (YYYY-MM)", input({ value: previousPeriod(), inputmode: "numeric" }), "Each customer's calendar month in their own timezone. Defaults to last month, which the events form's default timestamp falls in.");
-  const unitPrice = field("billing-unit-price", "Unit price for usage without a plan price", input({ value: "0.01", inputmode: "decimal" }));
+  const unitPrice = field(
+    "billing-unit-price",
+    "Unit price for usage without a plan price",
+    input({ inputmode: "decimal", placeholder: "keep each draft's" }),
+    "Optional. Leave it empty and each draft keeps the unit price it was rated with (a new draft then lists such usage at 0.00, no price set); a price re-prices every draft of the period.",
+  );
   const { alert, status } = feedback("billing");
   const result = h("div", { id: "billing-output" });
   const form = h(
@@ -151,10 +204,11 @@ export const billingView: View = async (ctx, route, root) => {
       async () => {
         const problems = [];
         if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
-        if (!isDecimalString(unitPrice.control.value)) problems.push({ path: "unit_price", message: "must be a number such as 0.01" });
+        const price = unitPrice.control.value.trim();
+        if (price !== "" && !isDecimalString(price)) problems.push({ path: "unit_price", message: "must be a number such as 0.01, or empty to keep each draft's" });
         if (problems.length) throw new ProblemsError(problems);
         status.textContent = "Billing…";
-        const res = await ctx.api.runBilling(period.control.value.trim(), unitPrice.control.value.trim());
+        const res = await ctx.api.runBilling(period.control.value.trim(), price === "" ? undefined : price);
         status.textContent = "Done.";
         replaceChildren(result, runResult(ctx, res));
       },

@@ -1,6 +1,6 @@
 // A customer's page: who they are, their plan and timezone, the current period's usage with its live
 // cost (the upcoming invoice), their invoices and credits, and the what-if estimator.
-import { ApiError, type ApiClient, type Customer, type Invoice, type Plan } from "../api.js";
+import { ApiError, type ApiClient, type Customer, type Invoice, type Plan, type UsageAggregation, type UsageBucket, type UsageTotal } from "../api.js";
 import { fillWindows } from "../chart-scale.js";
 import { usageCharts } from "../chart.js";
 import { hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
@@ -21,13 +21,39 @@ function failure(error: unknown, missing: string): HTMLElement {
   return isMissingRoute(error) ? note(missing, "warning") : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary));
 }
 
+/** True when the usage route refused `aggregation=billed` for this range (too many events to count distinct values). */
+function refusedAsBilled(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 400 && error.fields.some((f) => f.field === "aggregation");
+}
+
+interface PeriodUsage {
+  rows: UsageBucket[];
+  totals: UsageTotal[];
+  /** Read as sums because the range was refused as billed. */
+  summed: boolean;
+}
+
+/** The period's usage per day and whole, each feature aggregated as the customer's plan bills it. */
+async function periodUsage(api: ApiClient, customerId: string, start: string, end: string): Promise<PeriodUsage> {
+  const read = (aggregation: UsageAggregation) =>
+    Promise.all([api.usageWindows(customerId, start, end, "day", aggregation), api.usageTotals(customerId, start, end, aggregation)]);
+  try {
+    const [rows, totals] = await read("billed");
+    return { rows, totals, summed: false };
+  } catch (error) {
+    if (!refusedAsBilled(error)) throw error;
+    const [rows, totals] = await read("sum");
+    return { rows, totals, summed: true };
+  }
+}
+
 async function usageAndCost(api: ApiClient, customer: Customer, period: string, body: HTMLElement, ctx: Ctx): Promise<void> {
   const { start, end } = periodBounds(period, customer.timezone);
   const now = new Date();
   const last = now < end ? now : end;
   const windows = localDayStarts(start, last > start ? last : end, customer.timezone);
-  const [rows, upcoming] = await Promise.allSettled([
-    api.usageWindows(customer.id, start.toISOString(), end.toISOString(), "day"),
+  const [usage, upcoming] = await Promise.allSettled([
+    periodUsage(api, customer.id, start.toISOString(), end.toISOString()),
     period === currentPeriod(now, customer.timezone) ? api.upcomingInvoice(customer.id) : Promise.reject(new Error("past")),
   ]);
   if (!ctx.alive()) return;
@@ -48,22 +74,27 @@ async function usageAndCost(api: ApiClient, customer: Customer, period: string, 
   } else if (upcoming.reason instanceof Error && upcoming.reason.message !== "past") {
     parts.push(failure(upcoming.reason, "The live cost of this period needs the API's upcoming-invoice route, which this server does not have yet."));
   }
-  if (rows.status === "fulfilled") {
+  if (usage.status === "fulfilled") {
     const labels = windows.map((w) => formatLocal(w, customer.timezone, true).slice(5));
-    parts.push(usageCharts(fillWindows(rows.value, windows, (a, b) => sumDecimals([a, b])), labels, customer.timezone, "customer"));
-  } else parts.push(failure(rows.reason, "Usage per day is not available on this server."));
+    const { rows, totals, summed } = usage.value;
+    if (summed) {
+      parts.push(note("This period has too many events to count unique values on the fly: every feature is shown summed, not as the plan bills it.", "warning"));
+    }
+    parts.push(usageCharts(fillWindows(rows, windows, (a, b) => sumDecimals([a, b]), [], totals), labels, customer.timezone, "customer", !summed));
+  } else parts.push(failure(usage.reason, "Usage per day is not available on this server."));
   replaceChildren(body, parts);
 }
 
 function invoicesBlock(invoices: Invoice[], zone: string): HTMLElement {
   if (invoices.length === 0) return note("No invoices yet. Billing runs create them.", "empty");
-  const sorted = [...invoices].sort((a, b) => b.period.localeCompare(a.period));
+  const sorted = [...invoices].sort((a, b) => b.period.localeCompare(a.period) || (b.issue ?? 0) - (a.issue ?? 0));
   return dataTable(
     { id: "customer-invoices" },
     `${sorted.length} invoice${sorted.length === 1 ? "" : "s"}`,
-    [{ label: "Period", kind: "key" }, { label: "Status" }, { label: "Total", kind: "num" }, { label: "Issued" }],
+    [{ label: "Period", kind: "key" }, { label: "Number" }, { label: "Status" }, { label: "Total", kind: "num" }, { label: "Issued" }],
     sorted.map((inv) => [
-      invoiceLink(inv.id, `${inv.period} invoice`),
+      invoiceLink(inv.id, inv.issue ? `${inv.period} invoice, reissue ${inv.issue}` : `${inv.period} invoice`),
+      inv.number ?? "—",
       badge(inv.status),
       formatMoney(inv.total, inv.currency),
       inv.finalized_at ? formatInZone(inv.finalized_at, zone, true) : "not yet",

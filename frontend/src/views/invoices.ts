@@ -78,9 +78,9 @@ export const invoicesView: View = async (ctx, route, root) => {
       `${page.data.length} invoice${page.data.length === 1 ? "" : "s"}`,
       [{ label: "Invoice", kind: "key" }, { label: "Customer" }, { label: "Period" }, { label: "Status" }, { label: "Total", kind: "num" }],
       page.data.map((inv) => [
-        invoiceLink(inv.id),
+        invoiceLink(inv.id, inv.number ?? inv.id),
         customerLink(inv.customer_id, names.get(inv.customer_id)),
-        inv.period,
+        inv.issue ? `${inv.period} (reissue ${inv.issue})` : inv.period,
         badge(inv.status),
         formatMoney(inv.total, inv.currency),
       ]),

@@ -7,14 +7,14 @@ Decimals are stored as strings and instants as ISO 8601 text: exact and readable
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from billing.domain.access import ApiKey
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry, CreditKind
-from billing.domain.invoices import Invoice, InvoiceStatus, LineItem, LineType
+from billing.domain.invoices import Invoice, InvoiceStatus, Issuer, LineItem, LineType
 from billing.domain.meters import Meter
 from billing.domain.models import Customer, UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
@@ -34,6 +34,22 @@ def _when(value: datetime | None) -> str | None:
 
 def _unwhen(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _unday(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def issuer_to_record(issuer: Issuer | None) -> dict[str, str] | None:
+    return None if issuer is None else {"name": issuer.name, "address": issuer.address, "tax_id": issuer.tax_id}
+
+
+def issuer_from_record(record: dict[str, str] | None) -> Issuer | None:
+    return None if record is None else Issuer(record["name"], record["address"], record["tax_id"])
 
 
 def line_to_record(line: LineItem) -> dict[str, Any]:
@@ -80,6 +96,12 @@ def invoice_to_record(invoice: Invoice) -> dict[str, Any]:
         "plan_id": invoice.plan_id,
         "unit_price": _dec(invoice.unit_price),
         "rated_events": invoice.rated_events,
+        "issue": invoice.issue,
+        "replaces": invoice.replaces,
+        "number": invoice.number,
+        "issue_date": _day(invoice.issue_date),
+        "due_date": _day(invoice.due_date),
+        "issuer": issuer_to_record(invoice.issuer),
     }
 
 
@@ -101,6 +123,12 @@ def invoice_from_record(record: dict[str, Any], *, version: int) -> Invoice:
         plan_id=record.get("plan_id"),
         unit_price=_undec(record.get("unit_price")),
         rated_events=record.get("rated_events"),
+        issue=record.get("issue", 0),  # invoices stored before reissues existed are their period's first
+        replaces=record.get("replaces"),
+        number=record.get("number"),
+        issue_date=_unday(record.get("issue_date")),
+        due_date=_unday(record.get("due_date")),
+        issuer=issuer_from_record(record.get("issuer")),
         version=version,
     )
 
@@ -117,6 +145,7 @@ def plan_from_record(record: dict[str, Any]) -> Plan:
         minimum_amount=record["minimum_amount"],
         amount=record.get("amount", "0"),  # plans stored before plan fees existed have none
         grace_period_days=record["grace_period_days"],
+        net_days=record.get("net_days"),
         prices=record["prices"],
         created_at=datetime.fromisoformat(record["created_at"]),
     )
@@ -276,7 +305,7 @@ def billing_run_to_record(run: BillingRunRecord) -> dict[str, Any]:
 
 
 def billing_run_from_record(
-    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool
+    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool, unpriced: int = 0
 ) -> BillingRunRecord:
     return BillingRunRecord(
         id=record["id"],
@@ -286,6 +315,7 @@ def billing_run_from_record(
         customers_queued=queued,
         customers_billed=billed,
         customers_failed=failed,
+        customers_with_unpriced_usage=unpriced,
         planned=planned,
     )
 
@@ -297,6 +327,7 @@ def outcome_to_record(outcome: CustomerOutcome) -> dict[str, Any]:
         "at": _when(outcome.at),
         "invoice_id": outcome.invoice_id,
         "reason": outcome.reason,
+        "unpriced_features": list(outcome.unpriced_features),
     }
 
 
@@ -307,4 +338,5 @@ def outcome_from_record(record: dict[str, Any]) -> CustomerOutcome:
         at=datetime.fromisoformat(record["at"]),
         invoice_id=record.get("invoice_id"),
         reason=record.get("reason"),
+        unpriced_features=tuple(record.get("unpriced_features") or ()),
     )

@@ -33,6 +33,8 @@ class CustomerOutcome:
     at: datetime
     invoice_id: str | None = None  # None when there was nothing to bill, or it failed
     reason: str | None = None  # why it failed
+    # Features of its draft billed without a price: no plan prices them and the draft has no unit price (0.00).
+    unpriced_features: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class BillingRunRecord:
     customers_queued: int = 0
     customers_billed: int = 0
     customers_failed: int = 0
+    customers_with_unpriced_usage: int = 0  # billed customers whose outcome names unpriced features
     planned: bool = False  # every customer has been queued
 
     @property

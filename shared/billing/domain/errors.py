@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
 
 class BillingError(Exception):
     """Base of every error the core raises on purpose."""
@@ -99,6 +104,18 @@ class DuplicateExternalId(Conflict):
 
 class InsufficientCredit(Conflict):
     """A ledger entry would take the credit balance below zero."""
+
+
+class CarryoverSpent(Conflict):
+    """A finalized invoice whose total below zero was carried over to the credit balance cannot be voided
+    while that credit is spent: voiding it would take the balance below zero."""
+
+    def __init__(self, invoice_id: str, amount: Decimal, currency: str) -> None:
+        super().__init__(
+            f"invoice {invoice_id} carried {amount} {currency} over to the credit balance and that credit has "
+            "been spent since; void the invoices that applied it first",
+            field=None,
+        )
 
 
 class UnratableUsage(Conflict):

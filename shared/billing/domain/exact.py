@@ -58,6 +58,8 @@ FIRST_PERIOD_YEAR = 1999
 LAST_PERIOD_YEAR = 2100
 # A plan's grace period before its invoices finalize: a due date stays a year at most past its period.
 MAX_GRACE_PERIOD_DAYS = 365
+# A payment term (days from an invoice's issue date to its due date), a plan's or the deployment's.
+MAX_NET_DAYS = 365
 
 EXACT = Context(
     prec=PRECISION,

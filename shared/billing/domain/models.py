@@ -38,7 +38,8 @@ class UsageEvent:
     properties: Mapping[str, str] | None = None
     # local date (YYYY-MM-DD) of `ts` in the customer's timezone; set at ingest, needed to record
     day: str | None = None
-    # properties whose distinct values storage counts per period (unique_count prices); set at ingest
+    # properties whose distinct values storage counts per period (unique_count prices), set at ingest: the
+    # event counts towards each one's coverage, whether it carries the property or not
     distinct: tuple[str, ...] = ()
 
 
@@ -103,10 +104,25 @@ class UsagePoint:
 
 @dataclass(frozen=True)
 class CustomerPeriodUsage:
-    """A customer's rolled-up usage for one billing period, per feature."""
+    """A customer's rolled-up usage for one billing period, per feature.
+
+    Distinct values are counted only for the events checked for the property when they were stored (its
+    coverage): a distinct count is the period's exact number of distinct values when its coverage equals the
+    feature's event count (`exact_distinct_count`), and at most that number otherwise."""
 
     customer_id: str
     period: str
     features: Mapping[str, UsageAggregate] = field(default_factory=dict)
-    # (feature, property) → how many distinct values of the property the period's events carried
+    # (feature, property) → how many distinct values of the property storage has counted
     distinct_counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # (feature, property) → how many of the period's events of the feature were checked for the property
+    coverage: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def exact_distinct_count(self, feature: str, prop: str) -> int | None:
+        """The stored distinct count of the property when every event of the feature was checked for it;
+        None when some were not (stored before the property was tracked): count them from the raw events."""
+        aggregate = self.features.get(feature)
+        events = 0 if aggregate is None else aggregate.count
+        if self.coverage.get((feature, prop), 0) != events:
+            return None
+        return self.distinct_counts.get((feature, prop), 0)

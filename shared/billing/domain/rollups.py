@@ -2,7 +2,9 @@
 
 An event counts in four rollups of its customer: its 15-minute UTC bucket, its local day and its billing
 period (each per feature: sum, count, max, latest), and for each property whose distinct values are
-tracked, the set of values seen in the period (a unique_count is the size of that set).
+tracked, the set of values seen in the period (a unique_count is the size of that set) and the coverage:
+how many of the period's events of the feature were checked for the property (those that carry it and
+those that do not). The set is the period's whole set when its coverage equals the period's event count.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class RollupDeltas:
     periods: dict[PeriodKey, UsageAggregate] = field(default_factory=dict)
     days: dict[DayKey, UsageAggregate] = field(default_factory=dict)
     distinct: dict[DistinctKey, set[str]] = field(default_factory=dict)
+    coverage: dict[DistinctKey, int] = field(default_factory=dict)  # events checked for the property
 
     @property
     def rows(self) -> int:
@@ -54,6 +57,10 @@ def rollup_deltas(events: Iterable[UsageEvent]) -> RollupDeltas:
         else:
             group.append(event)
         if event.distinct:
+            coverage = deltas.coverage
+            for name in event.distinct:
+                checked = (event.period, event.feature, name)
+                coverage[checked] = coverage.get(checked, 0) + 1
             for name, value in distinct_values(event):
                 deltas.distinct.setdefault((event.period, event.feature, name), set()).add(value)
     for (bucket, period, day, feature), group in fine.items():

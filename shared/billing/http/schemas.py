@@ -18,6 +18,7 @@ from billing.domain.exact import (
     LATEST,
     MAX_GRACE_PERIOD_DAYS,
     MAX_MONEY,
+    MAX_NET_DAYS,
     MAX_PRICE_NUMBER,
     MAX_QUANTITY,
     PRICE_PLACES,
@@ -29,15 +30,16 @@ from billing.domain.time import iso_utc
 
 if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
     from billing.domain.credits import CreditEntry
-    from billing.domain.invoices import Invoice, LineItem
+    from billing.domain.invoices import Invoice, Issuer, LineItem
     from billing.domain.models import Customer, FeatureUsage, UsagePoint
     from billing.domain.paging import Page
     from billing.pricing import Plan
-    from billing.services.billing import BillingRun, FinalizeRun
+    from billing.services.billing import BillingRun, FinalizeRun, UnpricedUsage
     from billing.services.credits import CreditGrant, CreditLedger
     from billing.services.ingest import IngestResult
     from billing.services.previews import Estimate, InvoicePreview
     from billing.services.runs import BillingRunStatus
+    from billing.services.usage import BilledUsage, BilledUsagePoint
 
 MAX_EVENTS_PER_BATCH = 1000
 MAX_PRICES_PER_PLAN = 100
@@ -157,6 +159,7 @@ class CreatePlanRequest(RequestModel):
     amount: Money = Decimal(0)  # the plan fee per period (Lago's plan amount_cents, as a decimal string)
     minimum_amount: Money = Decimal(0)
     grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
+    net_days: Annotated[int, Field(ge=0, le=MAX_NET_DAYS)] | None = None  # None: INVOICE_NET_DAYS applies
     prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
 
 
@@ -287,6 +290,48 @@ class UsagePointOut(ResponseModel):
         }
 
 
+AggregationName = Literal["sum", "count", "max", "latest", "unique_count"]  # billing.pricing.Aggregation's values
+
+
+class BilledUsageOut(ResponseModel):
+    """A feature's quantity aggregated as the customer's plan bills it (`aggregation=billed`)."""
+
+    feature: str
+    quantity: str
+    aggregation: AggregationName
+    property: str | None = None  # unique_count only: the property whose distinct values are counted
+
+    @staticmethod
+    def document_of(usage: BilledUsage) -> dict[str, str]:
+        return _billed_document({"feature": usage.feature, "quantity": decimal_text(usage.quantity)}, usage)
+
+
+class BilledUsagePointOut(ResponseModel):
+    """A feature's quantity in one window, aggregated as the customer's plan bills it (`aggregation=billed`)."""
+
+    feature: str
+    window_start: str
+    quantity: str
+    aggregation: AggregationName
+    property: str | None = None
+
+    @staticmethod
+    def document_of(point: BilledUsagePoint) -> dict[str, str]:
+        document = {
+            "feature": point.feature,
+            "window_start": point.window_start.isoformat(),
+            "quantity": decimal_text(point.quantity),
+        }
+        return _billed_document(document, point)
+
+
+def _billed_document(document: dict[str, str], usage: BilledUsage | BilledUsagePoint) -> dict[str, str]:
+    document["aggregation"] = usage.aggregation.value
+    if usage.property is not None:
+        document["property"] = usage.property
+    return document
+
+
 class LineItemOut(ResponseModel):
     type: str
     description: str
@@ -311,6 +356,18 @@ class LineItemOut(ResponseModel):
         )
 
 
+class IssuerOut(ResponseModel):
+    """Who issued the invoice, as the deployment's settings said at its finalization (empty by default)."""
+
+    name: str
+    address: str
+    tax_id: str
+
+    @classmethod
+    def of(cls, issuer: Issuer) -> IssuerOut:
+        return cls(name=issuer.name, address=issuer.address, tax_id=issuer.tax_id)
+
+
 class InvoiceOut(ResponseModel):
     id: str
     customer_id: str
@@ -322,12 +379,21 @@ class InvoiceOut(ResponseModel):
     subtotal: str
     credits_applied: str
     total: str
+    carried_over: str  # lines summing below zero: credited to the customer's balance at finalization
     line_items: list[LineItemOut]
     plan_id: str | None
+    unit_price: str | None  # the price of features no plan prices, kept by the draft across runs without one
     created_at: str
     updated_at: str
     finalized_at: str | None
     voided_at: str | None
+    issue: int  # 0: the period's first invoice; k: its k-th reissue
+    replaces: str | None  # a reissue: the void invoice it replaces
+    # Given at finalization (null on drafts): INV-000042, dates YYYY-MM-DD in the customer's timezone.
+    number: str | None
+    issue_date: str | None
+    due_date: str | None
+    issuer: IssuerOut | None
 
     @classmethod
     def of(cls, invoice: Invoice) -> InvoiceOut:
@@ -343,12 +409,20 @@ class InvoiceOut(ResponseModel):
             subtotal=format_money(invoice.subtotal, money),
             credits_applied=format_money(invoice.credits_applied, money),
             total=format_money(invoice.total, money),
+            carried_over=format_money(invoice.carried_over, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
+            unit_price=None if invoice.unit_price is None else decimal_text(invoice.unit_price),
             created_at=iso_utc(invoice.created_at),
             updated_at=iso_utc(invoice.updated_at),
             finalized_at=None if invoice.finalized_at is None else iso_utc(invoice.finalized_at),
             voided_at=None if invoice.voided_at is None else iso_utc(invoice.voided_at),
+            issue=invoice.issue,
+            replaces=invoice.replaces,
+            number=invoice.number,
+            issue_date=None if invoice.issue_date is None else invoice.issue_date.isoformat(),
+            due_date=None if invoice.due_date is None else invoice.due_date.isoformat(),
+            issuer=None if invoice.issuer is None else IssuerOut.of(invoice.issuer),
         )
 
 
@@ -365,6 +439,7 @@ class InvoicePreviewOut(ResponseModel):
     subtotal: str
     credits_applied: str
     total: str
+    carried_over: str  # lines summing below zero: what finalization would credit to the balance
     line_items: list[LineItemOut]
     plan_id: str | None
     plan_name: str | None
@@ -384,6 +459,7 @@ class InvoicePreviewOut(ResponseModel):
             subtotal=format_money(invoice.subtotal, money),
             credits_applied=format_money(invoice.credits_applied, money),
             total=format_money(invoice.total, money),
+            carried_over=format_money(invoice.carried_over, money),
             line_items=[LineItemOut.of(line, money) for line in invoice.line_items],
             plan_id=invoice.plan_id,
             plan_name=preview.plan_name,
@@ -421,6 +497,7 @@ class PlanOut(ResponseModel):
     amount: str
     minimum_amount: str
     grace_period_days: int
+    net_days: int | None
     prices: list[dict[str, Any]]
     created_at: str
 
@@ -433,6 +510,7 @@ class PlanOut(ResponseModel):
             amount=format_money(plan.amount, plan.currency),
             minimum_amount=format_money(plan.minimum_amount, plan.currency),
             grace_period_days=plan.grace_period_days,
+            net_days=plan.net_days,
             prices=[price.to_spec() for price in plan.prices],
             created_at=iso_utc(plan.created_at),
         )
@@ -490,6 +568,19 @@ class CustomerFailureOut(ResponseModel):
     reason: str
 
 
+class UnpricedUsageOut(ResponseModel):
+    """A customer whose draft bills usage without a price: features no plan prices, on a draft with no unit price
+    (listed at 0.00 "no price set"). Run billing again with `unit_price`, or give the customer a plan pricing them."""
+
+    customer_id: str
+    invoice_id: str
+    features: list[str]
+
+    @classmethod
+    def of(cls, unpriced: UnpricedUsage) -> UnpricedUsageOut:
+        return cls(customer_id=unpriced.customer_id, invoice_id=unpriced.invoice_id, features=list(unpriced.features))
+
+
 class FinalizeRunOut(ResponseModel):
     invoices_finalized: int
     invoice_ids: list[str]
@@ -517,6 +608,7 @@ class BillingRunOut(ResponseModel):
     failures: list[CustomerFailureOut] = []  # customers that could not be billed; everyone else was
     status: Literal["running", "done"] = "done"
     customers_queued: int | None = None
+    unpriced_usage: list[UnpricedUsageOut] = []  # billed customers with usage no price rated (empty while running)
 
     @classmethod
     def of(cls, run: BillingRun) -> BillingRunOut:
@@ -528,11 +620,14 @@ class BillingRunOut(ResponseModel):
             failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in run.failures],
             status="done" if run.done else "running",
             customers_queued=run.customers_queued,
+            unpriced_usage=[UnpricedUsageOut.of(u) for u in run.unpriced],
         )
 
 
 class BillingRunStatusOut(ResponseModel):
-    """GET /v1/billing-runs/{id}: the run's counts and a page of its failed customers (next_cursor pages on)."""
+    """GET /v1/billing-runs/{id}: the run's counts, a page of its failed customers (next_cursor pages on, as
+    `cursor`) and a page of its customers billed with unpriced usage (unpriced_usage_next_cursor pages on, as
+    `unpriced_cursor`)."""
 
     id: str
     period: str
@@ -542,6 +637,9 @@ class BillingRunStatusOut(ResponseModel):
     customers_failed: int
     failures: list[CustomerFailureOut]
     next_cursor: str | None = None
+    customers_with_unpriced_usage: int = 0
+    unpriced_usage: list[UnpricedUsageOut] = []
+    unpriced_usage_next_cursor: str | None = None
 
     @classmethod
     def of(cls, report: BillingRunStatus) -> BillingRunStatusOut:
@@ -555,6 +653,9 @@ class BillingRunStatusOut(ResponseModel):
             customers_failed=run.customers_failed,
             failures=[CustomerFailureOut(customer_id=f.customer_id, reason=f.reason) for f in report.failures],
             next_cursor=report.failures_cursor,
+            customers_with_unpriced_usage=run.customers_with_unpriced_usage,
+            unpriced_usage=[UnpricedUsageOut.of(u) for u in report.unpriced],
+            unpriced_usage_next_cursor=report.unpriced_cursor,
         )
 
 

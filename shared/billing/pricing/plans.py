@@ -1,6 +1,6 @@
-"""Plans: a currency, an optional fee and minimum per period, a grace period before invoices finalize, and
-one price per feature. Plans never change once created; a customer moves to another plan instead, so any
-invoice can be re-rated exactly with the plan it names."""
+"""Plans: a currency, an optional fee and minimum per period, a grace period before invoices finalize, an
+optional payment term (net days), and one price per feature. Plans never change once created; a customer
+moves to another plan instead, so any invoice can be re-rated exactly with the plan it names."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.domain.errors import InvalidPrice
-from billing.domain.exact import MAX_GRACE_PERIOD_DAYS
+from billing.domain.exact import MAX_GRACE_PERIOD_DAYS, MAX_NET_DAYS
 from billing.domain.money import ZERO, check_currency, check_minor_units
 from billing.pricing._fields import non_negative
 from billing.pricing.factory import Price, price_from_spec
@@ -27,6 +27,7 @@ class Plan:
     minimum_amount: Decimal = ZERO
     grace_period_days: int = 0
     amount: Decimal = ZERO  # the plan fee: owed every period, billed in arrears (Lago's plan amount_cents)
+    net_days: int | None = None  # days from issue to due date; None: the deployment's INVOICE_NET_DAYS
     _by_feature: Mapping[str, Price] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -53,24 +54,24 @@ def plan_from_spec(
     prices: object = (),
     created_at: datetime,
     amount: object = ZERO,
+    net_days: object = None,
 ) -> Plan:
     """Validate a plan as the API receives it; every error names its field (`prices[1].tiers[2].up_to`)."""
     code = check_currency(currency, field="currency")
     minimum = check_minor_units(non_negative(minimum_amount, field="minimum_amount"), code, field="minimum_amount")
     fee = check_minor_units(non_negative(amount, field="amount"), code, field="amount")
-    if (
-        isinstance(grace_period_days, bool)
-        or not isinstance(grace_period_days, int)
-        or not 0 <= grace_period_days <= MAX_GRACE_PERIOD_DAYS
-    ):
-        raise InvalidPrice(
-            f"grace_period_days must be a whole number of days from 0 to {MAX_GRACE_PERIOD_DAYS}",
-            field="grace_period_days",
-        )
+    grace = _days(grace_period_days, MAX_GRACE_PERIOD_DAYS, field="grace_period_days")
+    net = None if net_days is None else _days(net_days, MAX_NET_DAYS, field="net_days")
     if not isinstance(prices, Sequence) or isinstance(prices, str):
         raise InvalidPrice("prices must be a list of prices", field="prices")
     parsed = tuple(_price(spec, index) for index, spec in enumerate(prices))
-    return Plan(plan_id, name, code, parsed, created_at, minimum, grace_period_days, fee)
+    return Plan(plan_id, name, code, parsed, created_at, minimum, grace, fee, net)
+
+
+def _days(value: object, most: int, *, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
+        raise InvalidPrice(f"{field} must be a whole number of days from 0 to {most}", field=field)
+    return value
 
 
 def _price(spec: Any, index: int) -> Price:
@@ -85,5 +86,6 @@ def plan_to_spec(plan: Plan) -> dict[str, Any]:
         "amount": format(plan.amount, "f"),
         "minimum_amount": format(plan.minimum_amount, "f"),
         "grace_period_days": plan.grace_period_days,
+        "net_days": plan.net_days,
         "prices": [price.to_spec() for price in plan.prices],
     }

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from billing.services.meters import MeterService
     from billing.services.plans import PlanService
     from billing.services.previews import Estimate, InvoicePreview, PreviewService
-    from billing.services.usage import UsageService, Window
+    from billing.services.usage import UsageAggregation, UsageService, Window
 
 _MODULES = {
     "ApiKeyService": "api_keys",
@@ -41,6 +41,7 @@ _MODULES = {
     "Estimate": "previews",
     "InvoicePreview": "previews",
     "PreviewService": "previews",
+    "UsageAggregation": "usage",
     "UsageService": "usage",
     "Window": "usage",
 }
@@ -74,6 +75,7 @@ __all__ = [
     "NewEvent",
     "PlanService",
     "PreviewService",
+    "UsageAggregation",
     "UsageService",
     "Window",
 ]

@@ -17,15 +17,25 @@ from billing.domain.billing_runs import (
     OutcomeStatus,
 )
 from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
-from billing.domain.invoices import MAX_INVOICES_PER_SAVE, Invoice, InvoiceContent, LineType, invoice_id_for
+from billing.domain.invoices import (
+    DEFAULT_INVOICE_SETTINGS,
+    MAX_INVOICES_PER_SAVE,
+    Invoice,
+    InvoiceContent,
+    InvoiceSettings,
+    InvoiceStatus,
+    LineType,
+    latest_issue,
+)
 from billing.domain.models import Customer, CustomerPeriodUsage
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
-from billing.services.drafting import InvoiceComposer
+from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.lifecycle import InvoiceLifecycle
 from billing.services.listing import all_invoices
+from billing.services.rating import unpriced_features
 from billing.services.retry import retry_on_conflict
 
 _SAVE_ATTEMPTS = 3
@@ -41,6 +51,19 @@ class CustomerFailure:
 
 
 @dataclass(frozen=True)
+class UnpricedUsage:
+    """A customer whose draft bills features without a price (no plan prices them, the draft has no unit price)."""
+
+    customer_id: str
+    invoice_id: str
+    features: tuple[str, ...]
+
+    @classmethod
+    def of(cls, outcome: CustomerOutcome) -> UnpricedUsage:
+        return cls(outcome.customer_id, outcome.invoice_id or "", outcome.unpriced_features)
+
+
+@dataclass(frozen=True)
 class BillingRun:
     period: str
     invoice_ids: tuple[str, ...]
@@ -48,6 +71,7 @@ class BillingRun:
     run_id: str | None = None
     customers_queued: int | None = None
     done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
+    unpriced: tuple[UnpricedUsage, ...] = ()  # billed customers with usage no price rated
 
     @property
     def invoices_generated(self) -> int:
@@ -66,11 +90,13 @@ class FinalizeRun:
 
 
 class BillingService:
-    def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, storage: Storage, clock: Clock = system_clock, settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS
+    ) -> None:
         self._storage = storage
         self._clock = clock
-        self._composer = InvoiceComposer(storage)
-        self._lifecycle = InvoiceLifecycle(storage, self._composer, clock)
+        self._composer = InvoiceComposer(storage, covers_distinct=True)
+        self._lifecycle = InvoiceLifecycle(storage, self._composer, clock, settings)
 
     def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
         """A new billing run resource, before any customer is queued."""
@@ -95,7 +121,7 @@ class BillingService:
             if retry_transient and isinstance(error, StorageUnavailable):
                 raise
             return _failed(customer_id, error, now, prefix=failure_prefix)
-        return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id if invoice else None)
+        return self._billed(customer_id, invoice, now)
 
     def bill_queued_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
         """Bill each customer of a queued shard and record the outcomes (a queue worker's job).
@@ -149,7 +175,7 @@ class BillingService:
                     )
             else:
                 for customer_id, invoice in pending.items():
-                    outcomes[customer_id] = CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id)
+                    outcomes[customer_id] = self._billed(customer_id, invoice, now)
         return [outcomes[customer if isinstance(customer, str) else customer.id] for customer in customers]
 
     def _drafts(
@@ -197,9 +223,18 @@ class BillingService:
             if changed and invoice is not None:
                 pending[customer.id] = invoice
             else:
-                billed = invoice.id if invoice else None
-                outcomes[customer.id] = CustomerOutcome(customer.id, OutcomeStatus.BILLED, now, billed)
+                outcomes[customer.id] = self._billed(customer.id, invoice, now)
         return pending
+
+    def _billed(self, customer_id: str, invoice: Invoice | None, now: datetime) -> CustomerOutcome:
+        """A billed customer's outcome: its draft (None: nothing to bill) and the features it bills without a
+        price, which a run reports."""
+        if invoice is None:
+            return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now)
+        unpriced = (
+            () if invoice.unit_price is not None else unpriced_features(invoice, self._composer.plan(invoice.plan_id))
+        )
+        return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id, unpriced_features=unpriced)
 
     def settle_dead_shard(
         self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
@@ -225,7 +260,9 @@ class BillingService:
         self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> Invoice | None:
         """Create or recompute one customer's draft for the period (the customer, or its id to read it);
-        None when there is nothing to bill or the period's invoice is finalized already."""
+        None when there is nothing to bill or the period's invoice is finalized already. Features no plan
+        prices are rated at `unit_price`, which the draft keeps; without one, at the draft's own (none for a
+        new draft: such usage is listed at 0.00 "no price set")."""
         known = self._customer(customer) if isinstance(customer, str) else customer
 
         def attempt() -> Invoice | None:
@@ -250,20 +287,26 @@ class BillingService:
     ) -> tuple[Invoice | None, bool]:
         """The customer's invoice for the period as it should be stored, and whether it must be saved:
         (None, False) when there is nothing to bill or the invoice is finalized already, (the stored draft,
-        False) when nothing changed since the last run. `invoices` (all of the customer's) and `balance` (of
-        credit, in the invoice's currency) are read unless given."""
+        False) when nothing changed since the last run. The period's invoice is its latest issue: when that
+        one is void, the period is billed again as a new issue that replaces it. `invoices` (all of the
+        customer's) and `balance` (of credit, in the invoice's currency) are read unless given."""
         if invoices is None:
             invoices = all_invoices(self._storage, customer.id)
-        current = next((invoice for invoice in invoices if invoice.period == period.key), None)
-        if current is not None and not current.is_editable:
-            return None, False  # finalized or void: never changes
+        current = latest_issue(invoices, period.key)
+        if current is not None and current.status == InvoiceStatus.FINALIZED:
+            return None, False  # never changes; only voiding it lets the period be billed again
+        draft = current if current is not None and current.is_editable else None
+        if unit_price is None and draft is not None:
+            unit_price = draft.unit_price  # a run without a unit price keeps the draft's
         content = self._composer.compose(
             customer, period, unit_price=unit_price, usage=usage, invoices=invoices, balance=balance
         )
-        if current is None and not _worth_an_invoice(customer, period, usage, content):
+        if draft is not None:
+            recomputed = draft.with_content(content, now=now)
+            return recomputed, recomputed is not draft  # the same object: nothing new since the last run
+        if not _worth_an_invoice(usage, content):
             return None, False
-        draft = current.with_content(content, now=now) if current else new_invoice(customer, period, content, now)
-        return draft, draft is not current  # the same object: nothing new since the last run
+        return new_invoice(customer, period, content, now, replacing=current), True
 
     def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
         """The daily sweep: finalize every draft whose grace period (the customer's plan's
@@ -316,34 +359,10 @@ def _failed(customer_id: str, error: Exception, now: datetime, *, prefix: str = 
     return CustomerOutcome(customer_id, OutcomeStatus.FAILED, now, reason=(prefix + failure_reason(error))[:500])
 
 
-def _worth_an_invoice(
-    customer: Customer, period: BillingPeriod, usage: CustomerPeriodUsage, content: InvoiceContent
-) -> bool:
-    if usage.features or any(line.type == LineType.ADJUSTMENT for line in content.line_items):
-        return True
-    # Without usage, rated lines are what the plan makes every customer owe: its fee, a first tier's flat
-    # fee, its minimum. Owed only by customers who existed before the period ended.
-    owes_plan_charges = any(line.type in _PLAN_CHARGES for line in content.line_items)
-    return owes_plan_charges and customer.created_at < period.bounds(timezone(customer.timezone))[1]
+def _worth_an_invoice(usage: CustomerPeriodUsage, content: InvoiceContent) -> bool:
+    # Without usage, rated lines are what the plan makes a customer owe (its fee, a first tier's flat fee, its
+    # minimum), and rating left them out unless the customer existed before the period ended (plan_charges_apply).
+    return bool(usage.features) or any(line.type in _WORTH_AN_INVOICE for line in content.line_items)
 
 
-_PLAN_CHARGES = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM})
-
-
-def new_invoice(customer: Customer, period: BillingPeriod, content: InvoiceContent, now: datetime) -> Invoice:
-    """The customer's invoice for the period as `content` makes it, not stored yet (a new draft, a preview)."""
-    start, end = period.bounds(timezone(customer.timezone))
-    return Invoice(
-        id=invoice_id_for(customer.id, period.key),
-        customer_id=customer.id,
-        period=period.key,
-        period_start=start,
-        period_end=end,
-        currency=content.currency,
-        created_at=now,
-        updated_at=now,
-        line_items=content.line_items,
-        plan_id=content.plan_id,
-        unit_price=content.unit_price,
-        rated_events=content.rated_events,
-    )
+_WORTH_AN_INVOICE = frozenset({LineType.PLAN_FEE, LineType.USAGE, LineType.MINIMUM, LineType.ADJUSTMENT})

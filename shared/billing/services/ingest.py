@@ -107,8 +107,9 @@ class IngestResult:
 
 class TrackedProperties:
     """The event properties whose distinct values storage counts at ingest: those a unique_count price of
-    some plan names, per feature. Read from the plans and kept for a minute, so a plan created just now
-    counts events ingested from (at most) a minute later; events stored before are not counted for it."""
+    some plan names, per feature. Read from the plans and kept for a minute, so events stored before a plan
+    (or within the minute after it) are not counted for it at ingest: storage's coverage says so, and rating
+    counts such a period's values from its raw events (billing.services.drafting)."""
 
     TTL = timedelta(seconds=60)
 
@@ -298,7 +299,7 @@ class IngestService:
                     day_period[1],
                     properties,
                     day_period[0],
-                    tracked(event.feature) if properties else (),
+                    tracked(event.feature),  # an event without the property is checked for it too
                 )
             )
         return usage_events

@@ -1,27 +1,33 @@
-"""Reading invoices, and moving them through their lifecycle (finalize, void)."""
+"""Reading invoices, and moving them through their lifecycle (finalize, void, reissue)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from billing.domain.errors import InvoiceNotFound
-from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.invoices import DEFAULT_INVOICE_SETTINGS, Invoice, InvoiceSettings, InvoiceStatus
 from billing.domain.paging import Page
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
 from billing.services.drafting import InvoiceComposer
-from billing.services.lifecycle import InvoiceLifecycle
+from billing.services.lifecycle import InvoiceLifecycle, Reissue
 from billing.services.listing import all_invoices
 
 MAX_PAGE = 500
 
 
 class InvoiceService:
-    def __init__(self, storage: Storage, customers: CustomerService, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        customers: CustomerService,
+        clock: Clock = system_clock,
+        settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS,
+    ) -> None:
         self._storage = storage
         self._customers = customers
-        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage), clock)
+        self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage, covers_distinct=True), clock, settings)
 
     def get(self, invoice_id: str) -> Invoice:
         invoice = self._storage.invoices.get(invoice_id)
@@ -49,9 +55,14 @@ class InvoiceService:
         )
 
     def finalize(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
-        """Recompute the draft one last time, freeze it and consume the credit it applies."""
+        """Recompute the draft one last time, freeze it, number and date it, and consume the credit it
+        applies."""
         return self._lifecycle.finalize(invoice_id, now=now)
 
     def void(self, invoice_id: str, *, now: datetime | None = None) -> Invoice:
         """Void a finalized invoice; the credit it consumed goes back to the customer's balance."""
         return self._lifecycle.void(invoice_id, now=now)
+
+    def reissue(self, invoice_id: str, *, now: datetime | None = None) -> Reissue:
+        """The draft replacing a void invoice (the period's next issue), made now or found made."""
+        return self._lifecycle.reissue(invoice_id, now=now)

@@ -31,6 +31,7 @@ class PlanService:
         minimum_amount: Decimal = ZERO,
         grace_period_days: int = 0,
         amount: Decimal = ZERO,
+        net_days: int | None = None,
     ) -> Plan:
         """Validate and store a plan; every InvalidInput names its field (`prices[1].tiers[2].up_to`)."""
         plan = plan_from_spec(
@@ -40,6 +41,7 @@ class PlanService:
             minimum_amount=minimum_amount,
             amount=amount,
             grace_period_days=grace_period_days,
+            net_days=net_days,
             prices=prices,
             created_at=self._clock(),
         )

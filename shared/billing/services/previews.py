@@ -8,7 +8,8 @@
   plan decides is compared (plan fee, usage, minimum): credit and late usage of earlier periods are the
   same whichever plan rates this one, and would hide the difference.
 
-Both read the usage rollups and write nothing. Features no plan prices are rated at the unit price of
+Both read the usage rollups (and the period's raw events for a unique_count storage has not covered yet:
+docs/pricing.md) and write nothing. Features no plan prices are rated at the unit price of
 the period's draft, if a billing run made one (zero otherwise, as a run without a unit price would).
 """
 
@@ -27,10 +28,9 @@ from billing.domain.models import Customer
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
-from billing.services.billing import new_invoice
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
-from billing.services.drafting import InvoiceComposer
+from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.listing import all_invoices
 
 INLINE_PLAN_ID = "plan_inline"  # the id an inline plan is rated under (it is stored nowhere)

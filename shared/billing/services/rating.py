@@ -11,11 +11,12 @@ plan's fee is a line of its own. Each line is rounded once, to the currency's mi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.errors import InvalidInput, UnratableUsage
 from billing.domain.exact import exact
-from billing.domain.invoices import LineItem, LineType
+from billing.domain.invoices import Invoice, LineItem, LineType
 from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
 from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, QuantityPriced, Rating
@@ -56,6 +57,24 @@ UniqueCounter = Callable[[Price], Decimal]
 EventValues = Callable[[Price], Sequence[Decimal]]
 
 
+def plan_charges_apply(customer: Customer, usage: CustomerPeriodUsage, period_end: datetime) -> bool:
+    """Whether the plan's fee, its minimum and the zero-usage flat fees of its prices are owed for the period
+    ending at `period_end`: only when the customer existed before the period ended or has an event in it. A
+    customer created today owes nothing for a past month it neither existed in nor used."""
+    return customer.created_at < period_end or any(aggregate.count for aggregate in usage.features.values())
+
+
+def unpriced_features(invoice: Invoice, plan: Plan | None) -> tuple[str, ...]:
+    """The features of the invoice's usage lines that `plan` (the one it was rated with) does not price: rated
+    at the invoice's unit price, or listed at 0.00 "no price set" when it has none."""
+    priced = {price.feature for price in plan.prices} if plan is not None else set()
+    return tuple(
+        line.feature
+        for line in invoice.line_items
+        if line.type == LineType.USAGE and line.feature is not None and line.feature not in priced
+    )
+
+
 def plan_fee_line(plan: Plan | None) -> LineItem | None:
     """The plan's fixed fee for the period, billed in arrears (not prorated)."""
     if plan is None or plan.amount == ZERO:
@@ -74,14 +93,16 @@ def usage_lines(
     unique_count: UniqueCounter | None = None,
     event_values: EventValues | None = None,
     rated: RatedLines | None = None,
+    zero_usage_fees: bool = True,
 ) -> tuple[LineItem, ...]:
     """One usage line per feature with usage, and per priced feature without usage that costs something
-    at zero (a first tier's flat fee), ordered by feature. `rated`: lines rated before, reused when the
-    same price meets the same quantity."""
+    at zero (a first tier's flat fee; only with `zero_usage_fees`: see plan_charges_apply), ordered by
+    feature. `rated`: lines rated before, reused when the same price meets the same quantity."""
     currency = invoice_currency(customer, plan)
     priced = {price.feature: price for price in plan.prices} if plan is not None else {}
     lines = []
-    for feature in sorted(usage.features.keys() | priced.keys()):
+    features = usage.features.keys() | priced.keys() if zero_usage_fees else usage.features.keys()
+    for feature in sorted(features):
         try:
             line = _usage_line(
                 feature,

@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.billing_runs import BillingRunRecord, OutcomeStatus, shards_of
-from billing.domain.errors import BillingRunNotFound
+from billing.domain.errors import BillingRunNotFound, InvalidInput
 from billing.domain.time import BillingPeriod
 from billing.ports import Storage
 from billing.queues import BillingQueue
-from billing.services.billing import BillingRun, BillingService, CustomerFailure, scheduled_period
+from billing.services.billing import BillingRun, BillingService, CustomerFailure, UnpricedUsage, scheduled_period
 from billing.services.clock import Clock, system_clock
 
 # 25 customers a message: a few seconds of a worker's time, far below SQS's 256 KB per message.
@@ -31,6 +31,8 @@ class BillingRunStatus:
     run: BillingRunRecord
     failures: tuple[CustomerFailure, ...]  # one page of them
     failures_cursor: str | None  # the next page of failures, if any
+    unpriced: tuple[UnpricedUsage, ...] = ()  # one page of the customers billed with unpriced usage
+    unpriced_cursor: str | None = None  # the next page of those, if any
 
     @property
     def status(self) -> str:
@@ -79,6 +81,7 @@ class BillingRunService:
         failures = tuple(
             CustomerFailure(o.customer_id, o.reason or "unknown") for o in outcomes if o.status == OutcomeStatus.FAILED
         )
+        unpriced = tuple(UnpricedUsage.of(o) for o in outcomes if o.unpriced_features)
         return BillingRun(
             period.key,
             invoice_ids,
@@ -86,6 +89,7 @@ class BillingRunService:
             record.id,
             customers_queued=queued,
             done=len({o.customer_id for o in outcomes}) >= queued,
+            unpriced=unpriced,
         )
 
     def start_scheduled(self, *, now: datetime | None = None, unit_price: Decimal | None = None) -> BillingRun:
@@ -93,13 +97,24 @@ class BillingRunService:
         now = now or self._clock()
         return self.start(scheduled_period(now), unit_price=unit_price, now=now)
 
-    def status(self, run_id: str, *, limit: int = 100, cursor: str | None = None) -> BillingRunStatus:
-        """The run's counts and a page of its failed customers with their reasons."""
+    def status(
+        self, run_id: str, *, limit: int = 100, cursor: str | None = None, unpriced_cursor: str | None = None
+    ) -> BillingRunStatus:
+        """The run's counts, a page of its failed customers with their reasons (`cursor` pages on) and a page of
+        its customers billed with unpriced usage (`unpriced_cursor` pages on), at most `limit` each."""
         run = self._storage.billing_runs.get(run_id)
         if run is None:
             raise BillingRunNotFound(run_id)
-        page = self._storage.billing_runs.outcomes(
-            run_id, status=OutcomeStatus.FAILED, limit=min(limit, MAX_FAILURES_PAGE), cursor=cursor
-        )
+        limit = min(limit, MAX_FAILURES_PAGE)
+        page = self._storage.billing_runs.outcomes(run_id, status=OutcomeStatus.FAILED, limit=limit, cursor=cursor)
         failures = tuple(CustomerFailure(o.customer_id, o.reason or "unknown") for o in page.items)
-        return BillingRunStatus(run, failures, page.cursor)
+        if not run.customers_with_unpriced_usage and unpriced_cursor is None:  # counted with the outcomes: none
+            return BillingRunStatus(run, failures, page.cursor)
+        try:
+            unpriced = self._storage.billing_runs.outcomes(run_id, unpriced=True, limit=limit, cursor=unpriced_cursor)
+        except InvalidInput as error:  # the cursor's fault is the query parameter's that carried it
+            error.field = "unpriced_cursor"
+            raise
+        return BillingRunStatus(
+            run, failures, page.cursor, tuple(UnpricedUsage.of(o) for o in unpriced.items), unpriced.cursor
+        )

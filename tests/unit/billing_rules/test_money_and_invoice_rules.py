@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from billing.domain.credits import CreditEntry
+from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.errors import InvalidInput, InvoiceNotEditable
 from billing.domain.invoices import Invoice, LineItem, LineType
 from billing.domain.money import check_currency, check_minor_units
@@ -93,8 +93,8 @@ def test_a_finalized_invoice_cannot_be_recomputed():
 
 
 def test_consumption_and_restoration_are_keyed_by_invoice_so_each_happens_once():
-    used = CreditEntry.consumption("cus_1", "inv_1", D("5.00"), "USD", NOW)
-    restored = CreditEntry.restoration("cus_1", "inv_1", D("5.00"), "USD", NOW)
+    used = CreditEntry.of_invoice(CreditKind.CONSUMPTION, "cus_1", "inv_1", D("5.00"), "USD", now=NOW)
+    restored = CreditEntry.of_invoice(CreditKind.RESTORATION, "cus_1", "inv_1", D("5.00"), "USD", now=NOW)
 
     assert (used.id, used.amount, restored.id, restored.amount) == (
         "crd_use_inv_1",

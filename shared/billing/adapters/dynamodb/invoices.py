@@ -1,6 +1,7 @@
-"""Invoices: the invoice item at (customer, period) — its key is the "one invoice per customer and period"
-guard — and a copy under its id, written in the same transaction with the same version condition, so
-`get(id)` is one GetItem. Drafts carry the keys of the sparse DraftsDue index; finalizing drops them.
+"""Invoices: the invoice item at (customer, period, issue) — its key is the "one invoice per customer, period
+and issue" guard — and a copy under its id, written in the same transaction with the same version
+condition, so `get(id)` is one GetItem. Drafts carry the keys of the sparse DraftsDue index; finalizing
+drops them. Finalizing also moves the deployment's invoice number counter, in the same transaction.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from billing.adapters.dynamodb.table import (
 from billing.adapters.records import invoice_from_record, invoice_to_record
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate
-from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.invoices import Invoice, InvoiceStatus, invoice_number
 from billing.domain.paging import Page
 from billing.domain.time import to_micros
 
@@ -51,7 +52,7 @@ def _items(invoice: Invoice, version: int) -> tuple[Item, Item]:
         "customer_id": s(invoice.customer_id),
     }
     main: Item = {
-        **keys.invoice(invoice.customer_id, invoice.period),
+        **keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
         **common,
         LIST_PK: s(keys.INVOICES),
         LIST_SK: s(f"{invoice.period}#{invoice.customer_id}"),
@@ -72,6 +73,19 @@ def _write_actions(invoice: Invoice) -> list[dict[str, Any]]:
         put_action(main, "version = :version", values=at_version),
         put_action(by_id, "version = :version", values=at_version),
     ]
+
+
+# Finalizations racing for the next number: each lost race means another invoice was numbered meanwhile.
+_NUMBER_ATTEMPTS = 10
+_LAST = {"#last": "last"}
+
+
+def _take_number(last: int) -> dict[str, Any]:
+    """Move the counter from `last` (as read; 0: never used) to `last + 1`."""
+    guard, values = (NOT_EXISTS, {}) if last == 0 else ("#last = :last", {":last": n(last)})
+    return update_action(
+        keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
+    )
 
 
 def _advance_customer(customer_id: str, expected_version: int) -> dict[str, Any]:
@@ -134,9 +148,9 @@ class DynamoInvoices:
         if customer_id is not None:
             # The customer's own partition: strongly consistent.
             values[":pk"] = s(keys.customer_pk(customer_id))
-            if period is not None:
+            if period is not None:  # every issue of the period
                 values[":sk"] = s(keys.invoice_sk(period))
-                condition = "PK = :pk AND SK = :sk"
+                condition = "PK = :pk AND begins_with(SK, :sk)"
             else:
                 values[":sk"] = s("INV#")
                 condition = "PK = :pk AND begins_with(SK, :sk)"
@@ -172,7 +186,8 @@ class DynamoInvoices:
         except Cancelled:
             if invoice.version == 0:
                 raise ConcurrentUpdate(
-                    f"an invoice for customer {invoice.customer_id} and period {invoice.period} already exists"
+                    f"an invoice for customer {invoice.customer_id}, period {invoice.period} and issue"
+                    f" {invoice.issue} already exists"
                 ) from None
             raise ConcurrentUpdate(f"invoice {invoice.id} changed since version {invoice.version}") from None
         return replace(invoice, version=invoice.version + 1)
@@ -184,7 +199,7 @@ class DynamoInvoices:
             self._table.transact([action for invoice in invoices for action in _write_actions(invoice)])
         except Cancelled:
             raise ConcurrentUpdate(
-                "an invoice changed since it was read, or one for its customer and period already exists"
+                "an invoice changed since it was read, or one for its customer, period and issue already exists"
             ) from None
 
     def drafts_due(self, *, period_end_before: datetime, limit: int, cursor: str | None = None) -> Page[Invoice]:
@@ -197,24 +212,46 @@ class DynamoInvoices:
             values={":drafts": s(keys.DRAFTS), ":after": s(keys.padded(to_micros(period_end_before) + 1))},
         )
 
-    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
-        return self._transition(invoice, consumption, customer_version)
+    def finalize(
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
+    ) -> Invoice:
+        """The transition's transaction plus the counter, last, conditioned on the value read: when only the
+        counter's condition failed (another invoice took that number meanwhile), or a concurrent transaction
+        was writing the same items, and nothing else is stale, the number is read again and the transaction
+        sent again (no gap, none used twice)."""
+        for _ in range(_NUMBER_ATTEMPTS):
+            last = integer(self._table.get(keys.INVOICE_NUMBERS) or {}, "last")
+            numbered = invoice.numbered(invoice_number(number_prefix, last + 1))
+            actions = [*_transition_actions(numbered, credit, customer_version), _take_number(last)]
+            try:
+                self._table.transact(actions)
+            except Cancelled as cancelled:
+                counter = len(actions) - 1
+                stale = any(cancelled.failed(index) for index in range(counter))
+                if not stale and (cancelled.failed(counter) or cancelled.conflicting):
+                    continue
+                raise _stale(invoice) from None
+            return replace(numbered, version=invoice.version + 1)
+        raise ConcurrentUpdate(f"invoice {invoice.id}: racing finalizations kept taking the next number")
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
-        return self._transition(invoice, restoration, customer_version)
-
-    def _transition(self, invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> Invoice:
-        """One transaction: the invoice (and its copy) at its version, the customer's version, and the
-        credit entry with its balance move. Any failed condition means something changed since it was read
-        — a duplicate consumption entry included (another finalization won) — so it is ConcurrentUpdate:
-        the lifecycle service re-reads and finds the invoice finalized."""
-        actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
-        if entry is not None:
-            actions.extend(entry_actions(entry))
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
         try:
-            self._table.transact(actions)
+            self._table.transact(_transition_actions(invoice, credit, customer_version))
         except Cancelled:
-            raise ConcurrentUpdate(
-                f"invoice {invoice.id}, its customer or their credit changed since they were read"
-            ) from None
+            raise _stale(invoice) from None
         return replace(invoice, version=invoice.version + 1)
+
+
+def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_version: int) -> list[dict[str, Any]]:
+    """The invoice (and its copy) at its version, the customer's version, and the credit entry with its
+    balance move. Any failed condition among them means something changed since it was read — a
+    duplicate credit entry included (another finalization won) — so it is ConcurrentUpdate: the
+    lifecycle service re-reads and finds the invoice finalized."""
+    actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
+    if entry is not None:
+        actions.extend(entry_actions(entry))
+    return actions
+
+
+def _stale(invoice: Invoice) -> ConcurrentUpdate:
+    return ConcurrentUpdate(f"invoice {invoice.id}, its customer or their credit changed since they were read")

@@ -64,12 +64,17 @@ def search_term(term: str, customer_id: str) -> Item:
     return key(search_pk(term), bounded(f"{term}#{customer_id}"))
 
 
-def invoice_sk(period: str) -> str:
-    return f"INV#{period}"
+_ISSUE_DIGITS = 6  # reissues of a period (MAX_ISSUE), zero-padded so that text order is issue order
 
 
-def invoice(customer_id: str, period: str) -> Item:
-    return key(customer_pk(customer_id), invoice_sk(period))
+def invoice_sk(period: str, issue: int = 0) -> str:
+    """A period's first invoice keeps the key invoices had before reissues; the k-th reissue sorts after it.
+    Periods are YYYY-MM, so `INV#<period>` is also the prefix of exactly that period's issues."""
+    return f"INV#{period}" if issue == 0 else f"INV#{period}#{issue:0{_ISSUE_DIGITS}d}"
+
+
+def invoice(customer_id: str, period: str, issue: int = 0) -> Item:
+    return key(customer_pk(customer_id), invoice_sk(period, issue))
 
 
 def invoice_by_id(invoice_id: str) -> Item:
@@ -107,10 +112,6 @@ def period_prefix(period: str | None = None) -> str:
 
 def period_sk(period: str, feature: str) -> str:
     return f"{period_prefix(period)}A#{feature}"
-
-
-def distinct_count_sk(period: str, feature: str, prop: str) -> str:
-    return f"{period_prefix(period)}U#{parts(feature, prop)}"
 
 
 def distinct_marker_sk(period: str, feature: str, prop: str, value: str) -> str:
@@ -153,6 +154,9 @@ def run(run_id: str) -> Item:
 def outcome(run_id: str, customer_id: str) -> Item:
     return key(run_pk(run_id), f"OUT#{customer_id}")
 
+
+# The deployment-wide invoice number counter (attribute `last`: the last number given).
+INVOICE_NUMBERS = key("COUNTER#invoice_number", "COUNTER")
 
 # Listing partitions of the ByType index.
 CUSTOMERS, PLANS, INVOICES, API_KEYS, METERS = "CUSTOMERS", "PLANS", "INVOICES", "APIKEYS", "METERS"

@@ -49,6 +49,7 @@ class DynamoBillingRuns:
             "queued": n(run.customers_queued),
             "billed": n(run.customers_billed),
             "failed": n(run.customers_failed),
+            "unpriced": n(run.customers_with_unpriced_usage),
             "planned": {"BOOL": run.planned},
         }
         try:
@@ -66,6 +67,7 @@ class DynamoBillingRuns:
             billed=integer(item, "billed"),
             failed=integer(item, "failed"),
             planned=bool(item.get("planned", {}).get("BOOL", False)),
+            unpriced=integer(item, "unpriced"),
         )
 
     def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
@@ -85,19 +87,25 @@ class DynamoBillingRuns:
             raise ValueError(f"at most {MAX_OUTCOMES_PER_WRITE} outcomes per write")
         for _ in range(_ATTEMPTS):
             stored = self._table.batch_get([keys.outcome(run_id, o.customer_id) for o in outcomes])
-            previous = {undoc(item)["customer_id"]: OutcomeStatus(item["status"]["S"]) for item in stored}
-            changed = [o for o in outcomes if previous.get(o.customer_id) != o.status]
+            previous = {undoc(item)["customer_id"]: outcome_from_item(item) for item in stored}
+            changed = [
+                o for o in outcomes if o.customer_id not in previous or previous[o.customer_id].status != o.status
+            ]
             if not changed:
                 return
             actions = [self._outcome_action(run_id, o, previous.get(o.customer_id)) for o in changed]
+            replaced = [previous[o.customer_id] for o in changed if o.customer_id in previous]
             moves = Counter(_COUNTERS[o.status] for o in changed)
-            moves.subtract(_COUNTERS[previous[o.customer_id]] for o in changed if o.customer_id in previous)
+            moves.subtract(_COUNTERS[old.status] for old in replaced)
+            unpriced = sum(bool(o.unpriced_features) for o in changed) - sum(
+                bool(o.unpriced_features) for o in replaced
+            )
             actions.append(
                 update_action(
                     keys.run(run_id),
-                    "ADD billed :billed, failed :failed",
+                    "ADD billed :billed, failed :failed, unpriced :unpriced",
                     "attribute_exists(PK)",
-                    values={":billed": n(moves["billed"]), ":failed": n(moves["failed"])},
+                    values={":billed": n(moves["billed"]), ":failed": n(moves["failed"]), ":unpriced": n(unpriced)},
                 )
             )
             try:
@@ -110,28 +118,39 @@ class DynamoBillingRuns:
         raise ConcurrentUpdate(f"outcomes of run {run_id} kept changing")
 
     @staticmethod
-    def _outcome_action(run_id: str, outcome: CustomerOutcome, previous: OutcomeStatus | None) -> dict[str, Any]:
+    def _outcome_action(run_id: str, outcome: CustomerOutcome, previous: CustomerOutcome | None) -> dict[str, Any]:
         item = {
             **keys.outcome(run_id, outcome.customer_id),
             "doc": doc(outcome_to_record(outcome)),
             "status": s(outcome.status.value),
+            "unpriced": {"BOOL": bool(outcome.unpriced_features)},
         }
         if previous is None:
             return put_action(item, NOT_EXISTS)
         return put_action(
-            item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous.value)}
+            item, "#status = :previous", names={"#status": "status"}, values={":previous": s(previous.status.value)}
         )
 
     def outcomes(
-        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+        self,
+        run_id: str,
+        *,
+        status: OutcomeStatus | None = None,
+        unpriced: bool = False,
+        limit: int,
+        cursor: str | None = None,
     ) -> Page[CustomerOutcome]:
         values: dict[str, Any] = {":pk": s(keys.run_pk(run_id)), ":prefix": s("OUT#")}
         names: dict[str, str] = {}
-        condition = None
+        conditions = []
         if status is not None:
-            condition = "#status = :status"
+            conditions.append("#status = :status")
             names["#status"] = "status"
             values[":status"] = s(status.value)
+        if unpriced:
+            conditions.append("unpriced = :unpriced")
+            values[":unpriced"] = {"BOOL": True}
+        condition = " AND ".join(conditions) or None
         return self._table.page(
             outcome_from_item,
             limit=limit,

@@ -7,9 +7,12 @@ here, exactly, from the stored row). Events of a batch share a transaction while
 in DynamoDB's 100 items; a cancelled transaction says, item by item, which events were stored already
 (dropped as duplicates) and whether a rollup moved under us (read again, retry).
 
-Distinct values: a marker item per (period, feature, property, value), put only if absent, and a counter
-bumped by the number of new markers in the same transaction; markers are read first so that a value seen
-before never fails the transaction.
+Distinct values: a marker item per (period, feature, property, value), put only if absent (markers are read
+first, so that a value seen before never fails the transaction). The period row itself keeps, per tracked
+property, how many of its events were checked for it (`checked`, the coverage) and how many markers they
+added (`values`): on the row that holds the event count, so that one read of one item says whether the
+count of values is the period's whole one (DynamoDB's Query is read-committed per item: two items written
+by one transaction may be read from two different moments).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +42,6 @@ from billing.adapters.dynamodb.table import (
     put_action,
     s,
     text,
-    update_action,
 )
 from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
@@ -93,7 +95,6 @@ def _chunks(events: Sequence[UsageEvent]) -> Iterable[list[UsageEvent]]:
         }
         for name, value in distinct_values(event):
             touched.add(("V", event.period, event.feature, name, value))
-            touched.add(("U", event.period, event.feature, name))
         if chunk and len(chunk) + 1 + len(rows | touched) > MAX_TRANSACTION_ITEMS:
             yield chunk
             chunk, rows = [], set()
@@ -147,7 +148,7 @@ class DynamoUsage:
         raise StorageUnavailable(f"usage rollups of customer {customer_id} kept changing; retry the batch")
 
     def _actions(self, customer_id: str, events: list[UsageEvent]) -> list[dict[str, Any]]:
-        """[one put per event (in order), then the rollup rows, new markers and counters]."""
+        """[one put per event (in order), then the rollup rows and the new markers]."""
         pk = keys.usage_pk(customer_id)
         deltas = rollup_deltas(events)
         rows: dict[str, tuple[UsageAggregate, Item]] = {}
@@ -167,6 +168,8 @@ class DynamoUsage:
         )
         current = {text(item, SK): item for item in read}
 
+        new_markers = [sort_key for sort_key in markers if sort_key not in current]
+        tracked = _tracked_deltas(deltas.coverage, [markers[sort_key] for sort_key in new_markers])
         actions = [put_action(_event_item(event), NOT_EXISTS) for event in events]
         for sort_key, (delta, attributes) in rows.items():
             before = current.get(sort_key)
@@ -183,23 +186,72 @@ class DynamoUsage:
                 raise InvalidInput(
                     f"{error.message} (the total of {attributes['feature']['S']})", field="quantity"
                 ) from None
+            if "period" in attributes:  # the row is put whole: its tracked properties carried over
+                added = tracked.get((text(attributes, "period") or "", text(attributes, "feature") or ""), {})
+                props = _merged_props(before, added)
+                if props:
+                    item[PROPS] = _props_item(props)
             actions.append(put_action(item, condition, values=values))
-        new_values: dict[tuple[str, str, str], int] = {}
-        for sort_key, group in markers.items():
-            if sort_key in current:
-                continue
-            actions.append(put_action({**keys.key(pk, sort_key)}, NOT_EXISTS))
-            new_values[group] = new_values.get(group, 0) + 1
-        for (period, feature, prop), count in new_values.items():
-            actions.append(
-                update_action(
-                    keys.key(pk, keys.distinct_count_sk(period, feature, prop)),
-                    "ADD #distinct :count SET feature = :feature, #property = :property, #period = :period",
-                    names={"#distinct": "distinct", "#property": "property", "#period": "period"},
-                    values={":count": n(count), ":feature": s(feature), ":property": s(prop), ":period": s(period)},
-                )
-            )
+        actions += [put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in new_markers]
         return actions
+
+    def cover_distinct(
+        self, customer_id: str, period: str, feature: str, prop: str, values: Collection[str], *, events: int
+    ) -> bool:
+        pk = keys.usage_pk(customer_id)
+        row_key = keys.key(pk, keys.period_sk(period, feature))
+        row = self._table.get(row_key)
+        if not _counts(row, events):
+            return False  # events arrived since they were read: they are counted again next time
+        distinct = set(values)
+        wanted = {keys.distinct_marker_sk(period, feature, prop, value) for value in distinct}
+        stored = self._table.batch_get([keys.key(pk, sort_key) for sort_key in sorted(wanted)], projection=SK)
+        # The markers first, in as many transactions as they need; the last one also sets the coverage on the
+        # period row, at the version read, so that it applies only if no event arrived meanwhile.
+        missing = self._put_markers(pk, sorted(wanted - {text(item, SK) for item in stored}))
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                row = self._table.get(row_key)
+                if not _counts(row, events):
+                    return False
+            assert row is not None
+            props = _props_of(row)
+            props[prop] = (events, len(distinct))
+            version = integer(row, "ver")
+            covered = {**row, PROPS: _props_item(props), "ver": n(version + 1)}
+            actions = [put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in missing]
+            actions.append(put_action(covered, "ver = :read", values={":read": n(version)}))
+            try:
+                self._table.transact(actions)
+            except Cancelled as cancelled:
+                # A marker another writer put meanwhile is left out; a row that moved (an event, another
+                # property's coverage) is read again.
+                missing = [sort_key for index, sort_key in enumerate(missing) if not cancelled.failed(index)]
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                continue
+            return True
+        return False  # the row kept moving: not covered this time, which only costs a read of raw events
+
+    def _put_markers(self, pk: str, sort_keys: list[str]) -> list[str]:
+        """Put markers (each only if absent: its put is the value's one count, as in `record`) in transactions
+        of 100 until fewer than 100 are left, and return those: the caller's last transaction carries them."""
+        pending = sort_keys
+        attempts = 0
+        while len(pending) >= MAX_TRANSACTION_ITEMS:
+            chunk = pending[:MAX_TRANSACTION_ITEMS]
+            try:
+                self._table.transact([put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in chunk])
+            except Cancelled as cancelled:
+                put_meanwhile = {sort_key for index, sort_key in enumerate(chunk) if cancelled.failed(index)}
+                if not put_meanwhile:
+                    attempts += 1
+                    if attempts >= _ATTEMPTS:
+                        raise StorageUnavailable("distinct-value markers kept conflicting; retry") from None
+                    time.sleep(random.uniform(0, 0.002 * 2**attempts))
+                pending = [sort_key for sort_key in pending if sort_key not in put_meanwhile]
+                continue
+            pending = pending[MAX_TRANSACTION_ITEMS:]
+        return pending
 
     # -- reading -------------------------------------------------------------
 
@@ -213,11 +265,28 @@ class DynamoUsage:
 
     def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
         items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
-        # A period's distinct-value counters (P#<period>#U#…) sort among its aggregates: dropped here.
         return [
             (text(item, "feature") or "", text(item, "period") or "", number(item, "sum"))
             for item in items
-            if "distinct" not in item
+            if not _is_legacy_counter(item)
+        ]
+
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.bucket_sk(start), keys.bucket_sk(end))
+        return [(text(item, "feature") or "", integer(item, "bucket"), _aggregate_from(item)) for item in items]
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.day_sk(first_day), keys.day_sk(end_day))
+        return [(text(item, "feature") or "", text(item, "day") or "", _aggregate_from(item)) for item in items]
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
+        return [
+            (text(item, "feature") or "", text(item, "period") or "", _aggregate_from(item))
+            for item in items
+            if "sum" in item  # aggregates only: a period's other rows (distinct-value counters) sort among them
         ]
 
     def _rollup_rows(self, customer_id: str, first: str, end: str) -> list[Item]:
@@ -263,10 +332,64 @@ class DynamoUsage:
 def _period_usage(customer_id: str, period: str, items: list[Item]) -> CustomerPeriodUsage:
     features: dict[str, UsageAggregate] = {}
     distinct: dict[tuple[str, str], int] = {}
+    coverage: dict[tuple[str, str], int] = {}
     for item in items:
+        if _is_legacy_counter(item):
+            continue
         feature = text(item, "feature") or ""
-        if "distinct" in item:
-            distinct[(feature, text(item, "property") or "")] = integer(item, "distinct")
-        else:
-            features[feature] = _aggregate_from(item)
-    return CustomerPeriodUsage(customer_id, period, features, distinct)
+        features[feature] = _aggregate_from(item)
+        for prop, (checked, values) in _props_of(item).items():
+            distinct[(feature, prop)] = values
+            coverage[(feature, prop)] = checked
+    return CustomerPeriodUsage(customer_id, period, features, distinct, coverage)
+
+
+def _is_legacy_counter(item: Item) -> bool:
+    """A distinct-value counter item (`P#<period>#U#…`) of the adapter before coverage: no longer written,
+    and not read (without a coverage its count never was known to be whole; the raw events say)."""
+    return "distinct" in item
+
+
+PROPS = "props"  # on a period row: {property: {"checked": N, "values": N}} of each tracked property
+
+
+def _counts(row: Item | None, events: int) -> bool:
+    """Whether a period row counts exactly `events` events."""
+    return row is not None and integer(row, "count") == events
+
+
+def _props_of(item: Item | None) -> dict[str, tuple[int, int]]:
+    """A period row's tracked properties: property → (events checked for it, distinct values they added)."""
+    if item is None or PROPS not in item:
+        return {}
+    return {
+        name: (integer(entry["M"], "checked"), integer(entry["M"], "values"))
+        for name, entry in item[PROPS]["M"].items()
+    }
+
+
+def _props_item(props: dict[str, tuple[int, int]]) -> Item:
+    return {
+        "M": {name: {"M": {"checked": n(checked), "values": n(values)}} for name, (checked, values) in props.items()}
+    }
+
+
+def _tracked_deltas(
+    coverage: dict[tuple[str, str, str], int], new_markers: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
+    """Per period row (period, feature): property → (events checked, new distinct values) a chunk adds."""
+    added: dict[tuple[str, str, str], int] = {}
+    for group in new_markers:
+        added[group] = added.get(group, 0) + 1
+    tracked: dict[tuple[str, str], dict[str, tuple[int, int]]] = {}
+    for (period, feature, prop), checked in coverage.items():
+        tracked.setdefault((period, feature), {})[prop] = (checked, added.get((period, feature, prop), 0))
+    return tracked
+
+
+def _merged_props(before: Item | None, added: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    props = _props_of(before)
+    for name, (checked, values) in added.items():
+        was_checked, had_values = props.get(name, (0, 0))
+        props[name] = (was_checked + checked, had_values + values)
+    return props

@@ -36,14 +36,16 @@ class SqliteBillingRuns:
     def get(self, run_id: str) -> BillingRunRecord | None:
         row = (
             self._db.connection()
-            .execute("SELECT document, queued, billed, failed, planned FROM billing_runs WHERE id = ?", (run_id,))
+            .execute(
+                "SELECT document, queued, billed, failed, planned, unpriced FROM billing_runs WHERE id = ?", (run_id,)
+            )
             .fetchone()
         )
         if row is None:
             return None
-        body, queued, billed, failed, planned = row
+        body, queued, billed, failed, planned, unpriced = row
         return billing_run_from_record(
-            json.loads(body), queued=queued, billed=billed, failed=failed, planned=bool(planned)
+            json.loads(body), queued=queued, billed=billed, failed=failed, planned=bool(planned), unpriced=unpriced
         )
 
     def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
@@ -62,36 +64,55 @@ class SqliteBillingRuns:
             if conn.execute("SELECT 1 FROM billing_runs WHERE id = ?", (run_id,)).fetchone() is None:
                 raise BillingRunNotFound(run_id)
             marks = ",".join("?" * len(outcomes))
-            previous = dict(
-                conn.execute(
-                    "SELECT customer_id, status FROM billing_run_outcomes"
+            previous = {
+                customer_id: (status, bool(unpriced))
+                for customer_id, status, unpriced in conn.execute(
+                    "SELECT customer_id, status, unpriced FROM billing_run_outcomes"
                     f" WHERE run_id = ? AND customer_id IN ({marks})",
                     (run_id, *(outcome.customer_id for outcome in outcomes)),
                 ).fetchall()
-            )
-            changed = [o for o in outcomes if previous.get(o.customer_id) != o.status.value]
+            }
+            changed = [o for o in outcomes if previous.get(o.customer_id, (None,))[0] != o.status.value]
             conn.executemany(
-                "INSERT INTO billing_run_outcomes (run_id, customer_id, status, document) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT DO UPDATE SET status = excluded.status, document = excluded.document",
-                [(run_id, o.customer_id, o.status.value, document(outcome_to_record(o))) for o in changed],
+                "INSERT INTO billing_run_outcomes (run_id, customer_id, status, unpriced, document)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
+                " SET status = excluded.status, unpriced = excluded.unpriced, document = excluded.document",
+                [
+                    (
+                        run_id,
+                        o.customer_id,
+                        o.status.value,
+                        int(bool(o.unpriced_features)),
+                        document(outcome_to_record(o)),
+                    )
+                    for o in changed
+                ],
             )
+            replaced = [previous[o.customer_id] for o in changed if o.customer_id in previous]
             moves = Counter(_COUNTER[o.status] for o in changed)
-            moves.subtract(
-                _COUNTER[OutcomeStatus(previous[o.customer_id])] for o in changed if o.customer_id in previous
-            )
+            moves.subtract(_COUNTER[OutcomeStatus(status)] for status, _ in replaced)
+            moves["unpriced"] = sum(bool(o.unpriced_features) for o in changed) - sum(flag for _, flag in replaced)
             conn.execute(
-                "UPDATE billing_runs SET billed = billed + ?, failed = failed + ? WHERE id = ?",
-                (moves["billed"], moves["failed"], run_id),
+                "UPDATE billing_runs SET billed = billed + ?, failed = failed + ?, unpriced = unpriced + ?"
+                " WHERE id = ?",
+                (moves["billed"], moves["failed"], moves["unpriced"], run_id),
             )
 
     def outcomes(
-        self, run_id: str, *, status: OutcomeStatus | None = None, limit: int, cursor: str | None = None
+        self,
+        run_id: str,
+        *,
+        status: OutcomeStatus | None = None,
+        unpriced: bool = False,
+        limit: int,
+        cursor: str | None = None,
     ) -> Page[CustomerOutcome]:
         rows = (
             self._db.connection()
             .execute(
                 "SELECT customer_id, document FROM billing_run_outcomes WHERE run_id = ? AND customer_id > ?"
                 + (" AND status = ?" if status else "")
+                + (" AND unpriced = 1" if unpriced else "")
                 + " ORDER BY customer_id LIMIT ?",
                 (run_id, after(cursor), *([status.value] if status else []), limit + 1),
             )

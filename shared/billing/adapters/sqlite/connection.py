@@ -37,6 +37,21 @@ def _dec_max(left: str, right: str) -> str:
     return str(max(Decimal(left), Decimal(right)))
 
 
+class _DecimalMax:
+    """SQL aggregate dec_max(text): the greatest decimal text, compared exactly (SQLite's MAX compares text as text)."""
+
+    def __init__(self) -> None:
+        self.greatest: Decimal | None = None
+
+    def step(self, value: str) -> None:
+        quantity = Decimal(value)
+        if self.greatest is None or quantity > self.greatest:
+            self.greatest = quantity
+
+    def finalize(self) -> str | None:
+        return None if self.greatest is None else str(self.greatest)
+
+
 class _DecimalSum:
     """SQL aggregate dec_sum(text): the exact sum of decimal text (SQLite's SUM would go through float)."""
 
@@ -212,6 +227,7 @@ class Database:
         conn.create_function("dec_max", 2, _dec_max, deterministic=True)
         conn.create_function("local_day", 2, local_day_of, deterministic=True)
         conn.create_aggregate("dec_sum", 1, _DecimalSum)  # type: ignore[arg-type]  # typeshed assumes int values
+        conn.create_aggregate("dec_max", 1, _DecimalMax)  # type: ignore[arg-type]  # beside the scalar dec_max(a, b)
         return conn
 
     @contextmanager

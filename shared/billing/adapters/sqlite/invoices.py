@@ -1,4 +1,5 @@
-"""SQLite invoices: one JSON document per invoice, (customer_id, period) unique, `version` guards writers."""
+"""SQLite invoices: one JSON document per invoice, (customer_id, period, issue) unique, `version` guards
+writers; invoice numbers come from a row of `counters` moved in the finalizing transaction."""
 
 from __future__ import annotations
 
@@ -15,14 +16,29 @@ from billing.adapters.sqlite.credits import append_entry
 from billing.adapters.sqlite.customers import advance_version
 from billing.adapters.sqlite.paging import after, document, page_of
 from billing.domain.credits import CreditEntry
-from billing.domain.errors import ConcurrentUpdate, Conflict
-from billing.domain.invoices import Invoice, InvoiceStatus
+from billing.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
+from billing.domain.invoices import Invoice, InvoiceStatus, invoice_number
 from billing.domain.paging import Page
 from billing.domain.time import to_micros
+
+_INVOICE_NUMBERS = "invoice_number"  # the counters row finalization moves
 
 
 def _invoice(row: tuple) -> Invoice:
     return invoice_from_record(json.loads(row[-2]), version=row[-1])
+
+
+def _before(cursor: str | None) -> tuple[str, int]:
+    """The (period, issue) a page of a customer's invoices starts below. A cursor made before reissues
+    existed holds a period alone: every issue of it was listed."""
+    position = after(cursor, ["\uffff", 0])
+    if isinstance(position, str):
+        return position, -1
+    if isinstance(position, list) and len(position) == 2:
+        period, issue = position
+        if isinstance(period, str) and isinstance(issue, int):
+            return period, issue
+    raise InvalidInput("cursor is not one this API returned", field="cursor")
 
 
 class SqliteInvoices:
@@ -38,16 +54,17 @@ class SqliteInvoices:
         return None if row is None else _invoice(row)
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
+        period, issue = _before(cursor)
         rows = (
             self._db.connection()
             .execute(
-                "SELECT period, document, version FROM invoices WHERE customer_id = ? AND period < ?"
-                " ORDER BY period DESC LIMIT ?",
-                (customer_id, after(cursor, "\uffff"), limit + 1),
+                "SELECT period, issue, document, version FROM invoices WHERE customer_id = ?"
+                " AND (period, issue) < (?, ?) ORDER BY period DESC, issue DESC LIMIT ?",
+                (customer_id, period, issue, limit + 1),
             )
             .fetchall()
         )
-        return page_of(rows, limit, _invoice, lambda row: row[0])
+        return page_of(rows, limit, _invoice, lambda row: [row[0], row[1]])
 
     def list_for_customers(self, customer_ids: Sequence[str]) -> dict[str, builtins.list[Invoice]]:
         ids = builtins.list(dict.fromkeys(customer_ids))
@@ -57,7 +74,7 @@ class SqliteInvoices:
                 self._db.connection()
                 .execute(
                     "SELECT customer_id, document, version FROM invoices"
-                    f" WHERE customer_id IN ({','.join('?' * len(ids))}) ORDER BY customer_id, period DESC",
+                    f" WHERE customer_id IN ({','.join('?' * len(ids))}) ORDER BY customer_id, period DESC, issue DESC",
                     ids,
                 )
                 .fetchall()
@@ -114,18 +131,20 @@ class SqliteInvoices:
         )
         return page_of(rows, limit, _invoice, lambda row: [row[0], row[1]])
 
-    def finalize(self, invoice: Invoice, *, consumption: CreditEntry | None, customer_version: int) -> Invoice:
-        with self._db.transaction() as conn:
+    def finalize(
+        self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int, number_prefix: str
+    ) -> Invoice:
+        with self._db.transaction() as conn:  # the counter moves only if everything else is written too
             advance_version(conn, invoice.customer_id, customer_version)
-            if consumption is not None:
-                _append_or_stale(conn, consumption)
-            return self._write(conn, invoice)
+            if credit is not None:
+                _append_or_stale(conn, credit)
+            return self._write(conn, invoice.numbered(invoice_number(number_prefix, _next_number(conn))))
 
-    def void(self, invoice: Invoice, *, restoration: CreditEntry | None, customer_version: int) -> Invoice:
+    def void(self, invoice: Invoice, *, credit: CreditEntry | None, customer_version: int) -> Invoice:
         with self._db.transaction() as conn:
             advance_version(conn, invoice.customer_id, customer_version)
-            if restoration is not None:
-                _append_or_stale(conn, restoration)
+            if credit is not None:
+                _append_or_stale(conn, credit)
             return self._write(conn, invoice)
 
     def _write(self, conn: sqlite3.Connection, invoice: Invoice) -> Invoice:
@@ -155,14 +174,33 @@ def _append_or_stale(conn: sqlite3.Connection, entry: CreditEntry) -> None:
         raise ConcurrentUpdate(error.message) from None
 
 
+def _next_number(conn: sqlite3.Connection) -> int:
+    row = conn.execute(
+        "INSERT INTO counters (name, value) VALUES (?, 1)"
+        " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        (_INVOICE_NUMBERS,),
+    ).fetchone()
+    return int(row[0])
+
+
 def _insert(conn: sqlite3.Connection, invoice: Invoice, body: str) -> None:
-    # The table's only constraints are its id and (customer_id, period): either refusal means the invoice exists.
+    # The table's only constraints are its id and (customer_id, period, issue): either refusal means the
+    # invoice exists.
     inserted = conn.execute(
-        "INSERT OR IGNORE INTO invoices (id, customer_id, period, status, version, document, period_end)"
-        " VALUES (?, ?, ?, ?, 1, ?, ?)",
-        (invoice.id, invoice.customer_id, invoice.period, invoice.status.value, body, to_micros(invoice.period_end)),
+        "INSERT OR IGNORE INTO invoices (id, customer_id, period, issue, status, version, document, period_end)"
+        " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+        (
+            invoice.id,
+            invoice.customer_id,
+            invoice.period,
+            invoice.issue,
+            invoice.status.value,
+            body,
+            to_micros(invoice.period_end),
+        ),
     ).rowcount
     if inserted != 1:
         raise ConcurrentUpdate(
-            f"an invoice for customer {invoice.customer_id} and period {invoice.period} already exists"
+            f"an invoice for customer {invoice.customer_id}, period {invoice.period} and issue {invoice.issue}"
+            " already exists"
         )

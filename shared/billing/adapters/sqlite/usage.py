@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
-from itertools import groupby
 
 from billing.adapters.records import aggregate_from_record, aggregate_to_record
 from billing.adapters.sqlite.connection import Database
@@ -42,6 +41,11 @@ def _aggregate_row(aggregate: UsageAggregate) -> tuple:
 
 def _aggregate(row: Sequence) -> UsageAggregate:
     return aggregate_from_record(dict(zip(_AGGREGATE, row, strict=True)))
+
+
+def _aggregate_of(total: str, count: int, largest: str, latest_ts: int, latest_quantity: str) -> UsageAggregate:
+    """A row's aggregate columns (_AGGREGATE's order) read straight, for reads of many rows."""
+    return UsageAggregate(Decimal(total), count, Decimal(largest), latest_ts, Decimal(latest_quantity))
 
 
 class SqliteUsage:
@@ -118,9 +122,9 @@ class SqliteUsage:
             [(period, customer_id, feature, *_aggregate_row(agg)) for (period, feature), agg in deltas.periods.items()],
         )
         conn.executemany(
-            "INSERT INTO usage_day (customer_id, day, feature, sum, count) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET sum = dec_add(sum, excluded.sum), count = count + excluded.count",
-            [(customer_id, day, feature, str(agg.sum), agg.count) for (day, feature), agg in deltas.days.items()],
+            "INSERT INTO usage_day (customer_id, day, feature, sum, count, max, latest_ts, latest_quantity)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
+            [(customer_id, day, feature, *_aggregate_row(agg)) for (day, feature), agg in deltas.days.items()],
         )
         conn.executemany(
             "INSERT OR IGNORE INTO usage_distinct (customer_id, period, feature, property, value)"
@@ -130,6 +134,11 @@ class SqliteUsage:
                 for (period, feature, name), values in deltas.distinct.items()
                 for value in values
             ],
+        )
+        conn.executemany(
+            "INSERT INTO usage_coverage (customer_id, period, feature, property, checked) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET checked = checked + excluded.checked",
+            [(customer_id, *key, checked) for key, checked in deltas.coverage.items()],
         )
 
     def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
@@ -154,6 +163,32 @@ class SqliteUsage:
         )
         return [(feature, period, Decimal(total)) for feature, period, total in rows]
 
+    def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, bucket_start, sum, count, max, latest_ts, latest_quantity FROM usage_15m"
+            " WHERE customer_id = ? AND bucket_start >= ? AND bucket_start < ?",
+            (customer_id, start, end),
+        )
+        return [(feature, bucket, _aggregate_of(*rest)) for feature, bucket, *rest in rows]
+
+    def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, day, sum, count, max, latest_ts, latest_quantity FROM usage_day"
+            " WHERE customer_id = ? AND day >= ? AND day < ?",
+            (customer_id, first_day, end_day),
+        )
+        return [(feature, day, _aggregate_of(*rest)) for feature, day, *rest in rows]
+
+    def period_aggregates(
+        self, customer_id: str, first_period: str, end_period: str
+    ) -> list[tuple[str, str, UsageAggregate]]:
+        rows = self._db.connection().execute(
+            "SELECT feature, period, sum, count, max, latest_ts, latest_quantity FROM usage_period"
+            " WHERE customer_id = ? AND period >= ? AND period < ?",
+            (customer_id, first_period, end_period),
+        )
+        return [(feature, period, _aggregate_of(*rest)) for feature, period, *rest in rows]
+
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         rows = self._db.connection().execute(
             "SELECT event_id, feature, quantity, ts, period, properties FROM events"
@@ -174,63 +209,77 @@ class SqliteUsage:
         ]
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
-        # One query for both: the aggregates (kind 'a') and the distinct-value counts (kind 'd').
-        rows = self._db.connection().execute(
-            "SELECT 'a', feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
-            " WHERE period = ? AND customer_id = ?"
-            " UNION ALL SELECT 'd', feature, property, count(*), NULL, NULL, NULL FROM usage_distinct"
-            " WHERE customer_id = ? AND period = ? GROUP BY feature, property",
-            (period, customer_id, customer_id, period),
-        )
-        features, counts = {}, {}
-        for kind, feature, *rest in rows:
-            if kind == "a":
-                features[feature] = _aggregate(rest)
-            else:
-                counts[(feature, rest[0])] = rest[1]
-        return CustomerPeriodUsage(customer_id, period, features, counts)
+        return self.period_usage_many([customer_id], period)[customer_id]
 
     def period_usage_many(self, customer_ids: Sequence[str], period: str) -> dict[str, CustomerPeriodUsage]:
         ids = list(dict.fromkeys(customer_ids))
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
+        # One statement, so one snapshot: the aggregates, distinct counts and coverage of one moment.
         rows = self._db.connection().execute(
-            "SELECT 'a', customer_id, feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
-            f" WHERE period = ? AND customer_id IN ({marks})"
-            " UNION ALL SELECT 'd', customer_id, feature, property, count(*), NULL, NULL, NULL FROM usage_distinct"
-            f" WHERE customer_id IN ({marks}) AND period = ? GROUP BY customer_id, feature, property",
-            (period, *ids, *ids, period),
+            _rollups_where(f"period = ? AND customer_id IN ({marks})"), (period, *ids) * 3
         )
-        features: dict[str, dict[str, UsageAggregate]] = {customer_id: {} for customer_id in ids}
-        counts: dict[str, dict[tuple[str, str], int]] = {customer_id: {} for customer_id in ids}
-        for kind, customer_id, feature, *rest in rows:
-            if kind == "a":
-                features[customer_id][feature] = _aggregate(rest)
-            else:
-                counts[customer_id][(feature, rest[0])] = rest[1]
+        usages = _usages(rows)
         return {
-            customer_id: CustomerPeriodUsage(customer_id, period, features[customer_id], counts[customer_id])
+            customer_id: usages.get((customer_id, period)) or CustomerPeriodUsage(customer_id, period)
             for customer_id in ids
         }
 
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
-        conn = self._db.connection()
-        rows = conn.execute(
-            "SELECT period, feature, sum, count, max, latest_ts, latest_quantity FROM usage_period"
-            " WHERE customer_id = ? ORDER BY period",
-            (customer_id,),
-        )
-        counts: dict[str, dict[tuple[str, str], int]] = {}
-        for period, feature, name, count in conn.execute(
-            "SELECT period, feature, property, count(*) FROM usage_distinct"
-            " WHERE customer_id = ? GROUP BY period, feature, property",
-            (customer_id,),
-        ):
-            counts.setdefault(period, {})[(feature, name)] = count
-        return [
-            CustomerPeriodUsage(
-                customer_id, period, {row[1]: _aggregate(row[2:]) for row in group}, counts.get(period, {})
+        rows = self._db.connection().execute(_rollups_where("customer_id = ?"), (customer_id,) * 3)
+        usages = _usages(rows)
+        return [usages[key] for key in sorted(usages) if usages[key].features]
+
+    def cover_distinct(
+        self, customer_id: str, period: str, feature: str, prop: str, values: Collection[str], *, events: int
+    ) -> bool:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT count FROM usage_period WHERE period = ? AND customer_id = ? AND feature = ?",
+                (period, customer_id, feature),
+            ).fetchone()
+            if row is None or row[0] != events:
+                return False  # events arrived since they were read (or none was ever stored)
+            conn.executemany(
+                "INSERT OR IGNORE INTO usage_distinct (customer_id, period, feature, property, value)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(customer_id, period, feature, prop, value) for value in values],
             )
-            for period, group in groupby(rows, key=lambda row: row[0])
-        ]
+            conn.execute(
+                "INSERT INTO usage_coverage (customer_id, period, feature, property, checked) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET checked = excluded.checked",
+                (customer_id, period, feature, prop, events),
+            )
+        return True
+
+
+def _rollups_where(condition: str) -> str:
+    """One statement, so one snapshot, for the period rows (kind 'a'), distinct counts ('d') and coverage ('c')
+    matching `condition` (placeholders only; its parameters are passed three times): rows of (kind, customer,
+    period, feature, property, then the aggregate's columns)."""
+    return (
+        "SELECT 'a', customer_id, period, feature, NULL, sum, count, max, latest_ts, latest_quantity"
+        f" FROM usage_period WHERE {condition}"
+        " UNION ALL SELECT 'd', customer_id, period, feature, property, count(*), NULL, NULL, NULL, NULL"
+        f" FROM usage_distinct WHERE {condition} GROUP BY customer_id, period, feature, property"
+        " UNION ALL SELECT 'c', customer_id, period, feature, property, checked, NULL, NULL, NULL, NULL"
+        f" FROM usage_coverage WHERE {condition}"
+    )
+
+
+def _usages(rows: Iterable[Sequence]) -> dict[tuple[str, str], CustomerPeriodUsage]:
+    """The CustomerPeriodUsage of each (customer, period) in `_rollups_where`'s rows."""
+    features: dict[tuple[str, str], dict[str, UsageAggregate]] = {}
+    counts: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    coverage: dict[tuple[str, str], dict[tuple[str, str], int]] = {}
+    for kind, customer_id, period, feature, prop, *rest in rows:
+        key = (customer_id, period)
+        if kind == "a":
+            features.setdefault(key, {})[feature] = _aggregate(rest)
+        else:
+            (counts if kind == "d" else coverage).setdefault(key, {})[(feature, prop)] = rest[0]
+    return {
+        key: CustomerPeriodUsage(key[0], key[1], features.get(key, {}), counts.get(key, {}), coverage.get(key, {}))
+        for key in features.keys() | counts.keys() | coverage.keys()
+    }
