@@ -23,6 +23,8 @@ What it encodes, in invoice order (docs/pricing.md "From lines to a total"):
   invoice's plan and unit price) minus what that invoice billed minus the adjustments finalized invoices
   billed for it.
 - credit: min(balance, subtotal), negative; consumed at finalization, given back at void.
+- carry-over: lines summing below zero (an adjustment giving back more than the invoice bills) are owed back:
+  finalization credits the difference to the balance, a void takes it back (refused while that credit is spent).
 
 Invoices: one per (customer, period, issue). A billing run creates issue 0 (or, after a void, the next issue)
 when it is worth an invoice (events in the period, an adjustment, or plan charges owed), recomputes a draft
@@ -356,6 +358,11 @@ class Content:
         return max(sum((line.amount for line in self.lines), ZERO), ZERO)
 
     @property
+    def carried_over(self) -> Decimal:
+        """What the lines sum to below zero: owed back, carried to the credit balance at finalization."""
+        return max(-sum((line.amount for line in self.lines), ZERO), ZERO)
+
+    @property
     def rated_amount(self) -> Decimal:
         return sum((line.amount for line in self.lines if line.type in RATED), ZERO)
 
@@ -394,7 +401,7 @@ class Customer:
 
 @dataclass(frozen=True)
 class CreditEntry:
-    kind: str  # grant, consumption, restoration
+    kind: str  # grant, consumption, restoration, carryover, carryover_reversal
     amount: Decimal  # signed
     currency: str
     invoice: tuple[str, str, int] | None = None
@@ -512,11 +519,13 @@ class Model:
         invoice.status, invoice.finalized_at = "finalized", at
         self._finalizations += 1
         invoice.finalization = self._finalizations
-        applied = invoice.content.credits_applied
+        applied, carried = invoice.content.credits_applied, invoice.content.carried_over
         if applied > ZERO:
             self.credits[invoice.customer_id].append(
                 CreditEntry("consumption", -applied, invoice.content.currency, key)
             )
+        elif carried > ZERO:
+            self.credits[invoice.customer_id].append(CreditEntry("carryover", carried, invoice.content.currency, key))
         return invoice
 
     def void(self, key: tuple[str, str, int]) -> Invoice:
@@ -525,10 +534,18 @@ class Model:
             raise Refused(409, "a draft cannot be voided")
         if invoice.status == "void":
             return invoice
+        applied, carried, currency = (
+            invoice.content.credits_applied,
+            invoice.content.carried_over,
+            invoice.content.currency,
+        )
+        if carried > self.balance(invoice.customer_id, currency):
+            raise Refused(409, f"the {carried} {currency} it carried over to the balance is spent")
         invoice.status = "void"
-        applied = invoice.content.credits_applied
         if applied > ZERO:
-            self.credits[invoice.customer_id].append(CreditEntry("restoration", applied, invoice.content.currency, key))
+            self.credits[invoice.customer_id].append(CreditEntry("restoration", applied, currency, key))
+        elif carried > ZERO:
+            self.credits[invoice.customer_id].append(CreditEntry("carryover_reversal", -carried, currency, key))
         return invoice
 
     def reissue(self, key: tuple[str, str, int]) -> Invoice:

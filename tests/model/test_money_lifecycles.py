@@ -201,6 +201,16 @@ def test_late_usage_through_credit_void_and_reissue_adds_up(script: Script) -> N
     script.close(first)
     script.run(third)  # the 1.50 the reissued second month adjusted is given back
     assert ("adjustment", None, D("-1.50")) in script.upcoming_lines(customer)
+    script.close(third)  # its lines sum to -1.50: carried over to the credit balance
+    current = script.periods[3]
+    script.events(customer, ("calls", "2000", script.at(customer, current)))
+    script.run(current)
+    script.close(current)  # its minimum spends the credit, the 1.50 carried over included
+    script.void(customer, third)  # refused: what it carried over is spent
+    assert script.machine.model.latest(customer, third).status == "finalized"
+    script.void(customer, current)  # gives the credit back
+    script.void(customer, third)  # now it can take its 1.50 back
+    assert script.machine.model.latest(customer, third).status == "void"
 
 
 @pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "Pacific/Kiritimati"])

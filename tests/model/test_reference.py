@@ -504,3 +504,29 @@ def test_a_plan_in_another_currency_is_refused_once_money_moved():
     world.model.grant(customer, D("500"))
     with pytest.raises(Refused):
         world.model.set_plan(customer, world.plan(currency="USD"))
+
+
+def test_lines_below_zero_are_carried_over_to_the_balance_and_a_void_takes_them_back_unless_spent():
+    world = World()
+    plan = world.plan({"feature": "storage", "model": "per_unit", "unit_amount": "10", "aggregation": "latest"})
+    customer = world.customer(plan)
+    world.usage(customer, "storage", 5, "2025-09-20T00:00:00Z")
+    world.model.run("2025-09", None)
+    world.finalize(customer, "2025-09")  # 50.00
+    world.usage(customer, "storage", 1, "2025-09-25T00:00:00Z")  # latest is now 1: 10.00, 40.00 to give back
+    world.model.run("2025-10", None)
+    assert world.lines(customer, "2025-10") == [("adjustment", D("-40.00"))]
+    world.finalize(customer, "2025-10")
+    october = world.model.latest(customer, "2025-10")
+    assert october is not None and (october.content.total, october.content.carried_over) == (D(0), D("40.00"))
+    assert world.model.balance(customer, "USD") == D("40.00")
+    world.usage(customer, "storage", 3, "2025-11-05T00:00:00Z")
+    world.model.run("2025-11", None)
+    world.finalize(customer, "2025-11")  # 30.00, paid by the carried credit
+    with pytest.raises(Refused):
+        world.model.void(october.key)  # 40.00 carried over, 10.00 left
+    november = world.model.latest(customer, "2025-11")
+    assert november is not None
+    world.model.void(november.key)
+    world.model.void(october.key)
+    assert world.model.balance(customer, "USD") == D(0)
