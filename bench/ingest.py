@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing.adapters.sqlite.connection import Database
-from billing.domain.models import RecordResult, UsageEvent
+from billing.domain.usage import RecordResult, UsageEvent
 
 from bench import data, lambda_env, profiling
 from bench.stats import median, percentile

@@ -4,7 +4,7 @@
 // continuous time axis, so missing windows are filled with zero here. Values stay exact decimal
 // strings for the table; JS numbers are used for geometry only.
 
-import type { Aggregation, UsageTotal } from "./api.js";
+import type { Aggregation, UsageTotal } from "./api-types.js";
 
 export interface WindowRow {
   feature: string;
@@ -13,7 +13,7 @@ export interface WindowRow {
   quantity: string;
   /** How the plan aggregates the feature (rows read with `aggregation=billed`); a sum when absent. */
   aggregation?: Aggregation;
-  property?: string;
+  property?: string | null;
 }
 
 export interface FeatureSeries {
@@ -77,7 +77,7 @@ export function fillWindows(
       heights: values.map(Number),
       total: whole.get(feature)?.quantity ?? sum(values, add),
       aggregation: described?.aggregation ?? "sum",
-      property: described?.property,
+      property: described?.property ?? undefined,
     };
   });
   return { windows, series, unplaced };

@@ -1,7 +1,9 @@
 // What every view receives: the API client, the settings, navigation, and a small cache of customers
 // (invoice lists name their customers).
-import type { ApiClient, Customer } from "./api.js";
+import { ApiError, type ApiClient } from "./api.js";
+import type { Customer } from "./api-types.js";
 import { h, link } from "./dom.js";
+import { isMissingRoute } from "./errors.js";
 import { href, type Route } from "./routes.js";
 import { getConfig } from "./settings.js";
 
@@ -57,6 +59,38 @@ export function adminViewAllowed(root: HTMLElement, what: string, adminWhat: str
     return false;
   }
   return true;
+}
+
+export interface DetailPage {
+  /** The page's title while it has no record to name it: "Plan". */
+  title: string;
+  /** What needs a key, for the notice shown without one: "A plan". */
+  needsKey: string;
+  /** What the page says when there is no such record, under "<title> not found". */
+  notFound: Node[];
+}
+
+/**
+ * The record a detail page shows, or null once `root` says why there is none: no key is saved, or the API
+ * has no such record (its `not_found` 404; a missing route is an error like any other). Null too when the
+ * user has left the page meanwhile.
+ */
+export async function loadDetail<T>(ctx: Ctx, root: HTMLElement, page: DetailPage, load: () => Promise<T>): Promise<T | null> {
+  if (!hasKey()) {
+    root.append(pageHeader(page.title), noKeyNotice(page.needsKey));
+    return null;
+  }
+  let record: T;
+  try {
+    record = await load();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404 && !isMissingRoute(error)) {
+      root.append(pageHeader(`${page.title} not found`), ...page.notFound);
+      return null;
+    }
+    throw error;
+  }
+  return ctx.alive() ? record : null;
 }
 
 export function pageHeader(title: string, ...extra: (Node | string | null)[]): HTMLElement {

@@ -1,6 +1,6 @@
 // A customer field for thousands of customers: type a name, an email or an id; the API's search
 // fills the suggestions, and the chosen customer is named under the field (with its timezone).
-import type { Customer } from "./api.js";
+import type { Customer } from "./api-types.js";
 import type { Ctx } from "./context.js";
 import { h } from "./dom.js";
 import { field, input, type Field } from "./forms.js";

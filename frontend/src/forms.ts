@@ -144,6 +144,22 @@ export async function submitting(
   }
 }
 
+export interface SubmitOptions extends ErrorTarget {
+  /** The form's status line, emptied when it is sent again. */
+  status?: HTMLElement;
+  /** What is marked busy and cleared of earlier errors while the action runs (default: the form). */
+  scope?: HTMLElement;
+}
+
+/** Binds a form to its action: submitting it (button or Enter) runs `action` as `submitting` does, in place. */
+export function onSubmit(form: HTMLFormElement, alert: HTMLElement, action: () => Promise<void>, options: SubmitOptions = {}): void {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (options.status) options.status.textContent = "";
+    void submitting(options.scope ?? form, alert, action, options);
+  });
+}
+
 export function actions(...children: (Child | Child[])[]): HTMLDivElement {
   return h("div", { class: "actions" }, ...children);
 }

@@ -1,6 +1,6 @@
 // The words of an invoice document that depend on its state: drafts have no number and owe nothing yet,
 // void invoices say VOID and show no amount due, reissues say which invoice they replace. Pure: no DOM.
-import type { Invoice } from "./api.js";
+import type { Invoice } from "./api-types.js";
 
 type Named = Pick<Invoice, "id" | "number">;
 type Stated = Pick<Invoice, "id" | "number" | "status">;

@@ -1,6 +1,7 @@
 // An invoice's lines as a table with each usage line's tier breakdown in words, and its totals.
 // Shared by the invoice document, the customer's upcoming invoice and the what-if estimate.
-import type { Invoice, InvoicePreview, LineItem, PercentageCharge, TierCharge } from "./api.js";
+import type { Invoice, InvoicePreview, LineItem } from "./api-types.js";
+import type { PercentageCharge, TierCharge } from "./prices.js";
 import { formatMoney, groupDigits, isDecimalString, isZeroDecimal } from "./decimal.js";
 import { h } from "./dom.js";
 

@@ -1,7 +1,8 @@
 // Entry point: the router. Each view has its own address (#/customers/cus_1, #/invoices?status=draft);
 // a hash change renders the view into <main>, marks its navigation link as current and moves focus to
 // its heading, so deep links, the back button and screen readers all work.
-import { ApiClient, type Customer } from "./api.js";
+import { ApiClient } from "./api.js";
+import type { Customer } from "./api-types.js";
 import { hasKey, isAdmin, type Ctx, type View } from "./context.js";
 import { byId, h, link, replaceChildren } from "./dom.js";
 import { explainError } from "./errors.js";

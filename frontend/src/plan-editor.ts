@@ -1,16 +1,20 @@
 // The prices editor of the new-plan form (DOM only): rows of prices, each with the fields of its
-// model (per unit, graduated or volume tiers, package). It reads its values for plan-model.ts and
+// model (per unit, graduated or volume tiers, package, percentage, graduated percentage tiers). Of a
+// percentage price's optional fields it offers the fixed fee per event; the free units and per-transaction
+// bounds (docs/pricing.md) are left to the API itself. It reads its values for plan-model.ts and
 // finds the control of a field path ("prices[0].tiers[1].up_to") for the error display.
-import { AGGREGATIONS, PRICE_MODELS } from "./api.js";
+import { AGGREGATIONS, PRICE_MODELS } from "./prices.js";
 import { h, replaceChildren } from "./dom.js";
 import { field, input, select, type Field } from "./forms.js";
-import { TIERED_MODELS, type PriceValues } from "./plan-model.js";
+import { RATE_TIERS, TIERED_MODELS, type PriceValues } from "./plan-model.js";
 
 interface TierRow {
   el: HTMLFieldSetElement;
   legend: HTMLLegendElement;
   upTo: Field<HTMLInputElement>;
   unitAmount: Field<HTMLInputElement>;
+  /** In place of the unit amount on a graduated_percentage price. */
+  rate: Field<HTMLInputElement>;
   flatAmount: Field<HTMLInputElement>;
   remove: HTMLButtonElement;
 }
@@ -29,6 +33,8 @@ interface PriceRow {
   unitAmount: Field<HTMLInputElement>;
   packageSize: Field<HTMLInputElement>;
   packageAmount: Field<HTMLInputElement>;
+  rate: Field<HTMLInputElement>;
+  fixedAmount: Field<HTMLInputElement>;
   tiers: TierRow[];
   tierRows: HTMLDivElement;
   tiersBlock: HTMLFieldSetElement;
@@ -65,12 +71,15 @@ export function pricesEditor(): PricesEditor {
       setId(row.unitAmount, `price-${i}-unit-amount`);
       setId(row.packageSize, `price-${i}-package-size`);
       setId(row.packageAmount, `price-${i}-package-amount`);
+      setId(row.rate, `price-${i}-rate`);
+      setId(row.fixedAmount, `price-${i}-fixed-amount`);
       row.remove.textContent = `Remove price ${n}`;
       row.addTier.textContent = `Add tier to price ${n}`;
       row.tiers.forEach((tier, j) => {
         tier.legend.textContent = `Tier ${j + 1}`;
         setId(tier.upTo, `price-${i}-tier-${j}-up-to`);
         setId(tier.unitAmount, `price-${i}-tier-${j}-unit-amount`);
+        setId(tier.rate, `price-${i}-tier-${j}-rate`);
         setId(tier.flatAmount, `price-${i}-tier-${j}-flat-amount`);
         tier.remove.textContent = `Remove tier ${j + 1}`;
         tier.remove.disabled = row.tiers.length === 1;
@@ -84,10 +93,11 @@ export function pricesEditor(): PricesEditor {
       legend: h("legend", {}, "Tier"),
       upTo: field("tier-up-to", "Up to", input({ inputmode: "decimal", placeholder: "blank on the last tier" })),
       unitAmount: field("tier-unit-amount", "Unit amount", input({ inputmode: "decimal", placeholder: "0.01" })),
+      rate: field("tier-rate", "Rate (%)", input({ inputmode: "decimal", placeholder: "1.5" })),
       flatAmount: field("tier-flat-amount", "Flat amount", input({ inputmode: "decimal", placeholder: "0" })),
       remove: h("button", { type: "button", class: "secondary small" }, "Remove tier"),
     };
-    tier.el.append(tier.legend, tier.upTo.wrap, tier.unitAmount.wrap, tier.flatAmount.wrap, tier.remove);
+    tier.el.append(tier.legend, tier.upTo.wrap, row.model.control.value === RATE_TIERS ? tier.rate.wrap : tier.unitAmount.wrap, tier.flatAmount.wrap, tier.remove);
     tier.remove.addEventListener("click", () => {
       if (row.tiers.length <= 1) return;
       const index = row.tiers.indexOf(tier);
@@ -106,8 +116,13 @@ export function pricesEditor(): PricesEditor {
     const model = row.model.control.value;
     if (TIERED_MODELS.has(model)) {
       if (row.tiers.length === 0) addTier(row);
+      for (const tier of row.tiers) {
+        const [shown, hidden] = model === RATE_TIERS ? [tier.rate, tier.unitAmount] : [tier.unitAmount, tier.rate];
+        if (hidden.wrap.parentNode) hidden.wrap.replaceWith(shown.wrap);
+      }
       replaceChildren(row.modelSlot, row.tiersBlock);
     } else if (model === "package") replaceChildren(row.modelSlot, h("div", { class: "grid" }, row.packageSize.wrap, row.packageAmount.wrap));
+    else if (model === "percentage") replaceChildren(row.modelSlot, h("div", { class: "grid" }, row.rate.wrap, row.fixedAmount.wrap));
     else replaceChildren(row.modelSlot, h("div", { class: "grid" }, row.unitAmount.wrap));
     if (row.aggregation.control.value === "unique_count") replaceChildren(row.propertySlot, row.property.wrap);
     else row.propertySlot.replaceChildren();
@@ -128,6 +143,8 @@ export function pricesEditor(): PricesEditor {
       unitAmount: field("price-unit-amount", "Unit amount", input({ inputmode: "decimal", placeholder: "0.01" })),
       packageSize: field("price-package-size", "Package size", input({ inputmode: "decimal", placeholder: "100" })),
       packageAmount: field("price-package-amount", "Package amount", input({ inputmode: "decimal", placeholder: "1.50" })),
+      rate: field("price-rate", "Rate (%)", input({ inputmode: "decimal", placeholder: "2.9" }), "A percentage of the value: 2.9 is 2.9 %."),
+      fixedAmount: field("price-fixed-amount", "Fixed amount per event", input({ inputmode: "decimal", placeholder: "none" })),
       tiers: [],
       tierRows,
       addTier: addTierButton,
@@ -178,7 +195,9 @@ export function pricesEditor(): PricesEditor {
         unitAmount: r.unitAmount.control.value,
         packageSize: r.packageSize.control.value,
         packageAmount: r.packageAmount.control.value,
-        tiers: r.tiers.map((t) => ({ upTo: t.upTo.control.value, unitAmount: t.unitAmount.control.value, flatAmount: t.flatAmount.control.value })),
+        rate: r.rate.control.value,
+        fixedAmount: r.fixedAmount.control.value,
+        tiers: r.tiers.map((t) => ({ upTo: t.upTo.control.value, unitAmount: t.unitAmount.control.value, rate: t.rate.control.value, flatAmount: t.flatAmount.control.value })),
       })),
     control: (path) => {
       const match = /^prices\[(\d+)\](?:\.tiers\[(\d+)\])?(?:\.(\w+))?/.exec(path);
@@ -188,7 +207,8 @@ export function pricesEditor(): PricesEditor {
       if (match[2] !== undefined) {
         const tier = row.tiers[Number(match[2])];
         if (!tier) return row.addTier;
-        return key === "unit_amount" ? tier.unitAmount.control : key === "flat_amount" ? tier.flatAmount.control : tier.upTo.control;
+        const byTierKey: Record<string, HTMLElement> = { unit_amount: tier.unitAmount.control, rate: tier.rate.control, flat_amount: tier.flatAmount.control };
+        return byTierKey[key] ?? tier.upTo.control;
       }
       const byKey: Record<string, HTMLElement> = {
         feature: row.feature.control,
@@ -198,6 +218,8 @@ export function pricesEditor(): PricesEditor {
         unit_amount: row.unitAmount.control,
         package_size: row.packageSize.control,
         package_amount: row.packageAmount.control,
+        rate: row.rate.control,
+        fixed_amount: row.fixedAmount.control,
         tiers: row.addTier,
       };
       return byKey[key] ?? row.feature.control;

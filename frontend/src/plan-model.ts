@@ -1,12 +1,15 @@
 // Plans without the DOM: the create form's values to a POST /v1/plans body with the problems found
 // (named by the API's own field paths, so client and server errors are shown the same way), and
 // prices described in words. Pure: unit-tested with `node --test`.
-import type { NewPlan, PriceSpec, Tier } from "./api.js";
+import type { NewPlan } from "./api-types.js";
+import type { PriceSpec, Tier } from "./prices.js";
 import { isDecimalString, isZeroDecimal } from "./decimal.js";
 
 export interface TierValues {
   upTo: string;
   unitAmount: string;
+  /** graduated_percentage tiers have a rate in place of a unit amount. */
+  rate?: string;
   flatAmount: string;
 }
 
@@ -18,6 +21,9 @@ export interface PriceValues {
   unitAmount: string;
   packageSize: string;
   packageAmount: string;
+  /** percentage: the rate in percent and the optional fee per event. */
+  rate?: string;
+  fixedAmount?: string;
   tiers: TierValues[];
 }
 
@@ -37,7 +43,9 @@ export interface Problem {
   message: string;
 }
 
-export const TIERED_MODELS = new Set(["graduated", "volume"]);
+export const TIERED_MODELS = new Set(["graduated", "volume", "graduated_percentage"]);
+/** The tiered model whose tiers have a rate (percent) instead of a unit amount. */
+export const RATE_TIERS = "graduated_percentage";
 
 /** The labels of the plan form's controls, by field name or key (see errors.ts fieldLabel). */
 export const PLAN_LABELS: Readonly<Record<string, string>> = {
@@ -55,6 +63,8 @@ export const PLAN_LABELS: Readonly<Record<string, string>> = {
   package_amount: "Package amount",
   up_to: "Up to",
   flat_amount: "Flat amount",
+  rate: "Rate (%)",
+  fixed_amount: "Fixed amount per event",
 };
 
 function priceSpec(p: PriceValues): PriceSpec {
@@ -62,13 +72,16 @@ function priceSpec(p: PriceValues): PriceSpec {
   if (spec.aggregation === "unique_count") spec.property = p.property.trim();
   if (TIERED_MODELS.has(p.model)) {
     spec.tiers = p.tiers.map((t) => {
-      const tier: Tier = { up_to: t.upTo.trim() || null, unit_amount: t.unitAmount.trim() };
+      const tier: Tier = p.model === RATE_TIERS ? { up_to: t.upTo.trim() || null, rate: (t.rate ?? "").trim() } : { up_to: t.upTo.trim() || null, unit_amount: t.unitAmount.trim() };
       if (t.flatAmount.trim()) tier.flat_amount = t.flatAmount.trim();
       return tier;
     });
   } else if (p.model === "package") {
     spec.package_size = p.packageSize.trim();
     spec.package_amount = p.packageAmount.trim();
+  } else if (p.model === "percentage") {
+    spec.rate = (p.rate ?? "").trim();
+    if (p.fixedAmount?.trim()) spec.fixed_amount = p.fixedAmount.trim();
   } else {
     spec.unit_amount = p.unitAmount.trim();
   }
@@ -120,12 +133,16 @@ export function checkPlan(values: PlanValues): { body: NewPlan; problems: Proble
       p.tiers.forEach((t, j) => {
         const last = j === p.tiers.length - 1;
         decimal(`${at}.tiers[${j}].up_to`, t.upTo, !last);
-        decimal(`${at}.tiers[${j}].unit_amount`, t.unitAmount, true);
+        if (p.model === RATE_TIERS) decimal(`${at}.tiers[${j}].rate`, t.rate ?? "", true);
+        else decimal(`${at}.tiers[${j}].unit_amount`, t.unitAmount, true);
         decimal(`${at}.tiers[${j}].flat_amount`, t.flatAmount, false);
       });
     } else if (p.model === "package") {
       decimal(`${at}.package_size`, p.packageSize, true);
       decimal(`${at}.package_amount`, p.packageAmount, true);
+    } else if (p.model === "percentage") {
+      decimal(`${at}.rate`, p.rate ?? "", true);
+      decimal(`${at}.fixed_amount`, p.fixedAmount ?? "", false);
     } else {
       decimal(`${at}.unit_amount`, p.unitAmount, true);
     }
@@ -136,7 +153,7 @@ export function checkPlan(values: PlanValues): { body: NewPlan; problems: Proble
 const isZero = (value: string | undefined): boolean => value === undefined || !isDecimalString(value) || isZeroDecimal(value);
 
 function tierRate(t: Tier): string {
-  const unit = isZero(t.unit_amount) ? "free" : `${t.unit_amount} each`;
+  const unit = t.rate !== undefined ? `${t.rate} %` : isZero(t.unit_amount) ? "free" : `${t.unit_amount} each`;
   return t.flat_amount && !isZero(t.flat_amount) ? `${unit} + ${t.flat_amount} flat` : unit;
 }
 
@@ -160,11 +177,17 @@ export function priceInWords(price: PriceSpec, currency = ""): string {
     const how =
       price.model === "volume"
         ? "every unit at the rate of the tier the total falls in"
-        : "each unit at the rate of its own tier";
+        : price.model === RATE_TIERS
+          ? "each slice of the value at the rate of its own tier"
+          : "each unit at the rate of its own tier";
     return `${counted}, ${how}${money ? ` (${money.trim()})` : ""}: ${parts.join("; ")}`;
   }
   if (price.model === "package") {
     return `${counted}: ${price.package_amount ?? "?"}${money} per started package of ${price.package_size ?? "?"}`;
+  }
+  if (price.model === "percentage") {
+    const fee = price.fixed_amount && !isZero(price.fixed_amount) ? ` + ${price.fixed_amount}${money} per event` : "";
+    return `${counted}: ${price.rate ?? "?"} % of the value${fee}`;
   }
   return `${counted}: ${price.unit_amount ?? "?"}${money} per unit`;
 }
@@ -174,9 +197,10 @@ export function describePrice(price: PriceSpec): string {
   const head = `${price.model} · ${price.aggregation ?? "sum"}${price.property ? ` of ${price.property}` : ""}`;
   const flat = (t: Tier): string => (t.flat_amount && !isZero(t.flat_amount) ? ` + ${t.flat_amount} flat` : "");
   if (Array.isArray(price.tiers)) {
-    const tiers = price.tiers.map((t) => `${t.up_to === null ? "above" : `≤ ${t.up_to}`} at ${t.unit_amount}${flat(t)}`);
+    const tiers = price.tiers.map((t) => `${t.up_to === null ? "above" : `≤ ${t.up_to}`} at ${t.rate !== undefined ? `${t.rate} %` : t.unit_amount}${flat(t)}`);
     return `${head}: ${tiers.join("; ")}`;
   }
   if (price.package_size !== undefined) return `${head}: ${price.package_amount ?? "?"} per ${price.package_size}`;
+  if (price.rate !== undefined) return `${head}: ${price.rate} %${price.fixed_amount ? ` + ${price.fixed_amount} per event` : ""}`;
   return `${head}: ${price.unit_amount ?? "?"} per unit`;
 }

@@ -246,6 +246,17 @@ describe("plan model", () => {
     });
     assert.deepEqual(problems.map((p) => p.path), ["name", "minimum_amount", "prices[0].tiers[0].up_to", "prices[0].tiers[1].unit_amount"]);
   });
+  it("builds percentage prices: a rate and a fee per event, or tiers with a rate", () => {
+    const pct = plans.checkPlan({ name: "Pay", currency: "USD", minimum: "", graceDays: "0", prices: [price({ model: "percentage", rate: "2.9", fixedAmount: "0.30" })] });
+    assert.deepEqual(pct.problems, []);
+    assert.deepEqual(pct.body.prices, [{ feature: "api_calls", model: "percentage", aggregation: "sum", rate: "2.9", fixed_amount: "0.30" }]);
+    const tiers = [{ upTo: "10", unitAmount: "", rate: "1", flatAmount: "200" }, { upTo: "", unitAmount: "", rate: "x", flatAmount: "" }];
+    const graduated = plans.checkPlan({ name: "Pay", currency: "USD", minimum: "", graceDays: "0", prices: [price({ model: "graduated_percentage", tiers })] });
+    assert.deepEqual(graduated.problems.map((p) => p.path), ["prices[0].tiers[1].rate"]);
+    assert.deepEqual(graduated.body.prices[0].tiers, [{ up_to: "10", rate: "1", flat_amount: "200" }, { up_to: null, rate: "x" }]);
+    assert.deepEqual(plans.checkPlan({ name: "Pay", currency: "USD", minimum: "", graceDays: "0", prices: [price({ model: "percentage" })] }).problems.map((p) => p.path), ["prices[0].rate"]);
+    assert.equal(plans.priceInWords({ feature: "payments", model: "percentage", aggregation: "sum", rate: "2.9", fixed_amount: "0.30" }, "USD"), "payments: 2.9 % of the value + 0.30 USD per event");
+  });
   it("says prices in words", () => {
     const tiers = [{ up_to: "100", unit_amount: "0" }, { up_to: "1000", unit_amount: "0.01" }, { up_to: null, unit_amount: "0.0035", flat_amount: "2" }];
     assert.equal(

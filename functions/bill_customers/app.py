@@ -30,7 +30,7 @@ def bill_shard(record: SQSRecord) -> None:
         )
         metrics.add_metric(name="MalformedShards", unit="Count", value=1)
         return
-    outcomes = bootstrap.services().billing.bill_queued_shard(shard)
+    outcomes = bootstrap.services().runs.bill_queued_shard(shard)
     failed = [outcome for outcome in outcomes if outcome.status == OutcomeStatus.FAILED]
     for outcome in failed:
         logger.error(

@@ -25,7 +25,7 @@ def settle(record: SQSRecord) -> None:
         logger.error("dropping a malformed dead letter", extra={"message_id": record.message_id, "error": str(error)})
         return
     attempts = record.attributes.approximate_receive_count
-    outcomes = bootstrap.services().billing.settle_dead_shard(shard, attempts=int(attempts) if attempts else None)
+    outcomes = bootstrap.services().runs.settle_dead_shard(shard, attempts=int(attempts) if attempts else None)
     for outcome in outcomes:
         if outcome.status == OutcomeStatus.FAILED:
             logger.error(

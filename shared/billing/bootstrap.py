@@ -21,6 +21,7 @@ from billing.services.clock import Clock, system_clock
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
+    from billing.domain.billing_runs import BillingShard, CustomerOutcome
     from billing.ports import Storage
     from billing.queues import BillingQueue
     from billing.services.api_keys import ApiKeyService
@@ -160,7 +161,10 @@ class Services:
         if queue is None:
             from billing.adapters.inprocess import InProcessBillingQueue
 
-            queue = InProcessBillingQueue(self.billing.bill_queued_shard)
+            def bill_shard(shard: BillingShard) -> list[CustomerOutcome]:
+                return self.runs.bill_queued_shard(shard)  # as a queue's worker would: this service, built by then
+
+            queue = InProcessBillingQueue(bill_shard, self.storage.unit_of_work)
         return BillingRunService(self.storage, self.billing, queue, self.clock)
 
     @cached_property

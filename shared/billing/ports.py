@@ -23,10 +23,11 @@ if TYPE_CHECKING:  # the port names them in signatures only: importing the port 
     from billing.domain.access import ApiKey
     from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
     from billing.domain.credits import CreditEntry
+    from billing.domain.customers import Customer
     from billing.domain.invoices import Invoice, InvoiceStatus
     from billing.domain.meters import Meter
-    from billing.domain.models import Customer, CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.domain.paging import Page
+    from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
     from billing.pricing.plans import Plan
 
 
@@ -115,7 +116,7 @@ class UsageRepository(Protocol):
         """`periods` with each row's whole aggregate (sum, count, max, latest) instead of its sum alone."""
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
-        """Raw events with ts in [start, end), oldest first. Only for ranges narrower than a bucket and
+        """Raw events with ts_us in [start, end), oldest first. Only for ranges narrower than a bucket and
         for pricing that needs individual events."""
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:

@@ -300,3 +300,33 @@ def test_the_what_if_estimate_puts_another_plan_beside_the_customers_own(desktop
     expect(what_if.get_by_role("table", name="Other plan: What-if Flat")).to_contain_text("Plan fee")
     assert gateway.call("GET", f"/v1/customers/{customer['id']}/invoices") == []  # nothing was written
     assert page.evaluate(AXE_SERIOUS) == []
+
+
+def test_the_plan_editor_offers_the_percentage_models(desktop: Dash) -> None:
+    """Every model the API's pricing factory accepts is in the editor: a percentage price (rate and fee per
+    event) and graduated percentage tiers (a rate each) are created and read back in words."""
+    page = desktop.page
+    desktop.use_key()
+    desktop.go("#/plans/new")
+    plan = page.get_by_role("form", name="New plan")
+    plan.get_by_label("Plan name").fill(f"Payments {datetime.now(UTC).timestamp()}")
+    price = plan.get_by_role("group", name="Price 1", exact=True)
+    price.get_by_label("Feature").fill("payments")
+    price.get_by_label("Model").select_option("percentage")
+    price.get_by_label("Rate (%)").fill("2.9")
+    price.get_by_label("Fixed amount per event").fill("0.30")
+    plan.get_by_role("button", name="Add price").click()
+    second = plan.get_by_role("group", name="Price 2", exact=True)
+    second.get_by_label("Feature").fill("volume")
+    second.get_by_label("Model").select_option("graduated_percentage")
+    for n, (up_to, rate, flat) in enumerate([("10", "1", "200"), ("", "2", "")], start=1):
+        if n > 1:
+            second.get_by_role("button", name="Add tier to price 2").click()
+        tier = second.get_by_role("group", name=f"Tier {n}", exact=True)
+        tier.get_by_label("Up to").fill(up_to)
+        tier.get_by_label("Rate (%)").fill(rate)
+        tier.get_by_label("Flat amount").fill(flat)
+    plan.get_by_role("button", name="Create plan").click()
+    words = page.locator("#plan-price-list")
+    expect(words).to_contain_text("payments: 2.9 % of the value + 0.30 USD per event")
+    expect(words).to_contain_text("the first 10: 1 % + 200 flat; above 10: 2 %")

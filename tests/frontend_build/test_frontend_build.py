@@ -1,6 +1,7 @@
 """Build checks for the dashboard in frontend/ (TypeScript compiled by tsc, no bundler).
 
-Runs the real npm scripts: `npm ci` when node_modules is missing, `npm run typecheck`,
+Runs the real npm scripts: `npm ci` when node_modules is missing, `npm run typecheck`, `npm run check-generated`
+(the wire types generated from the OpenAPI document are current),
 then inspects a build of the dashboard laid out as `npm run build` makes it (`make test` runs the
 real script): the static files are there, every form control
 with an id has a <label for=id>, every button has visible text, and every ES module
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,10 +52,10 @@ def _assert_ok(result: subprocess.CompletedProcess[str], what: str) -> None:
 
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    tsc = FRONTEND / "node_modules" / ".bin" / "tsc"
-    if not tsc.exists():
+    bins = [FRONTEND / "node_modules" / ".bin" / name for name in ("tsc", "openapi-typescript")]
+    if not all(b.exists() for b in bins):
         _assert_ok(_npm("ci"), "npm ci")
-    assert tsc.exists(), "npm ci did not install typescript"
+    assert all(b.exists() for b in bins), "npm ci did not install typescript and openapi-typescript"
     return FRONTEND / "node_modules"
 
 
@@ -104,17 +106,32 @@ def page(dist: Path) -> _FormParser:
     return parser
 
 
-def test_typescript_pinned_to_exact_5x() -> None:
-    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
-    version = package["devDependencies"]["typescript"]
-    assert re.fullmatch(r"5\.\d+\.\d+", version), f"typescript must be pinned exactly, got {version!r}"
+def _package() -> dict[str, Any]:
+    return json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
+
+
+def _assert_pinned(name: str, pattern: str = r"\d+\.\d+\.\d+") -> None:
+    """`name` is a dev dependency pinned to one version (matching `pattern`), the one package-lock.json holds."""
+    version = _package()["devDependencies"][name]
+    assert re.fullmatch(pattern, version), f"{name} must be pinned exactly, got {version!r}"
     lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/typescript"]["version"] == version
-    assert {"build", "typecheck"} <= set(package["scripts"])
+    assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_typescript_pinned_to_exact_5x() -> None:
+    _assert_pinned("typescript", r"5\.\d+\.\d+")
+    assert {"build", "typecheck"} <= set(_package()["scripts"])
 
 
 def test_typecheck_passes(node_modules: Path) -> None:
     _assert_ok(_npm("run", "typecheck"), "npm run typecheck")
+
+
+def test_openapi_typescript_pinned_and_wire_types_current(node_modules: Path) -> None:
+    """src/openapi.d.ts is what `npm run generate` makes of functions/openapi/openapi.json today: after a change
+    to the API, `make openapi` then `cd frontend && npm run generate`, and commit both."""
+    _assert_pinned("openapi-typescript")
+    _assert_ok(_npm("run", "--silent", "check-generated"), "src/openapi.d.ts is stale: run `npm run generate`")
 
 
 def test_build_outputs_static_files_and_modules(dist: Path) -> None:
@@ -164,11 +181,7 @@ def test_pure_modules_pass_their_node_unit_tests(dist: Path) -> None:
 
 
 def test_axe_core_pinned_for_the_browser_tests() -> None:
-    package = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
-    version = package["devDependencies"]["axe-core"]
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"axe-core must be pinned exactly, got {version!r}"
-    lock = json.loads((FRONTEND / "package-lock.json").read_text(encoding="utf-8"))
-    assert lock["packages"]["node_modules/axe-core"]["version"] == version
+    _assert_pinned("axe-core")
 
 
 _IMPORT = re.compile(

@@ -39,7 +39,7 @@ def customer_with_usage(services, email: str, quantity: str = "10") -> str:
 
 
 def started_run(services, customers: int) -> BillingRunRecord:
-    run = services.billing.start_run(BillingPeriod.parse(PERIOD), unit_price=Decimal("0.01"), now=SEPTEMBER)
+    run = services.runs.create(BillingPeriod.parse(PERIOD), unit_price=Decimal("0.01"), now=SEPTEMBER)
     services.storage.billing_runs.add_queued(run.id, customers, planned=False)
     services.storage.billing_runs.add_queued(run.id, 0, planned=True)
     return run

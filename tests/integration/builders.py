@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from billing.domain.credits import CreditEntry, CreditKind
+from billing.domain.customers import Customer
 from billing.domain.invoices import Invoice, LineItem, LineType, invoice_id_for
-from billing.domain.models import Customer, UsageEvent
 from billing.domain.time import local_day_of
+from billing.domain.usage import UsageEvent
 
 D = Decimal
 NOW = datetime(2025, 10, 2, tzinfo=UTC)

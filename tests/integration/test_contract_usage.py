@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing.domain.models import UsageAggregate
+from billing.domain.usage import UsageAggregate
 
 from tests.integration.builders import D, usage_event
 

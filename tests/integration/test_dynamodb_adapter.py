@@ -12,9 +12,10 @@ import pytest
 from billing.adapters.dynamodb import DynamoStorage
 from billing.adapters.dynamodb.table import item_size
 from billing.bootstrap import Settings, SettingsError, open_storage
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput, StorageUnavailable
-from billing.domain.models import Customer, UsageEvent
 from billing.domain.time import local_day_of
+from billing.domain.usage import UsageEvent
 
 NOW = datetime(2025, 10, 2, tzinfo=UTC)
 SEPT = 1_756_684_800_000_000  # 2025-09-01T00:00:00Z in µs

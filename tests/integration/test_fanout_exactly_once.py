@@ -22,11 +22,12 @@ from billing.adapters.dynamodb import DynamoStorage
 from billing.adapters.sqs import SqsBillingQueue
 from billing.bootstrap import build_services
 from billing.domain.billing_runs import BillingShard, OutcomeStatus, shards_of
+from billing.domain.customers import Customer
 from billing.domain.errors import StorageUnavailable
 from billing.domain.invoices import invoice_id_for
-from billing.domain.models import Customer, UsageEvent
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, local_day_of
+from billing.domain.usage import UsageEvent
 
 from local_gateway import moto_speedups
 from local_gateway.aws_resources import aws_resources, create_resources

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from billing.adapters.sqlite import SqliteStorage
 from billing.adapters.sqlite.connection import SharedMemoryGuard, _Connection, storage_unavailable
+from billing.domain.customers import Customer
 from billing.domain.errors import StorageUnavailable
-from billing.domain.models import Customer
 
 from local_gateway.events import http_event
 from tests.handlers.conftest import handler

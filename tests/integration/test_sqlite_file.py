@@ -10,7 +10,7 @@ from importlib import resources
 import pytest
 from billing.adapters.sqlite import SqliteStorage
 from billing.domain.errors import ConcurrentUpdate, StorageUnavailable
-from billing.domain.models import UsageAggregate
+from billing.domain.usage import UsageAggregate
 
 from tests.integration.builders import NOW, D, customer, draft, usage_event
 

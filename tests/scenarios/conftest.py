@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from billing.adapters.sqlite import SqliteStorage
 from billing.bootstrap import Services, build_services
+from billing.domain.customers import Customer
 from billing.domain.invoices import Invoice, LineType, invoice_id_for
-from billing.domain.models import Customer
 from billing.domain.time import BillingPeriod
 from billing.pricing import Plan
 from billing.services import NewEvent

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from billing.services import IncomingEvent
+from billing.services import NewEvent
 
 from tests.scenarios.conftest import Billing, at
 
@@ -102,9 +102,9 @@ def test_a_meters_events_keep_their_properties_for_a_plan_made_later(billing):
     billing.services.meters.create(feature="active_users", event_type="login")
     customer = billing.customer()
 
-    def login(event_id: str, user: str, day: int) -> IncomingEvent:
+    def login(event_id: str, user: str, day: int) -> NewEvent:
         ts = at(f"2025-09-{day:02d}T08:00:00Z")
-        return IncomingEvent(ts=ts, id=event_id, customer_id=customer.id, type="login", properties={"user_id": user})
+        return NewEvent(ts=ts, id=event_id, customer_id=customer.id, type="login", properties={"user_id": user})
 
     billing.services.ingest.ingest_events([login("l1", "ada", 2), login("l2", "bob", 3), login("l3", "ada", 4)])
     # When a plan counting user_id is assigned, more logins arrive (one a duplicate), and September is billed

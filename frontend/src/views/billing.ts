@@ -1,11 +1,11 @@
 // Billing: start a run for a period, follow its progress (when the API runs it in the background)
 // and see the customers it could not bill, and those it billed with usage no price rates.
-import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api.js";
+import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api-types.js";
 import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
 import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";
-import { explainError, isMissingRoute } from "../errors.js";
-import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
+import { explainError } from "../errors.js";
+import { actions, feedback, field, input, onSubmit, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
 import { isPeriod, periodName, previousPeriod } from "../time.js";
 
@@ -122,11 +122,7 @@ async function follow(ctx: Ctx, id: string, into: HTMLElement): Promise<void> {
       run = await ctx.api.getBillingRun(id);
     } catch (error) {
       if (!ctx.alive()) return;
-      into.append(
-        isMissingRoute(error)
-          ? note("This server cannot report a run's progress (no GET /v1/billing-runs/{id}); the invoices list shows what it made.", "warning")
-          : h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary)),
-      );
+      into.append(h("div", { class: "form-alert", role: "alert" }, h("p", {}, explainError(error).summary)));
       return;
     }
     const view = await runProgress(ctx, run);
@@ -195,26 +191,22 @@ export const billingView: View = async (ctx, route, root) => {
     status,
   );
   const controls: Record<string, HTMLElement> = { period: period.control, unit_price: unitPrice.control };
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    status.textContent = "";
-    void submitting(
-      form,
-      alert,
-      async () => {
-        const problems = [];
-        if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
-        const price = unitPrice.control.value.trim();
-        if (price !== "" && !isDecimalString(price)) problems.push({ path: "unit_price", message: "must be a number such as 0.01, or empty to keep each draft's" });
-        if (problems.length) throw new ProblemsError(problems);
-        status.textContent = "Billing…";
-        const res = await ctx.api.runBilling(period.control.value.trim(), price === "" ? undefined : price);
-        status.textContent = "Done.";
-        replaceChildren(result, runResult(ctx, res));
-      },
-      { labels: { period: "Period", unit_price: "Unit price" }, resolve: (p) => controls[p] },
-    );
-  });
+  onSubmit(
+    form,
+    alert,
+    async () => {
+      const problems = [];
+      if (!isPeriod(period.control.value)) problems.push({ path: "period", message: "must be a month such as 2025-09" });
+      const price = unitPrice.control.value.trim();
+      if (price !== "" && !isDecimalString(price)) problems.push({ path: "unit_price", message: "must be a number such as 0.01, or empty to keep each draft's" });
+      if (problems.length) throw new ProblemsError(problems);
+      status.textContent = "Billing…";
+      const res = await ctx.api.runBilling(period.control.value.trim(), price === "" ? undefined : price);
+      status.textContent = "Done.";
+      replaceChildren(result, runResult(ctx, res));
+    },
+    { status, labels: { period: "Period", unit_price: "Unit price" }, resolve: (p) => controls[p] },
+  );
   root.append(form, result);
   if (route.run) {
     const progress = h("div", { "aria-live": "polite" }, h("p", {}, "Loading the run…"));

@@ -1,13 +1,14 @@
 // Events: one event through a form, or many pasted as JSON lines or CSV, always for the customer
 // picked here; the reply is shown per event (accepted, duplicate, or refused with field and reason).
-import { ApiError, type BatchResult, type EventInput } from "../api.js";
+import { ApiError } from "../api.js";
+import type { BatchResult, EventInput } from "../api-types.js";
 import { batchBody, parseBulkEvents, type BulkEvent } from "../bulk-events.js";
 import { hasKey, isAdmin, noKeyNotice, pageHeader, customerLink, type View } from "../context.js";
 import { customerPicker } from "../customer-picker.js";
 import { isDecimalString } from "../decimal.js";
 import { badge, dataTable, h, replaceChildren } from "../dom.js";
 import { fieldLabel, parseFieldPath, plainMessage } from "../errors.js";
-import { actions, feedback, field, input, ProblemsError, submitting } from "../forms.js";
+import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { periodName, previousPeriod, timestampInPeriod, toUtcIso } from "../time.js";
 import { getConfig } from "../settings.js";
 
@@ -116,7 +117,7 @@ export const eventsView: View = async (ctx, route, root) => {
 
   const send = async (customer: { id: string; name: Node }, body: string, sent: Sent[], onSuccess: () => void): Promise<void> => {
     try {
-      const reply = await ctx.api.request<BatchResult>("POST", "/v1/events/batch", { bodyText: body });
+      const reply = await ctx.api.ingestBatchJson(body);
       replaceChildren(results, resultsTable(customer.name, sent, reply, new Map()));
       onSuccess();
     } catch (error) {
@@ -128,63 +129,59 @@ export const eventsView: View = async (ctx, route, root) => {
     }
   };
 
-  single.addEventListener("submit", (event) => {
-    event.preventDefault();
-    one.status.textContent = "";
-    void submitting(
-      work,
-      one.alert,
-      async () => {
-        const customer = await target();
-        const problems = [];
-        if (!feature.control.value.trim()) problems.push({ path: "events[0].feature", message: "is required" });
-        if (!isDecimalString(quantity.control.value)) problems.push({ path: "events[0].quantity", message: "must be a number such as 10 or 2.5" });
-        const iso = toUtcIso(ts.control.value);
-        if (!iso) problems.push({ path: "events[0].ts", message: "must be a date and time such as 2025-09-15T12:00:00Z" });
-        if (problems.length) throw new ProblemsError(problems);
-        const e: EventInput = { feature: feature.control.value.trim(), quantity: quantity.control.value.trim(), ts: iso ?? "" };
-        if (eventId.control.value.trim()) e.id = eventId.control.value.trim();
-        const sent = [{ feature: e.feature, quantity: String(e.quantity), ts: e.ts, id: e.id ?? "" }];
-        await send(customer, JSON.stringify({ customer_id: customer.id, events: [e] }), sent, () => {
-          eventId.control.value = ""; // the next event needs its own id; feature, quantity and time stay for the next one
-          one.status.textContent = "Sent.";
-        });
-      },
-      {
-        labels: EVENT_LABELS,
-        resolve: (path) => (path === "customer_id" ? picker.control : singleControls[parseFieldPath(path).at(-1)?.name ?? ""]),
-      },
-    );
-  });
+  onSubmit(
+    single,
+    one.alert,
+    async () => {
+      const customer = await target();
+      const problems = [];
+      if (!feature.control.value.trim()) problems.push({ path: "events[0].feature", message: "is required" });
+      if (!isDecimalString(quantity.control.value)) problems.push({ path: "events[0].quantity", message: "must be a number such as 10 or 2.5" });
+      const iso = toUtcIso(ts.control.value);
+      if (!iso) problems.push({ path: "events[0].ts", message: "must be a date and time such as 2025-09-15T12:00:00Z" });
+      if (problems.length) throw new ProblemsError(problems);
+      const e: EventInput = { feature: feature.control.value.trim(), quantity: quantity.control.value.trim(), ts: iso ?? "" };
+      if (eventId.control.value.trim()) e.id = eventId.control.value.trim();
+      const sent = [{ feature: e.feature, quantity: String(e.quantity), ts: e.ts, id: e.id ?? "" }];
+      await send(customer, JSON.stringify({ customer_id: customer.id, events: [e] }), sent, () => {
+        eventId.control.value = ""; // the next event needs its own id; feature, quantity and time stay for the next one
+        one.status.textContent = "Sent.";
+      });
+    },
+    {
+      scope: work,
+      status: one.status,
+      labels: EVENT_LABELS,
+      resolve: (path) => (path === "customer_id" ? picker.control : singleControls[parseFieldPath(path).at(-1)?.name ?? ""]),
+    },
+  );
 
-  bulk.addEventListener("submit", (event) => {
-    event.preventDefault();
-    many.status.textContent = "";
-    void submitting(
-      work,
-      many.alert,
-      async () => {
-        const customer = await target();
-        const parsed = parseBulkEvents(bulkText.control.value, customer.id);
-        if (parsed.format === "empty") throw new ProblemsError([{ path: "events", message: "are missing: paste at least one event" }]);
-        if (parsed.problems.length) {
-          throw new ProblemsError(
-            parsed.problems.map((p) => ({ path: "events", message: `line ${p.line} ${p.message}` })),
-            "Nothing was sent: some lines cannot be read.",
-          );
-        }
-        const sent = parsed.events.map((e: BulkEvent) => ({ feature: e.feature, quantity: e.quantity, ts: e.ts, id: e.id }));
-        await send(customer, batchBody(customer.id, parsed.events), sent, () => {
-          bulk.reset();
-          many.status.textContent = `Sent ${sent.length} event${sent.length === 1 ? "" : "s"}.`;
-        });
-      },
-      {
-        labels: { ...EVENT_LABELS, events: "Events" },
-        resolve: (path) => (path === "customer_id" ? picker.control : path === "events" ? bulkText.control : null),
-      },
-    );
-  });
+  onSubmit(
+    bulk,
+    many.alert,
+    async () => {
+      const customer = await target();
+      const parsed = parseBulkEvents(bulkText.control.value, customer.id);
+      if (parsed.format === "empty") throw new ProblemsError([{ path: "events", message: "are missing: paste at least one event" }]);
+      if (parsed.problems.length) {
+        throw new ProblemsError(
+          parsed.problems.map((p) => ({ path: "events", message: `line ${p.line} ${p.message}` })),
+          "Nothing was sent: some lines cannot be read.",
+        );
+      }
+      const sent = parsed.events.map((e: BulkEvent) => ({ feature: e.feature, quantity: e.quantity, ts: e.ts, id: e.id }));
+      await send(customer, batchBody(customer.id, parsed.events), sent, () => {
+        bulk.reset();
+        many.status.textContent = `Sent ${sent.length} event${sent.length === 1 ? "" : "s"}.`;
+      });
+    },
+    {
+      scope: work,
+      status: many.status,
+      labels: { ...EVENT_LABELS, events: "Events" },
+      resolve: (path) => (path === "customer_id" ? picker.control : path === "events" ? bulkText.control : null),
+    },
+  );
 
   work.append(h("div", { class: "card form" }, picker.wrap), single, bulk);
   root.append(work, results);

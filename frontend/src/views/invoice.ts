@@ -3,12 +3,11 @@
 // and total. Drafts say DRAFT and have no number; a void invoice says VOID and shows no amount due; a reissue
 // names the invoice it replaces. The print stylesheet keeps only the document, so the browser's "Save as
 // PDF" gives a clean invoice. Finalize, void and reissue ask first.
-import { ApiError, type Customer, type Invoice, type Issuer } from "../api.js";
+import type { Customer, Invoice, Issuer } from "../api-types.js";
 import { confirmAction } from "../confirm.js";
-import { customerLink, hasKey, invoiceLink, isAdmin, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
+import { customerLink, invoiceLink, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
 import { badge, facts, h, link, note, replaceChildren } from "../dom.js";
-import { isMissingRoute } from "../errors.js";
 import { actions, feedback, submitting } from "../forms.js";
 import { documentStamp, documentTitle, invoiceName, reissueLabel, showsAmountDue, totalLabel } from "../invoice-labels.js";
 import { linesTable } from "../invoice-lines.js";
@@ -174,27 +173,22 @@ async function lineageOf(ctx: Ctx, invoice: Invoice): Promise<Lineage> {
   return { replaced, replacement };
 }
 
-export const invoiceView: View = async (ctx, route, root) => {
-  if (route.view !== "invoice") return;
-  if (!hasKey()) {
-    root.append(pageHeader("Invoice"), noKeyNotice("An invoice"));
-    return;
-  }
-  let invoice: Invoice;
-  try {
-    invoice = await ctx.api.getInvoice(route.id);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404 && !isMissingRoute(error)) {
-      root.append(pageHeader("Invoice not found"), note(`There is no invoice ${route.id}.`, "warning"));
-      return;
-    }
-    throw error;
-  }
+/** What the document names besides the invoice: its customer, its plan's name and the invoices it points to. */
+async function documentContext(ctx: Ctx, invoice: Invoice): Promise<{ customer: Customer | null; planName: string | null; lineage: Lineage }> {
   const customer = await ctx.customer(invoice.customer_id);
   // A customer's key may read the plan it is on only; the invoice may have been rated with an earlier one.
   const readable = invoice.plan_id && (isAdmin() || invoice.plan_id === customer?.plan_id);
   const planName = readable && invoice.plan_id ? await ctx.api.getPlan(invoice.plan_id).then((p) => p.name, () => null) : null;
   const lineage = await lineageOf(ctx, invoice);
+  return { customer, planName, lineage };
+}
+
+export const invoiceView: View = async (ctx, route, root) => {
+  if (route.view !== "invoice") return;
+  const notFound = [note(`There is no invoice ${route.id}.`, "warning")];
+  const invoice = await loadDetail(ctx, root, { title: "Invoice", needsKey: "An invoice", notFound }, () => ctx.api.getInvoice(route.id));
+  if (!invoice) return;
+  const { customer, planName, lineage } = await documentContext(ctx, invoice);
   if (!ctx.alive()) return;
 
   const doc = h("div", { class: "invoice-doc-wrap" });
@@ -202,9 +196,11 @@ export const invoiceView: View = async (ctx, route, root) => {
   const toolbar = h("div", { class: "card toolbar no-print", id: "invoice-toolbar" });
   const draw = (inv: Invoice, known: Lineage): void => {
     replaceChildren(doc, documentOf(inv, customer, planName, known));
-    const print = h("button", { type: "button", class: "secondary" }, "Print or save as PDF");
-    print.addEventListener("click", () => window.print());
-    const buttons: HTMLButtonElement[] = actionsFor(inv).map((action) => {
+    replaceChildren(toolbar, actions([...actionButtons(inv), printButton()]), alert, status);
+  };
+  /** An administrator's buttons for the invoice's state, each confirmed first; the document is drawn anew after. */
+  const actionButtons = (inv: Invoice): HTMLButtonElement[] =>
+    actionsFor(inv).map((action) => {
       const b = h("button", { type: "button", class: action === "void" ? "danger" : "" }, ACTION_LABELS[action]);
       b.addEventListener("click", () => {
         status.textContent = "";
@@ -224,8 +220,6 @@ export const invoiceView: View = async (ctx, route, root) => {
       });
       return b;
     });
-    replaceChildren(toolbar, actions([...buttons, print]), alert, status);
-  };
   draw(invoice, lineage);
   root.append(
     pageHeader(`Invoice ${invoiceName(invoice)}`, h("p", { class: "subtitle no-print" }, customer ? customerLink(customer.id, customer.name) : invoice.customer_id, ...(isAdmin() ? [" · ", link(href({ view: "invoices", status: "", period: "", customer: "", cursor: "" }), "All invoices")] : []))),
@@ -233,3 +227,9 @@ export const invoiceView: View = async (ctx, route, root) => {
     doc,
   );
 };
+
+function printButton(): HTMLButtonElement {
+  const print = h("button", { type: "button", class: "secondary" }, "Print or save as PDF");
+  print.addEventListener("click", () => window.print());
+  return print;
+}

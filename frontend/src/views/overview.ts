@@ -1,11 +1,10 @@
 // Overview: how many customers; this period so far (events and the amount to be billed, from the
 // customers' upcoming invoices: every customer's when there are few, else the biggest ones'); the last
 // billed period's invoices by status (billed = finalized, to be billed = drafts) and its biggest customers.
-import type { Customer, Invoice, InvoicePreview } from "../api.js";
+import type { Customer, Invoice, InvoicePreview } from "../api-types.js";
 import { customerLink, hasKey, noKeyNotice, pageHeader, type Ctx, type View } from "../context.js";
 import { compareDecimals, formatMoney, isZeroDecimal, sumDecimals } from "../decimal.js";
 import { dataTable, h, link, note } from "../dom.js";
-import { isMissingRoute } from "../errors.js";
 import { href } from "../routes.js";
 import { periodName, previousPeriod } from "../time.js";
 
@@ -65,6 +64,58 @@ async function thisPeriod(ctx: Ctx, customerIds: string[], every: boolean, tiles
   );
 }
 
+/** The customers, counted through at most a few pages so a huge account does not stall the page. */
+async function countCustomers(ctx: Ctx): Promise<{ count: number; more: boolean; first: Customer[] }> {
+  let count = 0;
+  let cursor = "";
+  let more = false;
+  const first: Customer[] = [];
+  for (let i = 0; i < COUNT_PAGES; i++) {
+    const page = await ctx.api.listCustomers({ limit: 500, cursor });
+    count += page.data.length;
+    page.data.forEach((c) => ctx.remember(c));
+    if (i === 0) first.push(...page.data);
+    if (!page.next_cursor) break;
+    cursor = page.next_cursor;
+    more = i === COUNT_PAGES - 1;
+  }
+  return { count, more, first };
+}
+
+/** Non-void invoices, biggest total first. */
+function biggestFirst(invoices: Invoice[]): Invoice[] {
+  return invoices.filter((i) => i.status !== "void").sort((a, b) => compareDecimals(b.total, a.total));
+}
+
+function lastPeriodTiles(period: string, invoices: Invoice[]): HTMLElement[] {
+  const by = (status: string): Invoice[] => invoices.filter((i) => i.status === status);
+  return [
+    tile(`Billed for ${periodName(period)}`, byCurrency(by("finalized")), "overview-billed", `${invoicesText(by("finalized").length)} finalized`),
+    tile(`To be billed for ${periodName(period)}`, byCurrency(by("draft")), "overview-drafts", `${invoicesText(by("draft").length)} still drafts`),
+  ];
+}
+
+function statusTable(period: string, invoices: Invoice[]): HTMLTableElement {
+  const by = (status: string): Invoice[] => invoices.filter((i) => i.status === status);
+  return dataTable(
+    { id: "overview-status" },
+    "Invoices by status",
+    [{ label: "Status", kind: "key" }, { label: "Invoices", kind: "num" }, { label: "Total", kind: "num" }],
+    ["draft", "finalized", "void"].map((s) => [link(href({ view: "invoices", status: s, period, customer: "", cursor: "" }), s), String(by(s).length), byCurrency(by(s))]),
+    true,
+  );
+}
+
+function biggestTable(top: Invoice[], names: (Customer | null)[]): HTMLTableElement {
+  return dataTable(
+    { id: "overview-biggest-table" },
+    "Biggest customers",
+    [{ label: "Customer", kind: "key" }, { label: "Total", kind: "num" }],
+    top.map((inv, i) => [customerLink(inv.customer_id, names[i]?.name), formatMoney(inv.total, inv.currency)]),
+    true,
+  );
+}
+
 export const overviewView: View = async (ctx, _route, root) => {
   const period = previousPeriod();
   root.append(pageHeader("Overview"));
@@ -78,72 +129,25 @@ export const overviewView: View = async (ctx, _route, root) => {
   const current = h("section", { class: "card", "aria-labelledby": "overview-current" }, h("h2", { id: "overview-current" }, "Biggest customers this period so far"));
   root.append(tiles, current, invoicesCard, biggest);
 
-  // Customers: counted through at most a few pages, so a huge account does not stall the page.
-  let count = 0;
-  let cursor = "";
-  let more = false;
-  const firstCustomers: Customer[] = [];
-  for (let i = 0; i < COUNT_PAGES; i++) {
-    const page = await ctx.api.listCustomers({ limit: 500, cursor });
-    count += page.data.length;
-    page.data.forEach((c) => ctx.remember(c));
-    if (i === 0) firstCustomers.push(...page.data);
-    if (!page.next_cursor) break;
-    cursor = page.next_cursor;
-    more = i === COUNT_PAGES - 1;
-  }
+  const { count, more, first } = await countCustomers(ctx);
   if (!ctx.alive()) return;
   tiles.append(tile("Customers", `${count}${more ? "+" : ""}`, "overview-customers", link(href({ view: "customers", q: "", cursor: "" }), "All customers")));
 
-  let invoices: Invoice[];
-  try {
-    invoices = (await ctx.api.listAllInvoices({ period, limit: 500 })).data;
-  } catch (error) {
-    if (!isMissingRoute(error)) throw error;
-    invoicesCard.append(note("Invoice totals need the API's GET /v1/invoices, which this server does not have yet.", "warning"));
-    biggest.append(note("Available once the server lists invoices across customers.", "warning"));
-    return;
-  }
+  const invoices = (await ctx.api.listAllInvoices({ period, limit: 500 })).data;
   if (!ctx.alive()) return;
-  const lastTop = invoices
-    .filter((i) => i.status !== "void")
-    .sort((a, b) => compareDecimals(b.total, a.total))
-    .map((i) => i.customer_id);
   const every = !more && count <= EVERY_CUSTOMER_UP_TO;
-  const asked = every ? firstCustomers.map((c) => c.id) : [...new Set([...lastTop, ...firstCustomers.map((c) => c.id)])].slice(0, SAMPLED);
+  const lastTop = biggestFirst(invoices).map((i) => i.customer_id);
+  const asked = every ? first.map((c) => c.id) : [...new Set([...lastTop, ...first.map((c) => c.id)])].slice(0, SAMPLED);
   await thisPeriod(ctx, asked, every, tiles, current);
   if (!ctx.alive()) return;
-  const by = (status: string): Invoice[] => invoices.filter((i) => i.status === status);
-  tiles.append(
-    tile(`Billed for ${periodName(period)}`, byCurrency(by("finalized")), "overview-billed", `${invoicesText(by("finalized").length)} finalized`),
-    tile(`To be billed for ${periodName(period)}`, byCurrency(by("draft")), "overview-drafts", `${invoicesText(by("draft").length)} still drafts`),
-  );
-  invoicesCard.append(
-    dataTable(
-      { id: "overview-status" },
-      "Invoices by status",
-      [{ label: "Status", kind: "key" }, { label: "Invoices", kind: "num" }, { label: "Total", kind: "num" }],
-      ["draft", "finalized", "void"].map((s) => [link(href({ view: "invoices", status: s, period, customer: "", cursor: "" }), s), String(by(s).length), byCurrency(by(s))]),
-      true,
-    ),
-  );
-  const top = invoices
-    .filter((i) => i.status !== "void")
-    .sort((a, b) => compareDecimals(b.total, a.total))
-    .slice(0, 5);
+  tiles.append(...lastPeriodTiles(period, invoices));
+  invoicesCard.append(statusTable(period, invoices));
+  const top = biggestFirst(invoices).slice(0, 5);
   if (top.length === 0) {
     biggest.append(note("No invoices for this period yet.", "empty"));
     return;
   }
   const names = await Promise.all(top.map((i) => ctx.customer(i.customer_id)));
   if (!ctx.alive()) return;
-  biggest.append(
-    dataTable(
-      { id: "overview-biggest-table" },
-      "Biggest customers",
-      [{ label: "Customer", kind: "key" }, { label: "Total", kind: "num" }],
-      top.map((inv, i) => [customerLink(inv.customer_id, names[i]?.name), formatMoney(inv.total, inv.currency)]),
-      true,
-    ),
-  );
+  biggest.append(biggestTable(top, names));
 };

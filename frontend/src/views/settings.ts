@@ -1,11 +1,12 @@
 // Settings: where the API is and the key to use. The key is checked when saved with GET /v1/whoami
 // ("key accepted" as an administrator's or as one customer's, or "key refused"), and what the API says
 // it may do decides what the dashboard shows.
-import { ApiClient, ApiError, type ApiConfig, type Principal } from "../api.js";
+import { ApiClient, ApiError, type ApiConfig } from "../api.js";
+import type { Principal } from "../api-types.js";
 import { pageHeader, type View } from "../context.js";
 import { h } from "../dom.js";
 import { explainError } from "../errors.js";
-import { actions, feedback, field, input, submitting } from "../forms.js";
+import { actions, feedback, field, input, onSubmit } from "../forms.js";
 import { getConfig, saveConfig } from "../settings.js";
 
 export type Verdict = { ok: true; text: string; customerId: string } | { ok: false; text: string };
@@ -64,10 +65,10 @@ export const settingsView: View = async (_ctx, _route, root) => {
   showKey.addEventListener("change", () => {
     apiKey.control.type = showKey.checked ? "text" : "password";
   });
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    void submitting(form, alert, async () => {
-      status.textContent = "";
+  onSubmit(
+    form,
+    alert,
+    async () => {
       delete status.dataset["verdict"];
       const next = { baseUrl: baseUrl.control.value.trim(), apiKey: apiKey.control.value.trim(), keyCustomerId: "" };
       const saved = (customerId: string): void => {
@@ -90,7 +91,8 @@ export const settingsView: View = async (_ctx, _route, root) => {
         status.textContent = `Saved, but the key could not be checked. ${explainError(error).summary}`;
         status.dataset["verdict"] = "unknown";
       }
-    });
-  });
+    },
+    { status },
+  );
   root.append(pageHeader("Settings"), form);
 };

@@ -14,9 +14,10 @@ from typing import Any
 from billing.domain.access import ApiKey
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.credits import CreditEntry, CreditKind
+from billing.domain.customers import Customer
 from billing.domain.invoices import Invoice, InvoiceStatus, Issuer, LineItem, LineType
 from billing.domain.meters import Meter
-from billing.domain.models import Customer, UsageAggregate, UsageEvent
+from billing.domain.usage import UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 
 
@@ -210,7 +211,7 @@ def event_to_record(event: UsageEvent) -> dict[str, Any]:
         "id": event.id,
         "feature": event.feature,
         "quantity": str(event.quantity),
-        "ts": event.ts,
+        "ts": event.ts_us,
         "period": event.period,
         "day": event.day,
         "properties": dict(event.properties) if event.properties else None,
@@ -223,7 +224,7 @@ def event_from_record(record: dict[str, Any]) -> UsageEvent:
         id=record["id"],
         feature=record["feature"],
         quantity=Decimal(record["quantity"]),
-        ts=int(record["ts"]),
+        ts_us=int(record["ts"]),
         period=record["period"],
         properties=record.get("properties") or None,
         day=record.get("day"),

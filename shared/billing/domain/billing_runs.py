@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput
-from billing.domain.models import Customer
 
 # Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
 MAX_OUTCOMES_PER_WRITE = 50

@@ -136,10 +136,3 @@ def at_most_places(value: Decimal, *, places: int) -> Decimal:
     if isinstance(exponent, int) and exponent < -places:
         return value.quantize(Decimal(1).scaleb(-places), context=EXACT)
     return value
-
-
-def in_window(instant: datetime, *, field: str, inclusive_end: bool = False) -> datetime:
-    """An aware instant within [EARLIEST, LATEST) (or [EARLIEST, LATEST] as the end of a range)."""
-    if instant < EARLIEST or instant > LATEST or (instant == LATEST and not inclusive_end):
-        raise InvalidInput(f"{field} must be from {EARLIEST:%Y-%m-%d} to before {LATEST:%Y-%m-%d} (UTC)", field=field)
-    return instant

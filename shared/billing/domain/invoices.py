@@ -176,10 +176,6 @@ class Invoice:
     def content(self) -> InvoiceContent:
         return InvoiceContent(self.currency, self.line_items, self.plan_id, self.unit_price, self.rated_events)
 
-    def with_lines(self, lines: tuple[LineItem, ...], *, now: datetime) -> Invoice:
-        self._require_draft()
-        return replace(self, line_items=lines, updated_at=now)
-
     def with_content(self, content: InvoiceContent, *, now: datetime) -> Invoice:
         """The draft recomputed; unchanged (same object) when nothing differs."""
         self._require_draft()

@@ -18,6 +18,9 @@ from billing.domain.errors import InvalidInput
 T = TypeVar("T")
 
 MAX_CURSOR_LENGTH = 2_048
+# The most items one page holds: the bound of every listing's `limit`, and the page the services read whole
+# listings with.
+MAX_PAGE = 500
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from functools import reduce
 from operator import attrgetter
 
 from billing.domain.exact import EXACT
-from billing.domain.models import UsageAggregate, UsageEvent
 from billing.domain.time import BUCKET_MICROS
+from billing.domain.usage import UsageAggregate, UsageEvent
 
 BucketKey = tuple[int, str]  # (bucket start µs, feature)
 PeriodKey = tuple[str, str]  # (period YYYY-MM, feature)
 DayKey = tuple[str, str]  # (local day YYYY-MM-DD, feature)
 DistinctKey = tuple[str, str, str]  # (period, feature, property)
-_TS = attrgetter("ts")
+_TS = attrgetter("ts_us")
 
 
 @dataclass
@@ -47,10 +47,10 @@ def rollup_deltas(events: Iterable[UsageEvent]) -> RollupDeltas:
     fine: dict[tuple[int, str, str, str], list[UsageEvent]] = {}
     deltas = RollupDeltas()
     for event in events:
-        ts, day = event.ts, event.day
+        ts_us, day = event.ts_us, event.day
         if day is None:
             raise ValueError(f"event {event.id!r} has no local day: the ingest service sets it")
-        key = (ts - ts % BUCKET_MICROS, event.period, day, event.feature)
+        key = (ts_us - ts_us % BUCKET_MICROS, event.period, day, event.feature)
         group = fine.get(key)
         if group is None:
             fine[key] = [event]
@@ -75,7 +75,9 @@ def _aggregate(events: list[UsageEvent]) -> UsageAggregate:
     """The aggregate of one group of events (sums exact); `latest` is the last event of the greatest ts."""
     quantities = [event.quantity for event in events]
     latest = max(reversed(events), key=_TS)  # max() keeps the first of equals: the last one sent
-    return UsageAggregate(reduce(EXACT.add, quantities), len(quantities), max(quantities), latest.ts, latest.quantity)
+    return UsageAggregate(
+        reduce(EXACT.add, quantities), len(quantities), max(quantities), latest.ts_us, latest.quantity
+    )
 
 
 def distinct_values(event: UsageEvent) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from billing.http.schemas import (
 
 if TYPE_CHECKING:  # the meter functions never ingest: the ingest service loads with the first event
     from billing.domain.meters import Meter
-    from billing.services.ingest import IncomingEvent, IngestResult
+    from billing.services.ingest import IngestResult, NewEvent
 
 MAX_FILTERS = 20
 MAX_FILTER_VALUES = 100
@@ -121,10 +121,10 @@ class CustomerEventIn(RequestModel):
             raise ValueError("give a type (for meters) or both a feature and a quantity")
         return self
 
-    def to_incoming(self) -> IncomingEvent:
-        from billing.services.ingest import IncomingEvent
+    def to_incoming(self) -> NewEvent:
+        from billing.services.ingest import NewEvent
 
-        return IncomingEvent(
+        return NewEvent(
             ts=self.ts,
             id=self.id,
             customer_id=self.customer_id,

@@ -30,15 +30,16 @@ from billing.domain.time import iso_utc
 
 if TYPE_CHECKING:  # only in the `of` constructors' signatures: a function imports the services it uses itself
     from billing.domain.credits import CreditEntry
+    from billing.domain.customers import Customer
     from billing.domain.invoices import Invoice, Issuer, LineItem
-    from billing.domain.models import Customer, FeatureUsage, UsagePoint
     from billing.domain.paging import Page
+    from billing.domain.usage import FeatureUsage, UsagePoint
     from billing.pricing import Plan
-    from billing.services.billing import BillingRun, FinalizeRun, UnpricedUsage
+    from billing.services.billing import FinalizeRun
     from billing.services.credits import CreditGrant, CreditLedger
     from billing.services.ingest import IngestResult
     from billing.services.previews import Estimate, InvoicePreview
-    from billing.services.runs import BillingRunStatus
+    from billing.services.runs import BillingRun, BillingRunStatus, UnpricedUsage
     from billing.services.usage import BilledUsage, BilledUsagePoint
 
 MAX_EVENTS_PER_BATCH = 1000

@@ -4,22 +4,18 @@ behind a factory keyed by name.
 Pure domain code: Decimal in, unrounded Decimal out. The invoice rounds each line once (billing.domain.money).
 """
 
-from billing.pricing.aggregation import Aggregation, aggregate, aggregation_named
+from billing.pricing.aggregation import Aggregation, aggregation_named
+from billing.pricing.charge_models.base import PriceModel, QuantityPriced
+from billing.pricing.charge_models.graduated import Graduated
+from billing.pricing.charge_models.graduated_percentage import GraduatedPercentage, PercentTier
+from billing.pricing.charge_models.package import Package
+from billing.pricing.charge_models.per_unit import PerUnit
+from billing.pricing.charge_models.percentage import Percentage
+from billing.pricing.charge_models.tiers import Tier
+from billing.pricing.charge_models.volume import Volume
+from billing.pricing.charges import PeriodEvents, Rating, TierCharge
 from billing.pricing.factory import MODELS, Price, price_from_spec
-from billing.pricing.models import (
-    Graduated,
-    GraduatedPercentage,
-    Package,
-    Percentage,
-    PercentTier,
-    PerUnit,
-    PriceModel,
-    QuantityPriced,
-    Tier,
-    Volume,
-)
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
-from billing.pricing.rating import PeriodEvents, Rating, TierCharge
 
 __all__ = [
     "MODELS",
@@ -39,7 +35,6 @@ __all__ = [
     "Tier",
     "TierCharge",
     "Volume",
-    "aggregate",
     "aggregation_named",
     "plan_from_spec",
     "plan_to_spec",

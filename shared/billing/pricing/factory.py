@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.domain.errors import InvalidPrice
-from billing.pricing._fields import mapping, refuse_unknown_keys, require
 from billing.pricing.aggregation import Aggregation, aggregation_named
-from billing.pricing.models import (
-    Graduated,
-    GraduatedPercentage,
-    Package,
-    Percentage,
-    PerUnit,
-    PriceModel,
-    Volume,
-)
-from billing.pricing.rating import PeriodEvents, Rating
+from billing.pricing.charge_models.base import PriceModel
+from billing.pricing.charge_models.graduated import Graduated
+from billing.pricing.charge_models.graduated_percentage import GraduatedPercentage
+from billing.pricing.charge_models.package import Package
+from billing.pricing.charge_models.per_unit import PerUnit
+from billing.pricing.charge_models.percentage import Percentage
+from billing.pricing.charge_models.volume import Volume
+from billing.pricing.charges import PeriodEvents, Rating
+from billing.pricing.fields import mapping, refuse_unknown_keys, require
 
-# Adding a pricing model: write its strategy class (billing.pricing.models) and list it here.
+if TYPE_CHECKING:  # in signatures only: pricing does not load the usage module
+    from billing.domain.usage import UsageAggregate
+
+# Adding a pricing model: write its strategy class (a module of billing.pricing.charge_models) and list it here.
 MODELS: Mapping[str, type[PriceModel]] = {
     model.name: model for model in (PerUnit, Graduated, Volume, Package, Percentage, GraduatedPercentage)
 }
@@ -51,6 +52,23 @@ class Price:
         if events is not None and events.values is None and self.aggregation is Aggregation.COUNT:
             events = PeriodEvents(events.count, (_ONE,) * events.count if self.model.reads_event_values() else None)
         return self.model.rate(quantity, events)
+
+    def quantity_of(self, aggregate: UsageAggregate, unique_count: Callable[[Price], Decimal] | None) -> Decimal:
+        """The period's quantity of the feature as this price aggregates it, from its rolled-up `aggregate`;
+        `unique_count(price)` counts the distinct values of its property (rollups cannot)."""
+        match self.aggregation:
+            case Aggregation.SUM:
+                return aggregate.sum
+            case Aggregation.COUNT:
+                return Decimal(aggregate.count)
+            case Aggregation.MAX:
+                return aggregate.max
+            case Aggregation.LATEST:
+                return aggregate.latest_quantity
+            case Aggregation.UNIQUE_COUNT:
+                if unique_count is None:
+                    raise ValueError(f"{self.feature} is counted by unique {self.property}: pass unique_count")
+                return unique_count(self)
 
     def reads_event_values(self) -> bool:
         """True when rating needs each event's value, which rollups do not keep: the composer then reads

@@ -13,8 +13,8 @@ from typing import Any
 from billing.domain.errors import InvalidPrice
 from billing.domain.exact import MAX_GRACE_PERIOD_DAYS, MAX_NET_DAYS
 from billing.domain.money import ZERO, check_currency, check_minor_units
-from billing.pricing._fields import non_negative
 from billing.pricing.factory import Price, price_from_spec
+from billing.pricing.fields import non_negative
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Plan:
     grace_period_days: int = 0
     amount: Decimal = ZERO  # the plan fee: owed every period, billed in arrears (Lago's plan amount_cents)
     net_days: int | None = None  # days from issue to due date; None: the deployment's INVOICE_NET_DAYS
-    _by_feature: Mapping[str, Price] = field(init=False, repr=False, compare=False)
+    prices_by_feature: Mapping[str, Price] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prices", tuple(self.prices))
@@ -38,10 +38,10 @@ class Plan:
                 at = f"prices[{index}].feature"
                 raise InvalidPrice(f"{at}: feature {price.feature!r} is priced twice in this plan", field=at)
             by_feature[price.feature] = price
-        object.__setattr__(self, "_by_feature", by_feature)
+        object.__setattr__(self, "prices_by_feature", by_feature)
 
     def price_for(self, feature: str) -> Price | None:
-        return self._by_feature.get(feature)
+        return self.prices_by_feature.get(feature)
 
 
 def plan_from_spec(

@@ -12,27 +12,27 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from billing.services.api_keys import ApiKeyService, NewApiKey
-    from billing.services.billing import BillingRun, BillingService, FinalizeRun
+    from billing.services.billing import BillingService, FinalizeRun
     from billing.services.credits import CreditGrant, CreditLedger, CreditService
     from billing.services.customers import CustomerService
-    from billing.services.ingest import IncomingEvent, IngestService, NewEvent
+    from billing.services.ingest import IngestService, NewEvent
     from billing.services.invoices import InvoiceService
     from billing.services.meters import MeterService
     from billing.services.plans import PlanService
     from billing.services.previews import Estimate, InvoicePreview, PreviewService
+    from billing.services.runs import BillingRun
     from billing.services.usage import UsageAggregation, UsageService, Window
 
 _MODULES = {
     "ApiKeyService": "api_keys",
     "NewApiKey": "api_keys",
-    "BillingRun": "billing",
+    "BillingRun": "runs",
     "BillingService": "billing",
     "FinalizeRun": "billing",
     "CreditGrant": "credits",
     "CreditLedger": "credits",
     "CreditService": "credits",
     "CustomerService": "customers",
-    "IncomingEvent": "ingest",
     "IngestService": "ingest",
     "NewEvent": "ingest",
     "InvoiceService": "invoices",
@@ -66,7 +66,6 @@ __all__ = [
     "CustomerService",
     "Estimate",
     "FinalizeRun",
-    "IncomingEvent",
     "IngestService",
     "InvoicePreview",
     "InvoiceService",

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from billing.auth import generate_secret, hash_secret, shown_prefix
 from billing.domain.access import ApiKey
 from billing.domain.errors import InvalidInput, NotFound
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
-
-MAX_PAGE = 500
 
 
 @dataclass(frozen=True)

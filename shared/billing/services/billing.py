@@ -1,22 +1,18 @@
-"""Billing runs: one draft invoice per customer and period, recomputed while it is a draft; and the
-sweep that finalizes drafts once their grace period is over."""
+"""Billing customers: one draft invoice per customer and period, recomputed while it is a draft (one customer,
+or a shard's customers together); and the sweep that finalizes drafts once their grace period is over.
+
+Runs (billing.services.runs) decide whom to bill and record how it went; this service bills."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from billing.domain.billing_runs import (
-    MAX_OUTCOMES_PER_WRITE,
-    BillingRunRecord,
-    BillingShard,
-    CustomerOutcome,
-    OutcomeStatus,
-)
-from billing.domain.errors import BillingError, ConcurrentUpdate, CustomerNotFound, StorageUnavailable
+from billing.domain.billing_runs import CustomerOutcome, OutcomeStatus
+from billing.domain.customers import Customer
+from billing.domain.errors import BillingError, ConcurrentUpdate, StorageUnavailable
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
     MAX_INVOICES_PER_SAVE,
@@ -27,19 +23,19 @@ from billing.domain.invoices import (
     LineType,
     latest_issue,
 )
-from billing.domain.models import Customer, CustomerPeriodUsage
-from billing.domain.paging import all_items
+from billing.domain.paging import MAX_PAGE, all_items
 from billing.domain.time import BillingPeriod, timezone
+from billing.domain.usage import CustomerPeriodUsage
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
+from billing.services.customers import get_customer
 from billing.services.drafting import InvoiceComposer, new_invoice
+from billing.services.invoice_lines import unpriced_features
 from billing.services.lifecycle import InvoiceLifecycle
 from billing.services.listing import all_invoices
-from billing.services.rating import unpriced_features
 from billing.services.retry import retry_on_conflict
 
 _SAVE_ATTEMPTS = 3
-_PAGE = 500
 # Customers without a plan have no grace period of their own: their drafts finalize once the period is over.
 DEFAULT_GRACE_PERIOD_DAYS = 0
 
@@ -48,34 +44,6 @@ DEFAULT_GRACE_PERIOD_DAYS = 0
 class CustomerFailure:
     customer_id: str
     reason: str
-
-
-@dataclass(frozen=True)
-class UnpricedUsage:
-    """A customer whose draft bills features without a price (no plan prices them, the draft has no unit price)."""
-
-    customer_id: str
-    invoice_id: str
-    features: tuple[str, ...]
-
-    @classmethod
-    def of(cls, outcome: CustomerOutcome) -> UnpricedUsage:
-        return cls(outcome.customer_id, outcome.invoice_id or "", outcome.unpriced_features)
-
-
-@dataclass(frozen=True)
-class BillingRun:
-    period: str
-    invoice_ids: tuple[str, ...]
-    failures: tuple[CustomerFailure, ...] = ()  # customers that could not be billed; everyone else was
-    run_id: str | None = None
-    customers_queued: int | None = None
-    done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
-    unpriced: tuple[UnpricedUsage, ...] = ()  # billed customers with usage no price rated
-
-    @property
-    def invoices_generated(self) -> int:
-        return len(self.invoice_ids)
 
 
 @dataclass(frozen=True)
@@ -90,6 +58,9 @@ class FinalizeRun:
 
 
 class BillingService:
+    """Bills customers for a period, each to one draft invoice recomputed while it is a draft, and finalizes
+    the drafts whose grace period is over."""
+
     def __init__(
         self, storage: Storage, clock: Clock = system_clock, settings: InvoiceSettings = DEFAULT_INVOICE_SETTINGS
     ) -> None:
@@ -98,11 +69,77 @@ class BillingService:
         self._composer = InvoiceComposer(storage, covers_distinct=True)
         self._lifecycle = InvoiceLifecycle(storage, self._composer, clock, settings)
 
-    def start_run(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
-        """A new billing run resource, before any customer is queued."""
-        record = BillingRunRecord(f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
-        self._storage.billing_runs.add(record)
-        return record
+    def bill_customer(
+        self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+    ) -> Invoice | None:
+        """Create or recompute one customer's draft for the period (the customer, or its id to read it);
+        None when there is nothing to bill or the period's invoice is finalized already. Features no plan
+        prices are rated at `unit_price`, which the draft keeps; without one, at the draft's own (none for a
+        new draft: such usage is listed at 0.00 "no price set")."""
+        known = get_customer(self._storage, customer) if isinstance(customer, str) else customer
+
+        def attempt() -> Invoice | None:
+            usage = self._storage.usage.period_usage(known.id, period.key)
+            invoice, changed = self._draft(known, period, usage, unit_price=unit_price, now=now)
+            if not changed or invoice is None:
+                return invoice
+            return self._storage.invoices.save(invoice)  # ConcurrentUpdate: another run wrote first
+
+        return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {known.id} / {period.key}")
+
+    def bill_customers(
+        self, customers: Sequence[Customer | str], period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
+    ) -> list[CustomerOutcome]:
+        """Bill a shard's customers (or their ids), a few reads and one atomic write for many of them, and say
+        how each ended, in order.
+
+        A customer that cannot be billed (bad data, an unknown customer, a price that cannot be rated) fails
+        with its reason and the others go on: billing it again would fail again. StorageUnavailable is raised
+        instead, so that the whole shard can be billed again later; customers billed before it are billed
+        again then, which changes nothing (same invoice id).
+        """
+        outcomes: list[CustomerOutcome] = []
+        for start in range(0, len(customers), MAX_INVOICES_PER_SAVE):
+            chunk = customers[start : start + MAX_INVOICES_PER_SAVE]
+            outcomes += self._bill_together(chunk, period, unit_price=unit_price, now=now)
+        return outcomes
+
+    def bill_each(
+        self,
+        customer_ids: Sequence[str],
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None,
+        now: datetime,
+        failure_prefix: str = "",
+    ) -> list[CustomerOutcome]:
+        """Bill each customer on its own and say how each ended: whatever stops one (StorageUnavailable
+        included) is its failure, its reason after `failure_prefix`."""
+        return [
+            self._bill_one(customer_id, period, unit_price=unit_price, now=now, failure_prefix=failure_prefix)
+            for customer_id in customer_ids
+        ]
+
+    def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
+        """The daily sweep: finalize every draft whose grace period (the customer's plan's
+        grace_period_days, counted in local calendar days from the period's end) is over at `now`.
+        A draft that cannot be finalized is reported and skipped; it never stops the others."""
+        now = now or self._clock()
+        finalized, conflicts, failures = [], [], []
+        drafts = all_items(
+            lambda cursor: self._storage.invoices.drafts_due(period_end_before=now, limit=MAX_PAGE, cursor=cursor)
+        )
+        for draft in drafts:
+            try:
+                customer = self._storage.customers.get(draft.customer_id)
+                if customer is None or now < self._due_at(draft, customer):
+                    continue
+                finalized.append(self._lifecycle.finalize(draft.id, now=now).id)
+            except ConcurrentUpdate:
+                conflicts.append(draft.id)
+            except Exception as error:
+                failures.append(CustomerFailure(draft.customer_id, failure_reason(error)))
+        return FinalizeRun(tuple(finalized), tuple(conflicts), tuple(failures))
 
     def _bill_one(
         self,
@@ -123,25 +160,6 @@ class BillingService:
             return _failed(customer_id, error, now, prefix=failure_prefix)
         return self._billed(customer_id, invoice, now)
 
-    def bill_queued_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
-        """Bill each customer of a queued shard and record the outcomes (a queue worker's job).
-
-        A customer that cannot be billed (bad data, an unknown customer, a price that cannot be rated) is
-        recorded as failed with its reason and the others go on: delivering it again would fail again.
-        StorageUnavailable is raised instead, before anything is recorded, so the message is delivered again
-        later; customers billed before it are billed again then, which changes nothing (same invoice id,
-        outcome recorded once per run and customer).
-        """
-        now = now or self._clock()
-        period = BillingPeriod.parse(shard.period)
-        customers: Sequence[Customer | str] = shard.customers or shard.customer_ids
-        outcomes: list[CustomerOutcome] = []
-        for start in range(0, len(customers), MAX_INVOICES_PER_SAVE):
-            chunk = customers[start : start + MAX_INVOICES_PER_SAVE]
-            outcomes += self._bill_together(chunk, period, unit_price=shard.unit_price, now=now)
-        self._record(shard.run_id, outcomes)
-        return outcomes
-
     def _bill_together(
         self, customers: Sequence[Customer | str], period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
     ) -> list[CustomerOutcome]:
@@ -157,7 +175,7 @@ class BillingService:
             if customer_id in outcomes or customer_id in known:
                 continue
             try:
-                known[customer_id] = self._customer(customer) if isinstance(customer, str) else customer
+                known[customer_id] = get_customer(self._storage, customer) if isinstance(customer, str) else customer
             except StorageUnavailable:
                 raise
             except Exception as error:  # an unknown customer fails alone
@@ -236,44 +254,6 @@ class BillingService:
         )
         return CustomerOutcome(customer_id, OutcomeStatus.BILLED, now, invoice.id, unpriced_features=unpriced)
 
-    def settle_dead_shard(
-        self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
-    ) -> list[CustomerOutcome]:
-        """A last attempt at a shard the queue gave up on (its dead-letter queue's consumer): every customer
-        is billed if it can be now, else recorded as failed with why, so the run reports it and ends."""
-        now = now or self._clock()
-        period = BillingPeriod.parse(shard.period)
-        prefix = f"dead-lettered after {attempts or 'several'} deliveries, last attempt: "
-        outcomes = [
-            self._bill_one(customer_id, period, unit_price=shard.unit_price, now=now, failure_prefix=prefix)
-            for customer_id in shard.customer_ids
-        ]
-        self._record(shard.run_id, outcomes)
-        return outcomes
-
-    def _record(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
-        unique = list({outcome.customer_id: outcome for outcome in outcomes}.values())  # a shard repeating an id
-        for start in range(0, len(unique), MAX_OUTCOMES_PER_WRITE):
-            self._storage.billing_runs.record_outcomes(run_id, unique[start : start + MAX_OUTCOMES_PER_WRITE])
-
-    def bill_customer(
-        self, customer: Customer | str, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime
-    ) -> Invoice | None:
-        """Create or recompute one customer's draft for the period (the customer, or its id to read it);
-        None when there is nothing to bill or the period's invoice is finalized already. Features no plan
-        prices are rated at `unit_price`, which the draft keeps; without one, at the draft's own (none for a
-        new draft: such usage is listed at 0.00 "no price set")."""
-        known = self._customer(customer) if isinstance(customer, str) else customer
-
-        def attempt() -> Invoice | None:
-            usage = self._storage.usage.period_usage(known.id, period.key)
-            invoice, changed = self._draft(known, period, usage, unit_price=unit_price, now=now)
-            if not changed or invoice is None:
-                return invoice
-            return self._storage.invoices.save(invoice)  # ConcurrentUpdate: another run wrote first
-
-        return retry_on_conflict(attempt, attempts=_SAVE_ATTEMPTS, what=f"invoice for {known.id} / {period.key}")
-
     def _draft(
         self,
         customer: Customer,
@@ -308,44 +288,11 @@ class BillingService:
             return None, False
         return new_invoice(customer, period, content, now, replacing=current), True
 
-    def finalize_due(self, *, now: datetime | None = None) -> FinalizeRun:
-        """The daily sweep: finalize every draft whose grace period (the customer's plan's
-        grace_period_days, counted in local calendar days from the period's end) is over at `now`.
-        A draft that cannot be finalized is reported and skipped; it never stops the others."""
-        now = now or self._clock()
-        finalized, conflicts, failures = [], [], []
-        drafts = all_items(
-            lambda cursor: self._storage.invoices.drafts_due(period_end_before=now, limit=_PAGE, cursor=cursor)
-        )
-        for draft in drafts:
-            try:
-                customer = self._storage.customers.get(draft.customer_id)
-                if customer is None or now < self._due_at(draft, customer):
-                    continue
-                finalized.append(self._lifecycle.finalize(draft.id, now=now).id)
-            except ConcurrentUpdate:
-                conflicts.append(draft.id)
-            except Exception as error:
-                failures.append(CustomerFailure(draft.customer_id, failure_reason(error)))
-        return FinalizeRun(tuple(finalized), tuple(conflicts), tuple(failures))
-
     def _due_at(self, draft: Invoice, customer: Customer) -> datetime:
         plan = self._composer.plan(customer.plan_id)
         days = plan.grace_period_days if plan is not None else DEFAULT_GRACE_PERIOD_DAYS
         local_end = draft.period_end.astimezone(timezone(customer.timezone))
         return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof
-
-    def _customer(self, customer_id: str) -> Customer:
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
-
-
-def scheduled_period(now: datetime) -> BillingPeriod:
-    """The period the monthly schedule bills at `now`: the UTC calendar month before. The schedule fires at
-    14:00 UTC on the 1st, when that month has ended in every timezone (UTC-12 reaches the 1st at 12:00 UTC)."""
-    return BillingPeriod.containing(now, timezone("UTC")).previous()
 
 
 def failure_reason(error: Exception) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import builtins
 import uuid
 
+from billing.domain.customers import Customer
 from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput
 from billing.domain.invoices import InvoiceStatus
-from billing.domain.models import Customer
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.domain.time import timezone
 from billing.ports import Storage
 from billing.pricing import Plan
@@ -16,9 +16,16 @@ from billing.services.clock import Clock, system_clock
 from billing.services.listing import all_invoices
 from billing.services.retry import retry_on_conflict
 
-MAX_PAGE = 500
 DEFAULT_CURRENCY = "USD"
 _ATTEMPTS = 3
+
+
+def get_customer(storage: Storage, customer_id: str) -> Customer:
+    """The stored customer; CustomerNotFound when there is none."""
+    customer = storage.customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
 
 
 class CustomerService:
@@ -53,10 +60,7 @@ class CustomerService:
         return customer
 
     def get(self, customer_id: str) -> Customer:
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
+        return get_customer(self._storage, customer_id)
 
     def list(self, *, limit: int = 100, cursor: str | None = None) -> Page[Customer]:
         return self._storage.customers.list(limit=min(limit, MAX_PAGE), cursor=cursor)

@@ -12,16 +12,16 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.customers import Customer
 from billing.domain.errors import StorageUnavailable
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType, invoice_id_for
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageEvent
 from billing.domain.money import ZERO, format_money
 from billing.domain.time import BillingPeriod, timezone, to_micros
+from billing.domain.usage import CustomerPeriodUsage, UsageEvent
 from billing.ports import Storage
 from billing.pricing import Plan, Price
-from billing.services.listing import all_invoices
-from billing.services.rating import (
+from billing.services.invoice_lines import (
     RatedLines,
     invoice_currency,
     minimum_line,
@@ -29,6 +29,7 @@ from billing.services.rating import (
     plan_fee_line,
     usage_lines,
 )
+from billing.services.listing import all_invoices
 
 
 def events_counted(usage: CustomerPeriodUsage) -> int:
@@ -142,7 +143,7 @@ class InvoiceComposer:
 
         def event_values(price: Price) -> list[Decimal]:
             of_feature = sorted(
-                (event.ts, event.id, event.quantity) for event in events() if event.feature == price.feature
+                (event.ts_us, event.id, event.quantity) for event in events() if event.feature == price.feature
             )
             return [quantity for _, _, quantity in of_feature]
 

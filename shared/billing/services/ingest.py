@@ -10,15 +10,15 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Generic, Protocol, TypeVar
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidEvent, InvalidInput
 from billing.domain.meters import Meter, MeterValueError, derived_event_id
-from billing.domain.models import Customer, UsageEvent
-from billing.domain.paging import all_items
+from billing.domain.paging import MAX_PAGE, all_items
 from billing.domain.time import BUCKET_MICROS, local_day_of, to_micros
+from billing.domain.usage import UsageEvent
 from billing.ports import Storage
 from billing.pricing.aggregation import Aggregation
 from billing.services.clock import Clock, system_clock
-from billing.services.listing import PAGE
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -26,8 +26,8 @@ CustomerKey = tuple[str | None, str | None]  # (customer id, external id): one o
 
 
 class EventData(Protocol):
-    """What `IngestService.ingest` reads of an event: a NewEvent, or the HTTP layer's validated event
-    model as it is (no copy per event)."""
+    """What `IngestService.ingest` reads of an event: a NewEvent of a feature, or the HTTP layer's validated
+    event model as it is (no copy per event)."""
 
     @property
     def feature(self) -> str: ...
@@ -43,29 +43,22 @@ class EventData(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event as the client sent it, already schema-checked (quantity ≥ 0, aware ts)."""
+    """An event as a client sent it, schema-checked (quantity ≥ 0, aware ts), not stored yet.
 
-    feature: str
-    quantity: Decimal
-    ts: datetime
+    `ingest` takes one customer's batch of them, each a `quantity` of a `feature` at `ts`. `ingest_events`
+    takes events that name their own customer (our `customer_id` or the client's `external_customer_id`)
+    and are either a quantity of a feature or an event `type` that the meters of that type turn into
+    quantities of their features; there `ts` None is now (drop-in clients may leave the time out).
+    Properties are flat (billing.domain.properties)."""
+
+    feature: str | None = None
+    quantity: Decimal | None = None
+    ts: datetime | None = None
     id: str | None = None
     properties: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingEvent:
-    """An event that names its own customer (by our id or the client's external id) and is either a
-    quantity of a feature, as /v1/events/batch takes them, or an event `type` that the meters of that
-    type turn into quantities of their features. Properties are flat (billing.domain.properties)."""
-
-    ts: datetime | None  # None: now (drop-in clients may leave the time out)
-    id: str | None = None
     customer_id: str | None = None
     external_customer_id: str | None = None
     type: str | None = None
-    feature: str | None = None
-    quantity: Decimal | None = None
-    properties: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +121,7 @@ class TrackedProperties:
 
     def _read(self) -> dict[str, tuple[str, ...]]:
         tracked: dict[str, set[str]] = {}
-        plans = all_items(lambda cursor: self._storage.plans.list(limit=PAGE, cursor=cursor))
+        plans = all_items(lambda cursor: self._storage.plans.list(limit=MAX_PAGE, cursor=cursor))
         for plan in plans:
             for price in plan.prices:
                 if price.aggregation == Aggregation.UNIQUE_COUNT and price.property:
@@ -173,7 +166,7 @@ class IngestService:
             tuple(first_index[event_id] != index or not stored[event_id] for index, event_id in enumerate(ids)),
         )
 
-    def ingest_events(self, events: Sequence[IncomingEvent]) -> IngestResult:
+    def ingest_events(self, events: Sequence[NewEvent]) -> IngestResult:
         """Store a batch whose events name their own customers, all or nothing as to validation: an
         unknown customer, an event type no meter counts, or a meter value that is missing or not a
         number refuses the whole batch (InvalidEvent naming the event's index and field) before
@@ -193,9 +186,9 @@ class IngestService:
             customer = self._resolve_customer(index, event, customers)
             event_id = event.id or f"evt_{uuid.uuid4().hex}"
             ts = event.ts or now
-            records = self._usage_events(
-                customer.id, customer.timezone, self._quantities(index, event, event_id, ts, meters)
-            )
+            quantities = self._quantities(index, event, event_id, ts, meters)
+            # each of a feature, with a quantity and a time: the EventData that NewEvent's optional fields hide
+            records = self._usage_events(customer.id, customer.timezone, quantities)  # type: ignore[arg-type]
             planned.append((customer, event_id, records))
 
         first_index: dict[tuple[str, str], int] = {}
@@ -231,9 +224,7 @@ class IngestService:
         return self._storage.customers.get_by_external_id(external_id)
 
     @staticmethod
-    def _resolve_customer(
-        index: int, event: IncomingEvent, customers: _Lookup[CustomerKey, Customer | None]
-    ) -> Customer:
+    def _resolve_customer(index: int, event: NewEvent, customers: _Lookup[CustomerKey, Customer | None]) -> Customer:
         if event.customer_id is not None:
             found = customers.get((event.customer_id, None))
             if found is None:
@@ -249,10 +240,11 @@ class IngestService:
 
     @staticmethod
     def _quantities(
-        index: int, event: IncomingEvent, event_id: str, ts: datetime, meters: _Lookup[str, list[Meter]]
+        index: int, event: NewEvent, event_id: str, ts: datetime, meters: _Lookup[str, list[Meter]]
     ) -> list[tuple[str, NewEvent]]:
-        """(stored id, quantity) of what one event adds: itself for a feature event, one derived record
-        per matching meter for a typed event."""
+        """(stored id, event of a feature) of what one event adds: itself for a feature event, one derived
+        record per matching meter for a typed event. Each has a feature, a quantity and a time: what
+        `_usage_events` reads."""
         properties = event.properties or None
         if event.type is None:
             if event.feature is None or event.quantity is None:

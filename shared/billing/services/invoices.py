@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from billing.domain.errors import InvoiceNotFound
 from billing.domain.invoices import DEFAULT_INVOICE_SETTINGS, Invoice, InvoiceSettings, InvoiceStatus
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 from billing.services.customers import CustomerService
 from billing.services.drafting import InvoiceComposer
-from billing.services.lifecycle import InvoiceLifecycle, Reissue
+from billing.services.lifecycle import InvoiceLifecycle, Reissue, get_invoice
 from billing.services.listing import all_invoices
-
-MAX_PAGE = 500
 
 
 class InvoiceService:
@@ -30,10 +27,7 @@ class InvoiceService:
         self._lifecycle = InvoiceLifecycle(storage, InvoiceComposer(storage, covers_distinct=True), clock, settings)
 
     def get(self, invoice_id: str) -> Invoice:
-        invoice = self._storage.invoices.get(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(invoice_id)
-        return invoice
+        return get_invoice(self._storage, invoice_id)
 
     def for_customer(self, customer_id: str) -> list[Invoice]:
         """Every invoice of the customer, newest period first."""

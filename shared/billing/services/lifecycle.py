@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from billing.domain.credits import CreditEntry, CreditKind
-from billing.domain.errors import CarryoverSpent, CustomerNotFound, InvoiceNotEditable, InvoiceNotFound
+from billing.domain.customers import Customer
+from billing.domain.errors import CarryoverSpent, InvoiceNotEditable, InvoiceNotFound
 from billing.domain.invoices import (
     DEFAULT_INVOICE_SETTINGS,
     Invoice,
@@ -25,11 +26,11 @@ from billing.domain.invoices import (
     InvoiceSettings,
     InvoiceStatus,
 )
-from billing.domain.models import Customer
 from billing.domain.money import ZERO
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
+from billing.services.customers import get_customer
 from billing.services.drafting import InvoiceComposer, new_invoice
 from billing.services.listing import all_invoices
 from billing.services.retry import retry_on_conflict
@@ -41,6 +42,14 @@ _ATTEMPTS = 5
 class Reissue:
     invoice: Invoice  # the draft that replaces the void invoice
     created: bool  # False: it existed already (a second reissue, or a billing run made it first)
+
+
+def get_invoice(storage: Storage, invoice_id: str) -> Invoice:
+    """The stored invoice; InvoiceNotFound when there is none."""
+    invoice = storage.invoices.get(invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(invoice_id)
+    return invoice
 
 
 class InvoiceLifecycle:
@@ -61,12 +70,12 @@ class InvoiceLifecycle:
         when = now or self._clock()
 
         def attempt() -> Invoice:
-            invoice = self._invoice(invoice_id)
+            invoice = get_invoice(self._storage, invoice_id)
             if invoice.status == InvoiceStatus.FINALIZED:
                 return invoice  # finalized by us a moment ago, or by a racing caller: the same outcome
             if invoice.status == InvoiceStatus.VOID:
                 raise InvoiceNotEditable(f"invoice {invoice.id} is void and cannot be finalized")
-            customer = self._customer(invoice.customer_id)
+            customer = get_customer(self._storage, invoice.customer_id)
             period = BillingPeriod.parse(invoice.period)
             content = self._composer.compose(customer, period, unit_price=invoice.unit_price)
             recomputed = invoice.with_content(content, now=when)
@@ -87,11 +96,11 @@ class InvoiceLifecycle:
         when = now or self._clock()
 
         def attempt() -> Invoice:
-            invoice = self._invoice(invoice_id)
+            invoice = get_invoice(self._storage, invoice_id)
             if invoice.status == InvoiceStatus.VOID:
                 return invoice
             voided = invoice.voided(now=when)  # InvoiceNotEditable for a draft
-            customer = self._customer(invoice.customer_id)
+            customer = get_customer(self._storage, invoice.customer_id)
             if invoice.carried_over > self._storage.credits.balance(customer.id, invoice.currency):
                 raise CarryoverSpent(invoice.id, invoice.carried_over, invoice.currency)
             credit = _voiding_credit(invoice, when)
@@ -107,13 +116,13 @@ class InvoiceLifecycle:
         when = now or self._clock()
 
         def attempt() -> Reissue:
-            void = self._invoice(invoice_id)
+            void = get_invoice(self._storage, invoice_id)
             if void.status != InvoiceStatus.VOID:
                 raise InvoiceNotEditable(f"only a void invoice can be reissued; {void.id} is {void.status}")
             existing = self._storage.invoices.get(void.reissue_id())
             if existing is not None:
                 return Reissue(existing, created=False)
-            customer = self._customer(void.customer_id)
+            customer = get_customer(self._storage, void.customer_id)
             period = BillingPeriod.parse(void.period)
             invoices = all_invoices(self._storage, customer.id)
             content = self._composer.compose(customer, period, unit_price=void.unit_price, invoices=invoices)
@@ -129,18 +138,6 @@ class InvoiceLifecycle:
         net_days = plan.net_days if plan is not None and plan.net_days is not None else self._settings.net_days
         issued = when.astimezone(timezone(customer.timezone)).date()
         return InvoiceDocument(issued, issued + timedelta(days=net_days), self._settings.issuer)
-
-    def _invoice(self, invoice_id: str) -> Invoice:
-        invoice = self._storage.invoices.get(invoice_id)
-        if invoice is None:
-            raise InvoiceNotFound(invoice_id)
-        return invoice
-
-    def _customer(self, customer_id: str) -> Customer:
-        customer = self._storage.customers.get(customer_id)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
 
 
 def _finalization_credit(invoice: Invoice, when: datetime) -> CreditEntry | None:

@@ -7,12 +7,11 @@ from collections.abc import Mapping, Sequence
 
 from billing.domain.errors import InvalidInput, MeterNotFound
 from billing.domain.meters import Meter
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.domain.properties import MAX_DEPTH
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 
-MAX_PAGE = 500
 # A dotted path into flattened properties: at most MAX_DEPTH non-empty names without spaces.
 _PATH = re.compile(rf"[^.\s]+(\.[^.\s]+){{0,{MAX_DEPTH - 1}}}")
 

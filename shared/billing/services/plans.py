@@ -9,12 +9,10 @@ from typing import Any
 
 from billing.domain.errors import PlanNotFound
 from billing.domain.money import ZERO
-from billing.domain.paging import Page
+from billing.domain.paging import MAX_PAGE, Page
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
 from billing.services.clock import Clock, system_clock
-
-MAX_PAGE = 500
 
 
 class PlanService:

@@ -22,9 +22,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput
 from billing.domain.invoices import Invoice, InvoiceContent
-from billing.domain.models import Customer
 from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec

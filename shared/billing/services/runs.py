@@ -1,29 +1,68 @@
-"""Billing runs as resources: start one (page through customers, send them to the billing queue a shard at a
-time) and report how it is going.
+"""Billing runs as resources, end to end: start one (page through customers, send them to the billing queue a
+shard at a time), bill a queued shard and settle one the queue gave up on (recording each customer's outcome),
+and report how it is going.
 
 Where the shards go is the BillingQueue port's business: an SQS queue drained by a worker function, or the
 in-process queue that bills each shard at once (SQLite without a queue). Either way each customer's outcome
-is recorded once per run, so duplicated or redelivered shards never count twice.
+is recorded once per run, so duplicated or redelivered shards never count twice. Billing each customer is
+BillingService's.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from billing.domain.billing_runs import BillingRunRecord, OutcomeStatus, shards_of
+from billing.domain.billing_runs import (
+    MAX_OUTCOMES_PER_WRITE,
+    BillingRunRecord,
+    BillingShard,
+    CustomerOutcome,
+    OutcomeStatus,
+    shards_of,
+)
+from billing.domain.customers import Customer
 from billing.domain.errors import BillingRunNotFound, InvalidInput
-from billing.domain.time import BillingPeriod
+from billing.domain.paging import MAX_PAGE
+from billing.domain.time import BillingPeriod, timezone
 from billing.ports import Storage
 from billing.queues import BillingQueue
-from billing.services.billing import BillingRun, BillingService, CustomerFailure, UnpricedUsage, scheduled_period
+from billing.services.billing import BillingService, CustomerFailure
 from billing.services.clock import Clock, system_clock
 
 # 25 customers a message: a few seconds of a worker's time, far below SQS's 256 KB per message.
 SHARD_SIZE = 25
-_PAGE = 500
-MAX_FAILURES_PAGE = 500
+
+
+@dataclass(frozen=True)
+class UnpricedUsage:
+    """A customer whose draft bills features without a price (no plan prices them, the draft has no unit price)."""
+
+    customer_id: str
+    invoice_id: str
+    features: tuple[str, ...]
+
+    @classmethod
+    def of(cls, outcome: CustomerOutcome) -> UnpricedUsage:
+        return cls(outcome.customer_id, outcome.invoice_id or "", outcome.unpriced_features)
+
+
+@dataclass(frozen=True)
+class BillingRun:
+    period: str
+    invoice_ids: tuple[str, ...]
+    failures: tuple[CustomerFailure, ...] = ()  # customers that could not be billed; everyone else was
+    run_id: str | None = None
+    customers_queued: int | None = None
+    done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
+    unpriced: tuple[UnpricedUsage, ...] = ()  # billed customers with usage no price rated
+
+    @property
+    def invoices_generated(self) -> int:
+        return len(self.invoice_ids)
 
 
 @dataclass(frozen=True)
@@ -40,6 +79,8 @@ class BillingRunStatus:
 
 
 class BillingRunService:
+    """Billing runs: started (every customer queued), their shards billed or settled, their progress read."""
+
     def __init__(
         self,
         storage: Storage,
@@ -55,6 +96,12 @@ class BillingRunService:
         self._clock = clock
         self._shard_size = shard_size
 
+    def create(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
+        """A new billing run resource, before any customer is queued."""
+        record = BillingRunRecord(f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
+        self._storage.billing_runs.add(record)
+        return record
+
     def start(
         self, period: BillingPeriod, *, unit_price: Decimal | None = None, now: datetime | None = None
     ) -> BillingRun:
@@ -64,15 +111,14 @@ class BillingRunService:
         the in-process queue, none yet with SQS (the run is then "running": GET /v1/billing-runs/{id}).
         """
         now = now or self._clock()
-        record = self._billing.start_run(period, unit_price=unit_price, now=now)
+        record = self.create(period, unit_price=unit_price, now=now)
         outcomes, queued, cursor = [], 0, None
         while True:
-            page = self._storage.customers.list(limit=_PAGE, cursor=cursor)
+            page = self._storage.customers.list(limit=MAX_PAGE, cursor=cursor)
             if page.items:
                 self._storage.billing_runs.add_queued(record.id, len(page.items))
                 queued += len(page.items)
-                with self._storage.unit_of_work():  # an in-process queue bills the page's shards in it
-                    outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
+                outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
             if page.cursor is None:
                 break
             cursor = page.cursor
@@ -97,6 +143,39 @@ class BillingRunService:
         now = now or self._clock()
         return self.start(scheduled_period(now), unit_price=unit_price, now=now)
 
+    def bill_queued_shard(self, shard: BillingShard, *, now: datetime | None = None) -> list[CustomerOutcome]:
+        """Bill each customer of a queued shard and record the outcomes (a queue worker's job).
+
+        A customer that cannot be billed (bad data, an unknown customer, a price that cannot be rated) is
+        recorded as failed with its reason and the others go on: delivering it again would fail again.
+        StorageUnavailable is raised instead, before anything is recorded, so the message is delivered again
+        later; customers billed before it are billed again then, which changes nothing (same invoice id,
+        outcome recorded once per run and customer).
+        """
+        now = now or self._clock()
+        customers: Sequence[Customer | str] = shard.customers or shard.customer_ids
+        outcomes = self._billing.bill_customers(
+            customers, BillingPeriod.parse(shard.period), unit_price=shard.unit_price, now=now
+        )
+        self._record(shard.run_id, outcomes)
+        return outcomes
+
+    def settle_dead_shard(
+        self, shard: BillingShard, *, attempts: int | None = None, now: datetime | None = None
+    ) -> list[CustomerOutcome]:
+        """A last attempt at a shard the queue gave up on (its dead-letter queue's consumer): every customer
+        is billed if it can be now, else recorded as failed with why, so the run reports it and ends."""
+        now = now or self._clock()
+        outcomes = self._billing.bill_each(
+            shard.customer_ids,
+            BillingPeriod.parse(shard.period),
+            unit_price=shard.unit_price,
+            now=now,
+            failure_prefix=f"dead-lettered after {attempts or 'several'} deliveries, last attempt: ",
+        )
+        self._record(shard.run_id, outcomes)
+        return outcomes
+
     def status(
         self, run_id: str, *, limit: int = 100, cursor: str | None = None, unpriced_cursor: str | None = None
     ) -> BillingRunStatus:
@@ -105,7 +184,7 @@ class BillingRunService:
         run = self._storage.billing_runs.get(run_id)
         if run is None:
             raise BillingRunNotFound(run_id)
-        limit = min(limit, MAX_FAILURES_PAGE)
+        limit = min(limit, MAX_PAGE)
         page = self._storage.billing_runs.outcomes(run_id, status=OutcomeStatus.FAILED, limit=limit, cursor=cursor)
         failures = tuple(CustomerFailure(o.customer_id, o.reason or "unknown") for o in page.items)
         if not run.customers_with_unpriced_usage and unpriced_cursor is None:  # counted with the outcomes: none
@@ -118,3 +197,14 @@ class BillingRunService:
         return BillingRunStatus(
             run, failures, page.cursor, tuple(UnpricedUsage.of(o) for o in unpriced.items), unpriced.cursor
         )
+
+    def _record(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
+        unique = list({outcome.customer_id: outcome for outcome in outcomes}.values())  # a shard repeating an id
+        for start in range(0, len(unique), MAX_OUTCOMES_PER_WRITE):
+            self._storage.billing_runs.record_outcomes(run_id, unique[start : start + MAX_OUTCOMES_PER_WRITE])
+
+
+def scheduled_period(now: datetime) -> BillingPeriod:
+    """The period the monthly schedule bills at `now`: the UTC calendar month before. The schedule fires at
+    14:00 UTC on the 1st, when that month has ended in every timezone (UTC-12 reaches the 1st at 12:00 UTC)."""
+    return BillingPeriod.containing(now, timezone("UTC")).previous()

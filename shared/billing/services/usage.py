@@ -24,9 +24,9 @@ from operator import attrgetter
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput
 from billing.domain.exact import exact
-from billing.domain.models import Customer, FeatureUsage, UsageAggregate, UsageEvent, UsagePoint
 from billing.domain.time import (
     BUCKET_MICROS,
     BillingPeriod,
@@ -38,10 +38,10 @@ from billing.domain.time import (
     timezone,
     to_micros,
 )
+from billing.domain.usage import FeatureUsage, UsageAggregate, UsageEvent, UsagePoint
 from billing.ports import Storage, UsageRepository
 from billing.pricing import Aggregation, Price
 from billing.services.customers import CustomerService
-from billing.services.rating import quantity_of
 
 MAX_WINDOWS = 10_000
 # Raw events a usage read as billed may read to count distinct values (all features' events of the range:
@@ -106,7 +106,7 @@ def _aggregate_reads(usage: UsageRepository) -> _RollupReads[UsageAggregate]:
 
 
 def _event_aggregate(event: UsageEvent) -> UsageAggregate:
-    return UsageAggregate.of(event.quantity, event.ts)
+    return UsageAggregate.of(event.quantity, event.ts_us)
 
 
 class UsageService:
@@ -203,10 +203,10 @@ class UsageService:
             for (feature, window_start), aggregate in sorted(aggregates.items())
         ]
 
-    def _prices(self, customer: Customer) -> dict[str, Price]:
+    def _prices(self, customer: Customer) -> Mapping[str, Price]:
         """The customer's current plan's prices by feature (none without a plan)."""
         plan = None if customer.plan_id is None else self._storage.plans.get(customer.plan_id)
-        return {} if plan is None else {price.feature: price for price in plan.prices}
+        return {} if plan is None else plan.prices_by_feature
 
     def _stored_distinct_counts(
         self, customer: Customer, period: str, start: int, prices: Mapping[str, Price]
@@ -259,7 +259,7 @@ class UsageService:
         for event in self._storage.usage.events(customer_id, start, end):
             name = counted.get(event.feature)
             if name is not None and event.properties and name in event.properties:
-                values[(event.feature, window_of(event.ts))].add(event.properties[name])
+                values[(event.feature, window_of(event.ts_us))].add(event.properties[name])
         return {key: len(found) for key, found in values.items()}
 
     def _covering(
@@ -320,11 +320,11 @@ class UsageService:
         if start < end:
             # Storage keeps no order between events of one ts: (ts, id) makes `latest` the same on every backend.
             for event in sorted(self._storage.usage.events(customer_id, start, end), key=_ts_and_id):
-                yield event.feature, event.ts, reads.event(event)
+                yield event.feature, event.ts_us, reads.event(event)
 
 
 def _ts_and_id(event: UsageEvent) -> tuple[int, str]:
-    return event.ts, event.id
+    return event.ts_us, event.id
 
 
 def _billed(price: Price | None, aggregate: UsageAggregate, distinct: int) -> tuple[Decimal, Aggregation, str | None]:
@@ -332,7 +332,7 @@ def _billed(price: Price | None, aggregate: UsageAggregate, distinct: int) -> tu
     the number of distinct values its events carry (used by a unique_count price only)."""
     if price is None:
         return aggregate.sum, Aggregation.SUM, None
-    return quantity_of(price, aggregate, lambda _: Decimal(distinct)), price.aggregation, price.property
+    return price.quantity_of(aggregate, lambda _: Decimal(distinct)), price.aggregation, price.property
 
 
 def _merge_into(aggregates: dict[tuple[str, int], UsageAggregate], key: tuple[str, int], row: UsageAggregate) -> None:

@@ -16,9 +16,9 @@ from billing.domain.exact import (
     exact_sum,
 )
 from billing.domain.invoices import Invoice, LineItem, LineType
-from billing.domain.models import UsageAggregate
 from billing.domain.money import round_money
 from billing.domain.time import BillingPeriod
+from billing.domain.usage import UsageAggregate
 from billing.services import NewEvent
 
 BIG = Decimal(10) ** 28

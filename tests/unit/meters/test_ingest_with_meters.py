@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from billing.domain.errors import Conflict, InvalidEvent, InvalidInput, MeterNotFound
-from billing.services import IncomingEvent
+from billing.services import NewEvent
 
 
 def utc(*args: int) -> datetime:
@@ -21,7 +21,7 @@ def totals(services, customer_id):
 
 
 def typed(event_type, event_id, external="acme-1", ts=None, **properties):
-    return IncomingEvent(
+    return NewEvent(
         ts=ts or utc(2025, 9, 3, 10), id=event_id, external_customer_id=external, type=event_type, properties=properties
     )
 
@@ -72,9 +72,7 @@ def test_a_batch_mixes_customers_by_id_or_external_id_and_feature_events(service
         [
             typed("request", "same-id"),
             typed("request", "same-id", external="globex-1"),
-            IncomingEvent(
-                ts=utc(2025, 9, 4), id="f1", customer_id=globex.id, feature="storage", quantity=Decimal("2.5")
-            ),
+            NewEvent(ts=utc(2025, 9, 4), id="f1", customer_id=globex.id, feature="storage", quantity=Decimal("2.5")),
         ]
     )
     assert result.accepted == 3  # ids are per customer
@@ -89,7 +87,7 @@ def test_a_batch_mixes_customers_by_id_or_external_id_and_feature_events(service
         (typed("prompt", "x"), "events[1].properties.usage.tokens"),
         (typed("prompt", "x", **{"usage.tokens": "many"}), "events[1].properties.usage.tokens"),
         (typed("request", "x", external="nobody"), "events[1].external_customer_id"),
-        (IncomingEvent(ts=None, id="x", customer_id="cus_nope", type="request"), "events[1].customer_id"),
+        (NewEvent(ts=None, id="x", customer_id="cus_nope", type="request"), "events[1].customer_id"),
     ],
 )
 def test_one_bad_event_refuses_the_whole_batch_naming_its_index_and_field(services, acme, meters, bad, field):
@@ -115,7 +113,7 @@ def test_a_meter_created_later_does_not_count_earlier_events(services, acme, met
 
 def test_an_event_without_time_is_stamped_with_the_clock(services, acme, meters, clock):
     clock.now = utc(2025, 10, 2, 12)
-    services.ingest.ingest_events([IncomingEvent(ts=None, id="n", external_customer_id="acme-1", type="request")])
+    services.ingest.ingest_events([NewEvent(ts=None, id="n", external_customer_id="acme-1", type="request")])
     assert totals(services, acme.id) == {}
     october = services.usage.totals(acme.id, utc(2025, 10, 2), utc(2025, 10, 3))
     assert [(u.feature, u.quantity) for u in october] == [("api_calls", 1)]
@@ -137,7 +135,7 @@ def test_an_id_that_looks_derived_never_stores_a_record_twice(services, acme, me
     result = services.ingest.ingest_events(
         [
             typed("request", "a"),
-            IncomingEvent(
+            NewEvent(
                 ts=utc(2025, 9, 3),
                 id="a#api_calls",
                 external_customer_id="acme-1",

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
+from billing.domain.customers import Customer
+from billing.domain.usage import CustomerPeriodUsage, UsageAggregate
 from billing.pricing import Plan, price_from_spec
-from billing.services.rating import RatedLines, usage_lines
+from billing.services.invoice_lines import RatedLines, usage_lines
 
 from tests.sample_plans import API_CALLS_GRADUATED as API_CALLS
 

@@ -22,6 +22,7 @@ from billing.adapters.dynamodb.table import (
     text,
 )
 from billing.adapters.records import customer_from_record, customer_to_record
+from billing.domain.customers import Customer
 from billing.domain.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -29,7 +30,6 @@ from billing.domain.errors import (
     DuplicateEmail,
     DuplicateExternalId,
 )
-from billing.domain.models import Customer
 from billing.domain.paging import Page
 
 NOT_EXISTS = "attribute_not_exists(PK)"

@@ -46,9 +46,9 @@ from billing.adapters.dynamodb.table import (
 from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.exact import exact_arithmetic
-from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 from billing.domain.rollups import distinct_values, rollup_deltas
 from billing.domain.time import bucket_start
+from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 
 _ATTEMPTS = 12
 
@@ -78,7 +78,7 @@ def _event_item(event: UsageEvent) -> Item:
         **keys.event(event.customer_id, event.id),
         "doc": doc(event_to_record(event)),
         TIME_PK: s(keys.usage_pk(event.customer_id)),
-        TIME_SK: n(event.ts),
+        TIME_SK: n(event.ts_us),
     }
 
 
@@ -89,7 +89,7 @@ def _chunks(events: Sequence[UsageEvent]) -> Iterable[list[UsageEvent]]:
     rows: set[tuple[Any, ...]] = set()
     for event in events:
         touched: set[tuple[Any, ...]] = {
-            ("B", bucket_start(event.ts), event.feature),
+            ("B", bucket_start(event.ts_us), event.feature),
             ("D", event.day, event.feature),
             ("P", event.period, event.feature),
         }

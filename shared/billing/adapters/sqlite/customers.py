@@ -8,8 +8,8 @@ import sqlite3
 from billing.adapters.records import customer_from_record, customer_to_record
 from billing.adapters.sqlite.connection import Database
 from billing.adapters.sqlite.paging import after, page_of
+from billing.domain.customers import Customer
 from billing.domain.errors import ConcurrentUpdate, CustomerNotFound, DuplicateEmail, DuplicateExternalId
-from billing.domain.models import Customer
 from billing.domain.paging import Page
 
 _COLUMNS = "id, name, email, timezone, currency, plan_id, external_id, created_at, version"

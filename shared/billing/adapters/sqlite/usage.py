@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from billing.adapters.records import aggregate_from_record, aggregate_to_record
 from billing.adapters.sqlite.connection import Database
-from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 from billing.domain.rollups import rollup_deltas
+from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 
 _ID_CHUNK = 500  # ids per `IN (...)` lookup, well under SQLite's variable limit
 _INSERT_EVENTS = (
@@ -100,7 +100,7 @@ class SqliteUsage:
                     e.id,
                     e.feature,
                     str(e.quantity),
-                    e.ts,
+                    e.ts_us,
                     e.period,
                     dumps(e.properties, separators=(",", ":")) if e.properties else None,
                 )

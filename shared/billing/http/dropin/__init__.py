@@ -1,5 +1,5 @@
 """Drop-in ingestion: the OpenMeter, Lago and Stripe meter-event APIs, so those vendors' own clients work
-against us unchanged. Each module reads its vendor's payloads into IncomingEvents (billing.services.ingest)
+against us unchanged. Each module reads its vendor's payloads into NewEvents (billing.services.ingest)
 and answers, successes and refusals alike, the way that vendor's server does. One resolver factory per
 vendor holds that vendor's error map; the functions declare their routes on an ApiRouter whose `refusals`
 describe that vendor's envelope, and build their resolver with `resolver_for(router, vendor.create_resolver)`,

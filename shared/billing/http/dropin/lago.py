@@ -29,7 +29,7 @@ from billing.http.dropin import event_field, status_of, unix_seconds, vendor_res
 from billing.http.metering import EventType, ExternalId, Properties
 from billing.http.routes import Refusals
 from billing.http.schemas import MAX_EVENTS_PER_BATCH
-from billing.services.ingest import IncomingEvent, IngestResult
+from billing.services.ingest import IngestResult, NewEvent
 
 # Our field names inside an event → Lago's.
 _FIELDS = {"type": "code", "customer_id": "external_subscription_id"}
@@ -86,8 +86,8 @@ class LagoEventIn(BaseModel):
         """The customer's external id: external_customer_id when sent, else external_subscription_id."""
         return self.external_customer_id or self.external_subscription_id
 
-    def to_incoming(self, now: datetime) -> IncomingEvent:
-        return IncomingEvent(
+    def to_incoming(self, now: datetime) -> NewEvent:
+        return NewEvent(
             ts=self.timestamp or now,
             id=self.transaction_id,
             external_customer_id=self.customer_external_id,

@@ -27,7 +27,7 @@ from billing.http.errors import field_path
 from billing.http.metering import EventType, Properties
 from billing.http.routes import ErrorDetail, Refusals, body_content, request_body
 from billing.http.schemas import MAX_EVENTS_PER_BATCH, IsoInstant
-from billing.services.ingest import IncomingEvent
+from billing.services.ingest import NewEvent
 
 PATH = "/api/v1/events"
 SINGLE = "application/cloudevents+json"
@@ -51,8 +51,8 @@ class CloudEvent(BaseModel):
     dataschema: str | None = None
     data: Properties = None
 
-    def to_incoming(self) -> IncomingEvent:
-        return IncomingEvent(
+    def to_incoming(self) -> NewEvent:
+        return NewEvent(
             ts=self.time,
             id=f"{len(self.source)}:{self.source}:{self.id}",
             external_customer_id=self.subject,
@@ -99,7 +99,7 @@ REFUSALS = Refusals(
 
 
 @lru_cache(maxsize=1)  # the access policy and the route read the same body: parsed once
-def read_events(body: str | None, content_type: str) -> tuple[IncomingEvent, ...]:
+def read_events(body: str | None, content_type: str) -> tuple[NewEvent, ...]:
     """The events of a request body: one CloudEvent or an array of them, as its content type says."""
     parsed = read_json(body)
     media_type = content_type.split(";", maxsplit=1)[0].strip().lower()

@@ -31,7 +31,7 @@ from billing.http.dropin import event_field, status_of, unix_seconds, validate_b
 from billing.http.metering import ExternalId
 from billing.http.routes import Refusals, body_content, request_body
 from billing.http.schemas import IsoInstant
-from billing.services.ingest import IncomingEvent, IngestResult
+from billing.services.ingest import IngestResult, NewEvent
 
 CUSTOMER_KEY = "stripe_customer_id"
 MAX_PAYLOAD_KEYS = 50
@@ -66,8 +66,8 @@ class _MeterEventIn(BaseModel):
     def properties(self) -> dict[str, str]:
         return {key: str(value) for key, value in (self.payload.model_extra or {}).items()}
 
-    def to_incoming(self, ts: datetime) -> IncomingEvent:
-        return IncomingEvent(
+    def to_incoming(self, ts: datetime) -> NewEvent:
+        return NewEvent(
             ts=ts,
             id=self.identifier,
             external_customer_id=self.payload.stripe_customer_id,

@@ -1,4 +1,4 @@
-"""The domain's plain objects."""
+"""Metered usage: the events as stored, what rollups keep of them, and what reads return."""
 
 from __future__ import annotations
 
@@ -10,21 +10,6 @@ from decimal import Decimal
 from billing.domain.exact import exact_add
 
 
-@dataclass(frozen=True)
-class Customer:
-    id: str
-    name: str
-    email: str
-    timezone: str
-    created_at: datetime
-    plan_id: str | None = None
-    currency: str = "USD"  # the plan's currency once a plan is assigned
-    external_id: str | None = None  # the client's own id for the customer (unique; set at creation)
-    # Storage's optimistic-concurrency counter: it moves when the plan changes or an invoice of the
-    # customer is finalized or voided, the facts a finalization depends on.
-    version: int = 0
-
-
 @dataclass(frozen=True, slots=True)
 class UsageEvent:
     """One metered event. `id` is the client's transaction id: unique per customer, forever."""
@@ -33,10 +18,10 @@ class UsageEvent:
     id: str
     feature: str
     quantity: Decimal
-    ts: int  # microseconds since the epoch, UTC
-    period: str  # billing period (YYYY-MM) of `ts` in the customer's timezone
+    ts_us: int  # microseconds since the epoch, UTC
+    period: str  # billing period (YYYY-MM) of `ts_us` in the customer's timezone
     properties: Mapping[str, str] | None = None
-    # local date (YYYY-MM-DD) of `ts` in the customer's timezone; set at ingest, needed to record
+    # local date (YYYY-MM-DD) of `ts_us` in the customer's timezone; set at ingest, needed to record
     day: str | None = None
     # properties whose distinct values storage counts per period (unique_count prices), set at ingest: the
     # event counts towards each one's coverage, whether it carries the property or not
@@ -52,19 +37,19 @@ class UsageAggregate:
     sum: Decimal
     count: int
     max: Decimal
-    latest_ts: int
+    latest_ts: int  # µs since the epoch, as UsageEvent.ts_us
     latest_quantity: Decimal
 
     @classmethod
-    def of(cls, quantity: Decimal, ts: int) -> UsageAggregate:
-        return cls(quantity, 1, quantity, ts, quantity)
+    def of(cls, quantity: Decimal, ts_us: int) -> UsageAggregate:
+        return cls(quantity, 1, quantity, ts_us, quantity)
 
-    def add(self, quantity: Decimal, ts: int) -> None:
+    def add(self, quantity: Decimal, ts_us: int) -> None:
         self.sum = exact_add(self.sum, quantity)
         self.count += 1
         self.max = max(self.max, quantity)
-        if ts >= self.latest_ts:
-            self.latest_ts, self.latest_quantity = ts, quantity
+        if ts_us >= self.latest_ts:
+            self.latest_ts, self.latest_quantity = ts_us, quantity
 
     def merge(self, other: UsageAggregate) -> None:
         self.sum = exact_add(self.sum, other.sum)

@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput, UnratableUsage
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, LineItem, LineType
-from billing.domain.models import Customer, CustomerPeriodUsage, UsageAggregate
 from billing.domain.money import ZERO, format_money, round_money
-from billing.pricing import Aggregation, PeriodEvents, PerUnit, Plan, Price, QuantityPriced, Rating
+from billing.domain.usage import CustomerPeriodUsage
+from billing.pricing import PeriodEvents, PerUnit, Plan, Price, QuantityPriced, Rating
 
 
 class RatedLines:
@@ -99,7 +100,7 @@ def usage_lines(
     at zero (a first tier's flat fee; only with `zero_usage_fees`: see plan_charges_apply), ordered by
     feature. `rated`: lines rated before, reused when the same price meets the same quantity."""
     currency = invoice_currency(customer, plan)
-    priced = {price.feature: price for price in plan.prices} if plan is not None else {}
+    priced = plan.prices_by_feature if plan is not None else {}
     lines = []
     features = usage.features.keys() | priced.keys() if zero_usage_fees else usage.features.keys()
     for feature in sorted(features):
@@ -139,7 +140,7 @@ def _usage_line(
     if aggregate is None:
         rating = price.rate(ZERO, PeriodEvents(0, ()))
         return _priced_line(price, ZERO, rating, currency) if rating.breakdown else None
-    quantity = quantity_of(price, aggregate, unique_count)
+    quantity = price.quantity_of(aggregate, unique_count)
     if rated is not None and isinstance(price.model, QuantityPriced):
         return rated.line(price, quantity, currency)  # the events behind the quantity do not matter to it
     events = PeriodEvents(aggregate.count, _values(price, event_values))
@@ -165,22 +166,6 @@ def minimum_line(rated: Sequence[LineItem], plan: Plan | None) -> LineItem | Non
         return None
     minimum = format_money(plan.minimum_amount, plan.currency)
     return LineItem(LineType.MINIMUM, shortfall, f"Minimum of {minimum} {plan.currency} per period")
-
-
-def quantity_of(price: Price, aggregate: UsageAggregate, unique_count: UniqueCounter | None) -> Decimal:
-    match price.aggregation:
-        case Aggregation.SUM:
-            return aggregate.sum
-        case Aggregation.COUNT:
-            return Decimal(aggregate.count)
-        case Aggregation.MAX:
-            return aggregate.max
-        case Aggregation.LATEST:
-            return aggregate.latest_quantity
-        case Aggregation.UNIQUE_COUNT:
-            if unique_count is None:
-                raise ValueError(f"{price.feature} is counted by unique {price.property}: pass unique_count")
-            return unique_count(price)
 
 
 def _priced_line(price: Price, quantity: Decimal, rating: Rating, currency: str) -> LineItem:
