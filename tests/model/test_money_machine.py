@@ -109,7 +109,7 @@ ENTRY_KINDS = ("consumption", "restoration", "carryover", "carryover_reversal")
 
 # SQLite answers in milliseconds, DynamoDB + SQS on moto in tenths of a second: the CI runs more examples on
 # SQLite (the rules) and fewer on DynamoDB (the same rules through the other adapter and the billing queue).
-CI_EXAMPLES = {"sqlite": 30, "dynamodb": 6}
+CI_EXAMPLES = {"sqlite": 30, "dynamodb": 4}
 CI = settings(
     stateful_step_count=30,
     deadline=None,
