@@ -22,8 +22,22 @@ import pytest
 from billing import bootstrap
 from billing.adapters.sqlite import SqliteStorage
 from billing.bootstrap import Services, build_services
+from hypothesis import HealthCheck, Phase, settings
 
 FROZEN_NOW = datetime(2025, 10, 2, 9, 30, tzinfo=UTC)
+
+# The money machine's long run (tests/model/test_money_machine.py): `pytest tests/model
+# --hypothesis-profile=money-long`. Registered here, not in tests/model/conftest.py, because hypothesis loads the
+# profile named on the command line when pytest starts, before the conftest files of subfolders are read.
+settings.register_profile(
+    "money-long",
+    max_examples=int(os.environ.get("MONEY_MODEL_EXAMPLES", "300")),
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    print_blob=True,
+)
 ROOT = Path(__file__).resolve().parents[1]
 FRONTEND = ROOT / "frontend"
 
