@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from billing.adapters.sqlite import SqliteStorage
-from billing.adapters.sqlite.connection import SharedMemoryGuard, _Connection, storage_unavailable
+from billing.adapters.sqlite.engine.database import SharedMemoryGuard, _Connection, storage_unavailable
 from billing.domain.errors import StorageUnavailable
 from billing.domain.models import Customer
 

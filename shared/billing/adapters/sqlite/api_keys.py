@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 
 from billing.adapters.records import api_key_from_record, api_key_to_record
-from billing.adapters.sqlite.connection import Database
-from billing.adapters.sqlite.paging import after, document, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.access import ApiKey
 from billing.domain.errors import Conflict, NotFound
 from billing.domain.paging import Page

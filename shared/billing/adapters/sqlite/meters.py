@@ -6,8 +6,8 @@ import builtins
 import json
 
 from billing.adapters.records import meter_from_record, meter_to_record
-from billing.adapters.sqlite.connection import Database
-from billing.adapters.sqlite.paging import after, document, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.errors import Conflict
 from billing.domain.meters import Meter
 from billing.domain.paging import Page

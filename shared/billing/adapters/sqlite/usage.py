@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
 from billing.adapters.records import aggregate_from_record, aggregate_to_record
-from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.engine.database import Database
 from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 from billing.domain.rollups import rollup_deltas
 
