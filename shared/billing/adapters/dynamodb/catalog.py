@@ -6,7 +6,7 @@ import builtins
 from dataclasses import replace
 from datetime import datetime
 
-from billing.adapters.dynamodb import keys
+from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
 from billing.adapters.dynamodb.table import (
     LIST_INDEX,
@@ -53,18 +53,18 @@ class DynamoPlans:
         self._table = table
 
     def add(self, plan: Plan) -> None:
-        item = {**keys.plan(plan.id), "doc": doc(plan_to_record(plan)), **_listed(keys.PLANS, plan.id)}
+        item = {**item_keys.plan(plan.id), "doc": doc(plan_to_record(plan)), **_listed(item_keys.PLANS, plan.id)}
         try:
             self._table.put(item, condition=NOT_EXISTS)
         except ConditionFailed:
             raise Conflict(f"plan {plan.id!r} already exists") from None
 
     def get(self, plan_id: str) -> Plan | None:
-        item = self._table.get(keys.plan(plan_id))
+        item = self._table.get(item_keys.plan(plan_id))
         return None if item is None else plan_from_item(item)
 
     def list(self, *, limit: int, cursor: str | None = None) -> Page[Plan]:
-        return _by_type(self._table, keys.PLANS, plan_from_item, limit=limit, cursor=cursor)
+        return _by_type(self._table, item_keys.PLANS, plan_from_item, limit=limit, cursor=cursor)
 
 
 def api_key_from_item(item: Item) -> ApiKey:
@@ -81,8 +81,8 @@ class DynamoApiKeys:
     def _items(self, key: ApiKey) -> tuple[Item, Item]:
         document = doc(api_key_to_record(key))
         return (
-            {**keys.api_key(key.id), "doc": document, **_listed(keys.API_KEYS, key.id)},
-            {**keys.api_key_hash(key.secret_hash), "doc": document},
+            {**item_keys.api_key(key.id), "doc": document, **_listed(item_keys.API_KEYS, key.id)},
+            {**item_keys.api_key_hash(key.secret_hash), "doc": document},
         )
 
     def add(self, key: ApiKey) -> None:
@@ -95,15 +95,15 @@ class DynamoApiKeys:
             raise Conflict(f"API key {key.id!r} (or its secret) already exists") from None
 
     def get(self, key_id: str) -> ApiKey | None:
-        item = self._table.get(keys.api_key(key_id))
+        item = self._table.get(item_keys.api_key(key_id))
         return None if item is None else api_key_from_item(item)
 
     def get_by_secret_hash(self, secret_hash: str) -> ApiKey | None:
-        item = self._table.get(keys.api_key_hash(secret_hash))
+        item = self._table.get(item_keys.api_key_hash(secret_hash))
         return None if item is None else api_key_from_item(item)
 
     def list(self, *, limit: int, cursor: str | None = None) -> Page[ApiKey]:
-        return _by_type(self._table, keys.API_KEYS, api_key_from_item, limit=limit, cursor=cursor)
+        return _by_type(self._table, item_keys.API_KEYS, api_key_from_item, limit=limit, cursor=cursor)
 
     def revoke(self, key_id: str, at: datetime) -> ApiKey:
         for _ in range(5):
@@ -138,8 +138,8 @@ class DynamoMeters:
 
     def add(self, meter: Meter) -> None:
         document = doc(meter_to_record(meter))
-        by_feature = {**keys.meter(meter.feature), "doc": document, **_listed(keys.METERS, meter.feature)}
-        by_type = {**keys.meter_by_event_type(meter.event_type, meter.feature), "doc": document}
+        by_feature = {**item_keys.meter(meter.feature), "doc": document, **_listed(item_keys.METERS, meter.feature)}
+        by_type = {**item_keys.meter_by_event_type(meter.event_type, meter.feature), "doc": document}
         try:
             self._table.transact([put_action(by_feature, NOT_EXISTS), put_action(by_type)])
         except Cancelled as cancelled:
@@ -148,12 +148,12 @@ class DynamoMeters:
             raise ConcurrentUpdate(f"the meter of {meter.feature} was being written concurrently") from None
 
     def get(self, feature: str) -> Meter | None:
-        item = self._table.get(keys.meter(feature))
+        item = self._table.get(item_keys.meter(feature))
         return None if item is None else meter_from_item(item)
 
     def list(self, *, limit: int, cursor: str | None = None) -> Page[Meter]:
-        return _by_type(self._table, keys.METERS, meter_from_item, limit=limit, cursor=cursor)
+        return _by_type(self._table, item_keys.METERS, meter_from_item, limit=limit, cursor=cursor)
 
     def for_event_type(self, event_type: str) -> builtins.list[Meter]:
-        items = self._table.query_all(key="PK = :pk", values={":pk": s(keys.event_type_pk(event_type))})
+        items = self._table.query_all(key="PK = :pk", values={":pk": s(item_keys.event_type_pk(event_type))})
         return [meter_from_item(item) for item in items]

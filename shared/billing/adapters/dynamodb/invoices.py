@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from billing.adapters.dynamodb import keys
+from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.credits import entry_actions
 from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
 from billing.adapters.dynamodb.table import (
@@ -52,15 +52,15 @@ def _items(invoice: Invoice, version: int) -> tuple[Item, Item]:
         "customer_id": s(invoice.customer_id),
     }
     main: Item = {
-        **keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
+        **item_keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
         **common,
-        LIST_PK: s(keys.INVOICES),
+        LIST_PK: s(item_keys.INVOICES),
         LIST_SK: s(f"{invoice.period}#{invoice.customer_id}"),
     }
     if invoice.status == InvoiceStatus.DRAFT:
-        main[DRAFTS_PK] = s(keys.DRAFTS)
-        main[DRAFTS_SK] = s(f"{keys.padded(to_micros(invoice.period_end))}#{invoice.id}")
-    return main, {**keys.invoice_by_id(invoice.id), **common}
+        main[DRAFTS_PK] = s(item_keys.DRAFTS)
+        main[DRAFTS_SK] = s(f"{item_keys.padded(to_micros(invoice.period_end))}#{invoice.id}")
+    return main, {**item_keys.invoice_by_id(invoice.id), **common}
 
 
 def _write_actions(invoice: Invoice) -> list[dict[str, Any]]:
@@ -84,13 +84,13 @@ def _take_number(last: int) -> dict[str, Any]:
     """Move the counter from `last` (as read; 0: never used) to `last + 1`."""
     guard, values = (NOT_EXISTS, {}) if last == 0 else ("#last = :last", {":last": n(last)})
     return update_action(
-        keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
+        item_keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
     )
 
 
 def _advance_customer(customer_id: str, expected_version: int) -> dict[str, Any]:
     return update_action(
-        keys.customer(customer_id),
+        item_keys.customer(customer_id),
         "SET version = version + :one",
         "version = :expected",
         values={":one": n(1), ":expected": n(expected_version)},
@@ -102,7 +102,7 @@ class DynamoInvoices:
         self._table = table
 
     def get(self, invoice_id: str) -> Invoice | None:
-        item = self._table.get(keys.invoice_by_id(invoice_id))
+        item = self._table.get(item_keys.invoice_by_id(invoice_id))
         return None if item is None else invoice_from_item(item)
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
@@ -111,7 +111,7 @@ class DynamoInvoices:
             limit=limit,
             cursor=cursor,
             key="PK = :pk AND begins_with(SK, :prefix)",
-            values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+            values={":pk": s(item_keys.customer_pk(customer_id)), ":prefix": s("INV#")},
             forward=False,
         )
 
@@ -122,7 +122,7 @@ class DynamoInvoices:
                 invoice_from_item(item)
                 for item in self._table.query_all(
                     key="PK = :pk AND begins_with(SK, :prefix)",
-                    values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+                    values={":pk": s(item_keys.customer_pk(customer_id)), ":prefix": s("INV#")},
                     forward=False,
                 )
             ]
@@ -147,9 +147,9 @@ class DynamoInvoices:
             values[":status"] = s(status.value)
         if customer_id is not None:
             # The customer's own partition: strongly consistent.
-            values[":pk"] = s(keys.customer_pk(customer_id))
+            values[":pk"] = s(item_keys.customer_pk(customer_id))
             if period is not None:  # every issue of the period
-                values[":sk"] = s(keys.invoice_sk(period))
+                values[":sk"] = s(item_keys.invoice_sk(period))
                 condition = "PK = :pk AND begins_with(SK, :sk)"
             else:
                 values[":sk"] = s("INV#")
@@ -164,7 +164,7 @@ class DynamoInvoices:
                 values=values,
                 forward=False,
             )
-        values[":type"] = s(keys.INVOICES)
+        values[":type"] = s(item_keys.INVOICES)
         condition = f"{LIST_PK} = :type"
         if period is not None:
             values[":period"] = s(f"{period}#")
@@ -209,7 +209,7 @@ class DynamoInvoices:
             cursor=cursor,
             index=DRAFTS_INDEX,
             key=f"{DRAFTS_PK} = :drafts AND {DRAFTS_SK} < :after",
-            values={":drafts": s(keys.DRAFTS), ":after": s(keys.padded(to_micros(period_end_before) + 1))},
+            values={":drafts": s(item_keys.DRAFTS), ":after": s(item_keys.padded(to_micros(period_end_before) + 1))},
         )
 
     def finalize(
@@ -220,7 +220,7 @@ class DynamoInvoices:
         was writing the same items, and nothing else is stale, the number is read again and the transaction
         sent again (no gap, none used twice)."""
         for _ in range(_NUMBER_ATTEMPTS):
-            last = integer(self._table.get(keys.INVOICE_NUMBERS) or {}, "last")
+            last = integer(self._table.get(item_keys.INVOICE_NUMBERS) or {}, "last")
             numbered = invoice.numbered(invoice_number(number_prefix, last + 1))
             actions = [*_transition_actions(numbered, credit, customer_version), _take_number(last)]
             try:

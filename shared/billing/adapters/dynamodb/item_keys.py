@@ -1,4 +1,4 @@
-"""Where every entity lives in the single table (docs/storage-dynamodb.md draws the same map).
+"""The item keys (PK, SK) of every entity in the single table: docs/storage-dynamodb.md draws the same map.
 
 Partition keys name an entity (`CUS#<id>`, `USAGE#<customer>`, `PLAN#<id>`, ...); sort keys order what
 one partition holds. Variable parts that are not the last component of a key are JSON-encoded, so no
