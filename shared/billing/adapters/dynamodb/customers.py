@@ -8,9 +8,6 @@ from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.table import (
-    LIST_INDEX,
-    LIST_PK,
-    LIST_SK,
     Cancelled,
     ConditionFailed,
     Item,
@@ -50,8 +47,7 @@ def customer_item(customer: Customer) -> Item:
         "doc": doc(customer_to_record(customer)),
         "currency": s(customer.currency),
         "version": n(customer.version),
-        LIST_PK: s(item_keys.CUSTOMERS),
-        LIST_SK: s(customer.id),
+        **item_keys.listing(item_keys.CUSTOMERS, customer.id),
     }
     if customer.plan_id is not None:
         item["plan_id"] = s(customer.plan_id)
@@ -109,14 +105,7 @@ class DynamoCustomers:
         return self.get(customer_id)
 
     def list(self, *, limit: int, cursor: str | None = None) -> Page[Customer]:
-        return self._table.page(
-            customer_from_item,
-            limit=limit,
-            cursor=cursor,
-            index=LIST_INDEX,
-            key=f"{LIST_PK} = :type",
-            values={":type": s(item_keys.CUSTOMERS)},
-        )
+        return self._table.list_kind(item_keys.CUSTOMERS, customer_from_item, limit=limit, cursor=cursor)
 
     def search(self, text_: str, *, limit: int) -> builtins.list[Customer]:
         term = text_.lower()

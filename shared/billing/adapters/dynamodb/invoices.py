@@ -54,8 +54,7 @@ def _items(invoice: Invoice, version: int) -> tuple[Item, Item]:
     main: Item = {
         **item_keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
         **common,
-        LIST_PK: s(item_keys.INVOICES),
-        LIST_SK: s(f"{invoice.period}#{invoice.customer_id}"),
+        **item_keys.listing(item_keys.INVOICES, f"{invoice.period}#{invoice.customer_id}"),
     }
     if invoice.status == InvoiceStatus.DRAFT:
         main[DRAFTS_PK] = s(item_keys.DRAFTS)

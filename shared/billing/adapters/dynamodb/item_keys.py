@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from billing.adapters.dynamodb.table import PK, SK, Item, s
+from billing.adapters.dynamodb.table import LIST_PK, LIST_SK, PK, SK, Item, s
 
 _MAX_SORT_KEY_BYTES = 1024
 _TIME_DIGITS = 20  # microsecond instants, zero-padded so that text order is time order
@@ -161,3 +161,8 @@ INVOICE_NUMBERS = key("COUNTER#invoice_number", "COUNTER")
 # Listing partitions of the ByType index.
 CUSTOMERS, PLANS, INVOICES, API_KEYS, METERS = "CUSTOMERS", "PLANS", "INVOICES", "APIKEYS", "METERS"
 DRAFTS = "DRAFTS"
+
+
+def listing(kind: str, identity: str) -> Item:
+    """The ByType index's key attributes that list an item under `kind` (sorted by `identity`)."""
+    return {LIST_PK: s(kind), LIST_SK: s(identity)}

@@ -5,12 +5,14 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from billing.adapters.dynamodb.api_keys import DynamoApiKeys
 from billing.adapters.dynamodb.billing_runs import DynamoBillingRuns
-from billing.adapters.dynamodb.catalog import DynamoApiKeys, DynamoMeters, DynamoPlans
 from billing.adapters.dynamodb.credits import DynamoCredits
 from billing.adapters.dynamodb.customers import DynamoCustomers
 from billing.adapters.dynamodb.invoices import DynamoInvoices
 from billing.adapters.dynamodb.item_keys import key
+from billing.adapters.dynamodb.meters import DynamoMeters
+from billing.adapters.dynamodb.plans import DynamoPlans
 from billing.adapters.dynamodb.table import ClientSettings, RequestMeter, Table
 from billing.adapters.dynamodb.usage import DynamoUsage
 

@@ -479,6 +479,12 @@ class Table:
             if start is None or len(found) >= limit:
                 return Page(found, encode_cursor(_cursor_position(start)) if start is not None else None)
 
+    def list_kind(self, kind: str, convert: Callable[[Item], Any], *, limit: int, cursor: str | None) -> Page[Any]:
+        """A page of the items the ByType index lists under `kind` (item_keys.listing)."""
+        return self.page(
+            convert, limit=limit, cursor=cursor, index=LIST_INDEX, key=f"{LIST_PK} = :type", values={":type": s(kind)}
+        )
+
 
 def _add_expression(
     request: dict[str, Any], condition: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None
