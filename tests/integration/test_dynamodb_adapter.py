@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from billing.adapters.dynamodb import DynamoStorage
-from billing.adapters.dynamodb.table import item_size
+from billing.adapters.dynamodb.table.client import item_size
 from billing.bootstrap import Settings, SettingsError, open_storage
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.models import Customer, UsageEvent

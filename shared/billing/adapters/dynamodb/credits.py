@@ -13,7 +13,7 @@ from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
+from billing.adapters.dynamodb.table.client import (
     PK,
     SK,
     Cancelled,

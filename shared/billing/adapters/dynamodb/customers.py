@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.table import (
+from billing.adapters.dynamodb.table.client import (
     Cancelled,
     ConditionFailed,
     Item,

@@ -13,7 +13,7 @@ from billing.adapters.dynamodb.invoices import DynamoInvoices
 from billing.adapters.dynamodb.item_keys import key
 from billing.adapters.dynamodb.meters import DynamoMeters
 from billing.adapters.dynamodb.plans import DynamoPlans
-from billing.adapters.dynamodb.table import ClientSettings, RequestMeter, Table
+from billing.adapters.dynamodb.table.client import ClientSettings, RequestMeter, Table
 from billing.adapters.dynamodb.usage import DynamoUsage
 
 

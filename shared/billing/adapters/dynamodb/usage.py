@@ -26,7 +26,7 @@ from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
+from billing.adapters.dynamodb.table.client import (
     MAX_TRANSACTION_ITEMS,
     SK,
     TIME_INDEX,

@@ -1,0 +1,1 @@
+"""The one table every repository shares."""
