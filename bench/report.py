@@ -646,7 +646,7 @@ def _dynamodb_section(results: Results) -> list[str]:
     if not d.measured:
         return out
     out += [
-        "**Requests and units** — counted by the adapter itself (`DynamoStorage.meter`: every call, every item "
+        "**Requests and units** — counted by the adapter itself (`DynamoStorage.capacity`: every call, every item "
         "sized by DynamoDB's documented rules: 1 WRU per KB written, ×2 in a transaction, +1 per KB for each "
         "GSI the item is in; 1 RRU per 4 KB strongly consistent, ½ eventually consistent). They hold on AWS; "
         f"moto's own ConsumedCapacity says {d.moto_reported_per_event:.2f} units per event (its count is "

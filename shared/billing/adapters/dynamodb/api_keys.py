@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import Cancelled, Item, Table, put_action
+from billing.adapters.dynamodb.table.attributes import Item, doc, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.errors import Cancelled
 from billing.adapters.records import api_key_from_record, api_key_to_record
 from billing.domain.access import ApiKey
 from billing.domain.errors import ConcurrentUpdate, Conflict, NotFound

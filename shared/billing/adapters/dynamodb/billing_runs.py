@@ -8,18 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import (
-    Cancelled,
-    ConditionFailed,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    update_action,
-)
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
 from billing.adapters.records import (
     billing_run_from_record,
     billing_run_to_record,

@@ -12,20 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import (
-    PK,
-    SK,
-    Cancelled,
-    Item,
-    Table,
-    check_number,
-    integer,
-    n,
-    number,
-    put_action,
-    update_action,
-)
+from billing.adapters.dynamodb.table.attributes import Item, check_number, doc, integer, n, number, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import PK, SK
 from billing.adapters.records import credit_entry_from_record, credit_entry_to_record
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate, Conflict, InsufficientCredit

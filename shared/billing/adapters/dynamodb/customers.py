@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import builtins
-import json
-from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.table.client import (
-    Cancelled,
-    ConditionFailed,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    text,
-)
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, text, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
 from billing.adapters.records import customer_from_record, customer_to_record
 from billing.domain.errors import (
     ConcurrentUpdate,
@@ -28,16 +18,6 @@ from billing.domain.errors import (
 )
 from billing.domain.models import Customer
 from billing.domain.paging import Page
-
-NOT_EXISTS = "attribute_not_exists(PK)"
-
-
-def doc(record: dict[str, Any]) -> dict[str, str]:
-    return s(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-
-
-def undoc(item: Item) -> dict[str, Any]:
-    return json.loads(item["doc"]["S"])
 
 
 def customer_item(customer: Customer) -> Item:

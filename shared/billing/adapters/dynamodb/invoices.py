@@ -14,23 +14,10 @@ from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.credits import entry_actions
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import (
-    DRAFTS_INDEX,
-    DRAFTS_PK,
-    DRAFTS_SK,
-    LIST_INDEX,
-    LIST_PK,
-    LIST_SK,
-    Cancelled,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    update_action,
-)
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import DRAFTS_INDEX, DRAFTS_PK, DRAFTS_SK, LIST_INDEX, LIST_PK, LIST_SK
 from billing.adapters.records import invoice_from_record, invoice_to_record
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from billing.adapters.dynamodb.table.client import LIST_PK, LIST_SK, PK, SK, Item, s
+from billing.adapters.dynamodb.table.attributes import Item, s
+from billing.adapters.dynamodb.table.schema import LIST_PK, LIST_SK, PK, SK
 
 _MAX_SORT_KEY_BYTES = 1024
 _TIME_DIGITS = 20  # microsecond instants, zero-padded so that text order is time order

@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import Cancelled, Item, Table, put_action, s
+from billing.adapters.dynamodb.table.attributes import Item, doc, s, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.errors import Cancelled
 from billing.adapters.records import meter_from_record, meter_to_record
 from billing.domain.errors import ConcurrentUpdate, Conflict
 from billing.domain.meters import Meter

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import ConditionFailed, Item, Table
+from billing.adapters.dynamodb.table.attributes import Item, doc, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table
+from billing.adapters.dynamodb.table.errors import ConditionFailed
 from billing.adapters.records import plan_from_record, plan_to_record
 from billing.domain.errors import Conflict
 from billing.domain.paging import Page

@@ -25,24 +25,10 @@ from decimal import Decimal
 from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table.client import (
-    MAX_TRANSACTION_ITEMS,
-    SK,
-    TIME_INDEX,
-    TIME_PK,
-    TIME_SK,
-    Cancelled,
-    Item,
-    Table,
-    check_number,
-    integer,
-    n,
-    number,
-    put_action,
-    s,
-    text,
-)
+from billing.adapters.dynamodb.table.attributes import Item, check_number, doc, integer, n, number, s, text, undoc
+from billing.adapters.dynamodb.table.client import MAX_TRANSACTION_ITEMS, NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import SK, TIME_INDEX, TIME_PK, TIME_SK
 from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.exact import exact_arithmetic

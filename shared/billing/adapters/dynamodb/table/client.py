@@ -1,272 +1,32 @@
-"""The one DynamoDB table every repository shares: the lazily built client, the item codec, the request
-meter, paging, and the translation of backend errors into domain errors.
+"""The table's client and its requests: each single-item, transaction, batch and query request the repositories
+make, with paging, translated errors and capacity counted.
 
 Items are written with the low-level client (attribute-value dicts), so what is sent is exactly what the
-docs/storage-dynamodb.md tables describe and what the meter sizes.
+docs/storage-dynamodb.md tables describe and what the capacity counter sizes.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from billing.domain.errors import ConcurrentUpdate, InvalidInput, StorageUnavailable
+from billing.adapters.dynamodb.table.attributes import Item, s
+from billing.adapters.dynamodb.table.capacity import CapacityCounter
+from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed, translated
+from billing.adapters.dynamodb.table.schema import INDEX_KEYS, LIST_INDEX, LIST_PK, PK, SK
+from billing.domain.errors import InvalidInput
 from billing.domain.paging import Page, decode_cursor, encode_cursor
-
-Item = dict[str, Any]  # an item as the low-level client sends and returns it: {"name": {"S": "..."}}
-
-# Attribute names of the keys and indexes (template.yaml's BillingTable declares the same).
-PK, SK = "PK", "SK"
-LIST_INDEX, LIST_PK, LIST_SK = "ByType", "TypePK", "TypeSK"  # entity listings
-DRAFTS_INDEX, DRAFTS_PK, DRAFTS_SK = "DraftsDue", "DraftPK", "DraftSK"  # sparse: drafts only
-TIME_INDEX, TIME_PK, TIME_SK = "EventsByTime", "TimePK", "TimeSK"  # a customer's events by ts
-INDEX_KEYS = {
-    None: (PK, SK),
-    LIST_INDEX: (LIST_PK, LIST_SK),
-    DRAFTS_INDEX: (DRAFTS_PK, DRAFTS_SK),
-    TIME_INDEX: (TIME_PK, TIME_SK),
-}
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_BATCH_GET = 100
-# DynamoDB numbers: 38 significant digits, magnitudes from 1E-130 to below 1E+126.
-MAX_DIGITS = 38
-_MIN_EXPONENT, _MAX_EXPONENT = -130, 125
-
-_UNAVAILABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "ResourceNotFoundException",
-        "LimitExceededException",
-        "AccessDeniedException",
-        "UnrecognizedClientException",
-        "TransactionInProgressException",
-    }
-)
-
-
-# ---------------------------------------------------------------------------
-# Attribute values
-# ---------------------------------------------------------------------------
-
-
-def s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def n(value: int | Decimal) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def text(item: Item, name: str) -> str | None:
-    value = item.get(name)
-    return None if value is None else value["S"]
-
-
-def number(item: Item, name: str) -> Decimal:
-    return Decimal(item[name]["N"])
-
-
-def integer(item: Item, name: str, default: int = 0) -> int:
-    value = item.get(name)
-    return default if value is None else int(value["N"])
-
-
-def check_number(value: Decimal, *, field: str) -> Decimal:
-    """Refuse what a DynamoDB number cannot hold exactly (moto accepts it; AWS would not)."""
-    if not value.is_finite():
-        raise InvalidInput(f"{field} must be a finite number", field=field)
-    if value.is_zero():
-        return value
-    # as_tuple, not normalize(): normalize rounds to the context's 28 digits.
-    _sign, digit_tuple, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    digits = "".join(map(str, digit_tuple)).lstrip("0")
-    stripped = digits.rstrip("0")
-    exponent += len(digits) - len(stripped)
-    digits = stripped
-    if len(digits) > MAX_DIGITS:
-        raise InvalidInput(
-            f"{field} {value} has {len(digits)} significant digits; at most {MAX_DIGITS} can be stored exactly",
-            field=field,
-        )
-    magnitude = exponent + len(digits) - 1
-    if not _MIN_EXPONENT <= magnitude <= _MAX_EXPONENT:
-        raise InvalidInput(f"{field} {value} is out of the storable range (1E-130 to 1E+126)", field=field)
-    return value
-
-
-# ---------------------------------------------------------------------------
-# Request meter: requests and capacity units per operation, from the documented sizing rules
-# ---------------------------------------------------------------------------
-
-
-def item_size(item: Item) -> int:
-    """An item's size as DynamoDB bills it: attribute names plus values (UTF-8 bytes; numbers about one
-    byte per two significant digits plus one)."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: Mapping[str, Any]) -> int:  # noqa: PLR0911
-    (kind, raw), *_ = value.items()
-    if kind == "S":
-        return len(raw.encode())
-    if kind == "N":
-        digits = len(raw.lstrip("-").replace(".", "").lstrip("0").split("E")[0].split("e")[0]) or 1
-        return math.ceil(digits / 2) + 1
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(len(key.encode()) + _value_size(sub) + 1 for key, sub in raw.items())
-    if kind == "L":
-        return 3 + sum(_value_size(sub) + 1 for sub in raw)
-    if kind == "SS":
-        return sum(len(member.encode()) for member in raw)
-    return len(raw)
-
-
-def write_units(size: int) -> int:
-    return max(1, math.ceil(size / 1024))
-
-
-def read_units(size: int) -> int:
-    return max(1, math.ceil(size / 4096))
-
-
-@dataclass
-class RequestMeter:
-    """What the adapter asked of DynamoDB: requests per operation, and read/write units counted from the
-    documented rules (1 WRU per KB written, ×2 in a transaction, + 1 per KB per GSI the item is in;
-    1 RRU per 4 KB strongly consistent, ½ eventually consistent). `reported` sums the ConsumedCapacity
-    the service returned (moto's are simplified)."""
-
-    requests: Counter[str] = field(default_factory=Counter)
-    read_units: float = 0.0
-    write_units: float = 0.0
-    reported: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count(self, operation: str, *, reads: float = 0.0, writes: float = 0.0, reported: float = 0.0) -> None:
-        with self._lock:
-            self.requests[operation] += 1
-            self.read_units += reads
-            self.write_units += writes
-            self.reported += reported
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "requests": dict(self.requests),
-                "read_units": self.read_units,
-                "write_units": self.write_units,
-                "reported": self.reported,
-            }
-
-    def reset(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self.read_units = self.write_units = self.reported = 0.0
-
-
-def _gsi_count(item: Item) -> int:
-    return sum(
-        1
-        for pk_name, _ in (INDEX_KEYS[LIST_INDEX], INDEX_KEYS[DRAFTS_INDEX], INDEX_KEYS[TIME_INDEX])
-        if pk_name in item
-    )
-
-
-def _written_units(item: Item | None, *, transactional: bool) -> float:
-    # Updates, deletes and condition checks carry no full item: counted as one item of up to 1 KB.
-    units = write_units(item_size(item)) if item is not None else 1
-    gsi = _gsi_count(item) * units if item is not None else 0
-    return units * (2 if transactional else 1) + gsi
-
-
-def _reported(response: Mapping[str, Any]) -> float:
-    consumed = response.get("ConsumedCapacity")
-    if consumed is None:
-        return 0.0
-    if isinstance(consumed, list):
-        return float(sum(part.get("CapacityUnits", 0) for part in consumed))
-    return float(consumed.get("CapacityUnits", 0))
-
-
-# ---------------------------------------------------------------------------
-# Errors
-# ---------------------------------------------------------------------------
-
-
-class Cancelled(Exception):
-    """A transaction was cancelled: `reasons[i]` is the code for item i ("None" when it was fine)."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(f"transaction cancelled: {reasons}")
-        self.reasons = reasons
-
-    def failed(self, index: int) -> bool:
-        return index < len(self.reasons) and self.reasons[index] == "ConditionalCheckFailed"
-
-    @property
-    def conflicting(self) -> bool:
-        """Another transaction was changing the same items: retry."""
-        return any(reason == "TransactionConflict" for reason in self.reasons)
-
-
-class ConditionFailed(Exception):
-    """A single-item write's condition was false."""
-
-
-@contextmanager
-def translated() -> Iterator[None]:
-    """Backend errors as domain errors; the condition failures the caller interprets as Cancelled or
-    ConditionFailed."""
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "TransactionCanceledException":
-            reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-            if not reasons:  # some emulators only put them in the message
-                reasons = _reasons_from_message(error.response.get("Error", {}).get("Message", ""))
-            raise Cancelled(reasons) from None
-        if code == "ConditionalCheckFailedException":
-            raise ConditionFailed() from None
-        if code == "TransactionConflictException":
-            raise ConcurrentUpdate("another transaction was writing the same items") from None
-        if code in _UNAVAILABLE_CODES:
-            raise StorageUnavailable(f"DynamoDB cannot serve right now ({code})") from error
-        raise
-    except BotoCoreError as error:  # endpoint unreachable, timeouts, no credentials
-        raise StorageUnavailable(f"DynamoDB cannot be reached ({type(error).__name__})") from error
-
-
-def _reasons_from_message(message: str) -> list[str]:
-    # "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]"
-    start, end = message.rfind("["), message.rfind("]")
-    if start < 0 or end < start:
-        return []
-    return [part.strip() for part in message[start + 1 : end].split(",")]
-
-
-# ---------------------------------------------------------------------------
-# The table
-# ---------------------------------------------------------------------------
+NOT_EXISTS = "attribute_not_exists(PK)"  # the condition of a put that must not replace an item
 
 
 @dataclass(frozen=True)
@@ -287,7 +47,7 @@ class Table:
         self.name = name
         self._settings = settings
         self._lock = threading.Lock()
-        self.meter = RequestMeter()
+        self.capacity = CapacityCounter()
 
     @cached_property
     def client(self) -> Any:
@@ -310,8 +70,7 @@ class Table:
                 TableName=self.name, Key=key, ConsistentRead=consistent, ReturnConsumedCapacity="TOTAL"
             )
         found = response.get("Item")
-        units = read_units(item_size(found)) if found else 1
-        self.meter.count("GetItem", reads=units if consistent else units / 2, reported=_reported(response))
+        self.capacity.count_get(found, consistent=consistent, response=response)
         return found
 
     def put(
@@ -329,9 +88,9 @@ class Table:
             with translated():
                 response = self.client.put_item(**request)
         except ConditionFailed:
-            self.meter.count("PutItem", writes=_written_units(item, transactional=False))
+            self.capacity.count_put(item, None)
             raise
-        self.meter.count("PutItem", writes=_written_units(item, transactional=False), reported=_reported(response))
+        self.capacity.count_put(item, response)
 
     def update(
         self,
@@ -356,12 +115,10 @@ class Table:
             with translated():
                 response = self.client.update_item(**request)
         except ConditionFailed:
-            self.meter.count("UpdateItem", writes=1)
+            self.capacity.count_update(None, None)
             raise
         new = response.get("Attributes")
-        self.meter.count(
-            "UpdateItem", writes=_written_units(new, transactional=False) if new else 1, reported=_reported(response)
-        )
+        self.capacity.count_update(new, response)
         return new
 
     # -- many items --------------------------------------------------------
@@ -372,16 +129,13 @@ class Table:
         if len(actions) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"{len(actions)} actions in one transaction; DynamoDB takes {MAX_TRANSACTION_ITEMS}")
         request = [{kind: {"TableName": self.name, **body} for kind, body in action.items()} for action in actions]
-        units = sum(
-            _written_units(body.get("Item"), transactional=True) for action in actions for body in action.values()
-        )
         try:
             with translated():
                 response = self.client.transact_write_items(TransactItems=request, ReturnConsumedCapacity="TOTAL")
         except Cancelled:
-            self.meter.count("TransactWriteItems", writes=units)
+            self.capacity.count_transaction(actions, None)
             raise
-        self.meter.count("TransactWriteItems", writes=units, reported=_reported(response))
+        self.capacity.count_transaction(actions, response)
 
     def batch_get(self, keys: list[Item], *, projection: str | None = None) -> list[Item]:
         """Strongly consistent BatchGetItem of any number of keys (100 per request, unprocessed keys
@@ -396,13 +150,12 @@ class Table:
                     response = self.client.batch_get_item(RequestItems=pending, ReturnConsumedCapacity="TOTAL")
                 items = response.get("Responses", {}).get(self.name, [])
                 found.extend(items)
-                misses = (
-                    len(pending[self.name]["Keys"])
-                    - len(items)
-                    - len(response.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", []))
+                self.capacity.count_batch_get(
+                    items,
+                    requested=len(pending[self.name]["Keys"]),
+                    unprocessed=len(response.get("UnprocessedKeys", {}).get(self.name, {}).get("Keys", [])),
+                    response=response,
                 )
-                units = sum(read_units(item_size(item)) for item in items) + max(misses, 0)
-                self.meter.count("BatchGetItem", reads=units, reported=_reported(response))
                 pending = response.get("UnprocessedKeys") or {}
         return found
 
@@ -448,10 +201,7 @@ class Table:
                     raise InvalidInput("cursor is not one this API returned", field="cursor") from None
                 raise
         items = response.get("Items", [])
-        units = read_units(sum(item_size(item) for item in items))
-        self.meter.count(
-            "Query", reads=units if (consistent and index is None) else units / 2, reported=_reported(response)
-        )
+        self.capacity.count_query(items, consistent=consistent and index is None, response=response)
         return items, response.get("LastEvaluatedKey")
 
     def query_all(self, **kwargs: Any) -> list[Item]:
