@@ -29,7 +29,13 @@ from billing.adapters.dynamodb.table.attributes import Item, check_number, doc, 
 from billing.adapters.dynamodb.table.client import MAX_TRANSACTION_ITEMS, NOT_EXISTS, Table, put_action
 from billing.adapters.dynamodb.table.errors import Cancelled
 from billing.adapters.dynamodb.table.schema import SK, TIME_INDEX, TIME_PK, TIME_SK
-from billing.adapters.records import event_from_record, event_to_record
+from billing.adapters.records import (
+    AGGREGATE_FIELDS,
+    aggregate_from_values,
+    aggregate_values,
+    event_from_record,
+    event_to_record,
+)
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.exact import exact_arithmetic
 from billing.domain.models import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
@@ -40,23 +46,13 @@ _ATTEMPTS = 12
 
 
 def _aggregate_from(item: Item) -> UsageAggregate:
-    return UsageAggregate(
-        number(item, "sum"),
-        integer(item, "count"),
-        number(item, "max"),
-        integer(item, "latest_ts"),
-        number(item, "latest_quantity"),
-    )
+    return aggregate_from_values(*(item[name]["N"] for name in AGGREGATE_FIELDS))
 
 
 def _aggregate_attributes(aggregate: UsageAggregate) -> Item:
-    return {
-        "sum": n(check_number(aggregate.sum, field="quantity")),
-        "count": n(aggregate.count),
-        "max": n(check_number(aggregate.max, field="quantity")),
-        "latest_ts": n(aggregate.latest_ts),
-        "latest_quantity": n(aggregate.latest_quantity),
-    }
+    check_number(aggregate.sum, field="quantity")
+    check_number(aggregate.max, field="quantity")
+    return {name: {"N": str(value)} for name, value in zip(AGGREGATE_FIELDS, aggregate_values(aggregate), strict=True)}
 
 
 def _event_item(event: UsageEvent) -> Item:
