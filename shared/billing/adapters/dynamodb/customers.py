@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, text, undoc
-from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
 from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
 from billing.adapters.records import customer_from_record, customer_to_record
 from billing.domain.errors import (
@@ -39,6 +40,17 @@ def customer_from_item(item: Item) -> Customer:
     record["plan_id"] = text(item, "plan_id")
     record["currency"] = text(item, "currency")
     return customer_from_record(record, version=integer(item, "version"))
+
+
+def advance_version(customer_id: str, expected_version: int) -> dict[str, Any]:
+    """The action that moves the customer's version on in the caller's transaction, if it is still
+    `expected_version`."""
+    return update_action(
+        item_keys.customer(customer_id),
+        "SET version = version + :one",
+        "version = :expected",
+        values={":one": n(1), ":expected": n(expected_version)},
+    )
 
 
 def search_terms(customer: Customer) -> set[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.credits import entry_actions
+from billing.adapters.dynamodb.customers import advance_version
 from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
 from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
 from billing.adapters.dynamodb.table.errors import Cancelled
@@ -71,15 +72,6 @@ def _take_number(last: int) -> dict[str, Any]:
     guard, values = (NOT_EXISTS, {}) if last == 0 else ("#last = :last", {":last": n(last)})
     return update_action(
         item_keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
-    )
-
-
-def _advance_customer(customer_id: str, expected_version: int) -> dict[str, Any]:
-    return update_action(
-        item_keys.customer(customer_id),
-        "SET version = version + :one",
-        "version = :expected",
-        values={":one": n(1), ":expected": n(expected_version)},
     )
 
 
@@ -233,7 +225,7 @@ def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_ve
     balance move. Any failed condition among them means something changed since it was read — a
     duplicate credit entry included (another finalization won) — so it is ConcurrentUpdate: the
     lifecycle service re-reads and finds the invoice finalized."""
-    actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
+    actions = [*_write_actions(invoice), advance_version(invoice.customer_id, customer_version)]
     if entry is not None:
         actions.extend(entry_actions(entry))
     return actions
