@@ -123,39 +123,26 @@ class DynamoInvoices:
             filters.append("#status = :status")
             names["#status"] = "status"
             values[":status"] = s(status.value)
-        if customer_id is not None:
-            # The customer's own partition: strongly consistent.
+        if customer_id is not None:  # the customer's own partition: strongly consistent
+            index, forward, condition = None, False, "PK = :pk AND begins_with(SK, :sk)"
             values[":pk"] = s(item_keys.customer_pk(customer_id))
-            if period is not None:  # every issue of the period
-                values[":sk"] = s(item_keys.invoice_sk(period))
-                condition = "PK = :pk AND begins_with(SK, :sk)"
-            else:
-                values[":sk"] = s("INV#")
-                condition = "PK = :pk AND begins_with(SK, :sk)"
-            return self._table.page(
-                invoice_from_item,
-                limit=limit,
-                cursor=cursor,
-                key=condition,
-                filter=" AND ".join(filters) or None,
-                names=names,
-                values=values,
-                forward=False,
-            )
-        values[":type"] = s(item_keys.INVOICES)
-        condition = f"{LIST_PK} = :type"
-        if period is not None:
-            values[":period"] = s(f"{period}#")
-            condition += f" AND begins_with({LIST_SK}, :period)"
+            values[":sk"] = s("INV#" if period is None else item_keys.invoice_sk(period))  # a period: its every issue
+        else:
+            index, forward, condition = LIST_INDEX, True, f"{LIST_PK} = :type"
+            values[":type"] = s(item_keys.INVOICES)
+            if period is not None:
+                values[":period"] = s(f"{period}#")
+                condition += f" AND begins_with({LIST_SK}, :period)"
         return self._table.page(
             invoice_from_item,
             limit=limit,
             cursor=cursor,
-            index=LIST_INDEX,
+            index=index,
             key=condition,
             filter=" AND ".join(filters) or None,
             names=names,
             values=values,
+            forward=forward,
         )
 
     def save(self, invoice: Invoice) -> Invoice:
