@@ -1,4 +1,4 @@
-"""docs/benchmarks.md and its plot, from one suite's results."""
+"""The report's sections."""
 
 from __future__ import annotations
 
