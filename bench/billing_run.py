@@ -64,6 +64,14 @@ class BillingFigures:
         return median([run.ratio for run in self.runs])
 
     @property
+    def per_customer_us(self) -> float:
+        return self.billing_s / self.dataset.customers * 1e6
+
+    @property
+    def scan_per_customer_us(self) -> float:
+        return self.scan_s / self.dataset.customers * 1e6
+
+    @property
     def rss_peak_mb(self) -> float:
         return max(run.rss_peak_mb for run in self.runs)
 

@@ -1,7 +1,7 @@
 """DynamoDB: what the adapter asks of DynamoDB per ingested event, per usage read and per billed customer,
 and what that costs at on-demand list prices; plus timings under moto, an emulator.
 
-The request and unit counts are the adapter's own (its RequestMeter counts every call and sizes every item
+The request and unit counts are the adapter's own (its CapacityCounter counts every call and sizes every item
 by DynamoDB's documented rules), so they hold on AWS. The timings are moto's in-process emulator: they say
 how much Python work the adapter and boto3 do, not DynamoDB's latency. moto also copies a whole table on
 every transaction, so the dataset is kept small.
@@ -111,7 +111,7 @@ def measure(preset: sizes.Sizes | None = None) -> DynamoFigures:
         services = build_services(storage, clock=lambda: now)
         ids = [services.customers.create(name=f"Customer {n}", email=f"c{n}@example.com").id for n in range(customers)]
 
-        storage.meter.reset()
+        storage.capacity.reset()
         began = time.perf_counter()
         for number, customer_id in enumerate(ids):
             for first in range(0, per_customer, BATCH):
@@ -128,28 +128,28 @@ def measure(preset: sizes.Sizes | None = None) -> DynamoFigures:
                 services.ingest.ingest(customer_id, batch)
         ingest_s = time.perf_counter() - began
         events = customers * per_customer
-        ingested = storage.meter.snapshot()
+        ingested = storage.capacity.snapshot()
         per_event = _per(ingested, events)
         moto_reported = ingested["reported"] / events
 
-        storage.meter.reset()
+        storage.capacity.reset()
         services.ingest.ingest(ids[0], [NewEvent("api_calls", Decimal(1), start + timedelta(days=3), id="single")])
-        per_single = _per(storage.meter.snapshot(), 1)
+        per_single = _per(storage.capacity.snapshot(), 1)
 
-        storage.meter.reset()
+        storage.capacity.reset()
         timings = []
         for customer_id in ids:
             began = time.perf_counter()
             services.usage.totals(customer_id, start, start + timedelta(days=30))
             timings.append((time.perf_counter() - began) * 1000)
-        per_read = _per(storage.meter.snapshot(), len(ids))
+        per_read = _per(storage.capacity.snapshot(), len(ids))
         timings.sort()
 
-        storage.meter.reset()
+        storage.capacity.reset()
         began = time.perf_counter()
         run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.001"), now=now)
         billing_s = time.perf_counter() - began
-        per_customer_units = _per(storage.meter.snapshot(), customers)
+        per_customer_units = _per(storage.capacity.snapshot(), customers)
         assert len(run.invoice_ids) == customers, run.failures
         uncovered, covered = _unique_count_runs(services, storage, ids, now)
 
@@ -184,10 +184,10 @@ def _unique_count_runs(services: Any, storage: Any, ids: list[str], now: datetim
         services.customers.assign_plan(customer_id, plan.id)
     figures = []
     for _ in range(2):
-        storage.meter.reset()
+        storage.capacity.reset()
         run = services.runs.start(BillingPeriod.parse("2025-09"), unit_price=Decimal("0.001"), now=now)
         assert not run.failures, run.failures
-        figures.append(_per(storage.meter.snapshot(), len(ids)))
+        figures.append(_per(storage.capacity.snapshot(), len(ids)))
     return figures[0], figures[1]
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.engine.database import Database
 from billing.domain.usage import RecordResult, UsageEvent
 
 from bench import data, lambda_env, profiling

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from billing.adapters.dynamodb import DynamoStorage
-from billing.adapters.dynamodb.table import item_size
+from billing.adapters.dynamodb.table.capacity import item_size
 from billing.bootstrap import Settings, SettingsError, open_storage
 from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput, StorageUnavailable
@@ -68,7 +68,7 @@ class TestTransactions:
     def test_more_than_100_events_with_duplicates_inside_are_each_counted_once(self, dynamo_store):
         first = [event(f"e{i}", "2", SEPT + i * MINUTE, region=f"r{i % 7}") for i in range(105)]
         assert dynamo_store.usage.record(first).accepted == 105
-        dynamo_store.meter.reset()
+        dynamo_store.capacity.reset()
 
         # 21 stored already, scattered through 150 events: chunks hit the 100-item limit and the duplicates
         # come back as cancellation reasons, chunk after chunk.
@@ -84,7 +84,7 @@ class TestTransactions:
         assert usage.features["api"].count == stored_e + 120
         assert usage.features["api"].sum == Decimal(2 * stored_e + 3 * 120)
         assert usage.distinct_counts[("api", "region")] == 7 + 3
-        requests = dynamo_store.meter.snapshot()["requests"]
+        requests = dynamo_store.capacity.snapshot()["requests"]
         assert requests["TransactWriteItems"] >= 3  # > 100 items: several transactions, some cancelled
 
     def test_a_retried_batch_reports_stored_events_as_duplicates_without_moving_rollups(self, dynamo_store):
@@ -97,16 +97,16 @@ class TestTransactions:
 
     def test_distinct_values_seen_before_do_not_cancel_the_transaction(self, dynamo_store):
         dynamo_store.usage.record([event("a", region="eu"), event("b", region="us")])
-        dynamo_store.meter.reset()
+        dynamo_store.capacity.reset()
         dynamo_store.usage.record([event("c", region="eu"), event("d", region="ap")])
-        assert dynamo_store.meter.snapshot()["requests"]["TransactWriteItems"] == 1
+        assert dynamo_store.capacity.snapshot()["requests"]["TransactWriteItems"] == 1
         assert dynamo_store.usage.period_usage("c1", "2025-09").distinct_counts == {("api", "region"): 3}
 
 
 class TestRequestCounts:
     def test_one_event_is_one_read_of_its_rollups_and_one_transaction(self, dynamo_store):
         dynamo_store.usage.record([event("e1", "1")])
-        figures = dynamo_store.meter.snapshot()
+        figures = dynamo_store.capacity.snapshot()
         assert figures["requests"] == {"BatchGetItem": 1, "TransactWriteItems": 1}
         # event (1 KB, transactional ×2, + its EventsByTime index entry) + 3 rollup rows (×2)
         assert figures["write_units"] == 2 + 1 + 3 * 2
@@ -115,10 +115,10 @@ class TestRequestCounts:
 
     def test_a_usage_read_is_one_query(self, dynamo_store):
         dynamo_store.usage.record([event(f"e{i}", "1", SEPT + i * MINUTE) for i in range(10)])
-        dynamo_store.meter.reset()
+        dynamo_store.capacity.reset()
         dynamo_store.usage.period_usage("c1", "2025-09")
         dynamo_store.usage.days("c1", "2025-09-01", "2025-10-01")
-        assert dynamo_store.meter.snapshot()["requests"] == {"Query": 2}
+        assert dynamo_store.capacity.snapshot()["requests"] == {"Query": 2}
 
     def test_item_sizes_follow_the_documented_rules(self):
         assert item_size({"PK": {"S": "abc"}}) == 2 + 3
@@ -129,18 +129,18 @@ class TestDistinctCoverage:
     def test_checking_a_property_at_ingest_writes_no_item_but_its_new_values(self, dynamo_store):
         untracked = UsageEvent("c1", "u", "api", Decimal(1), SEPT, "2025-09", day=local_day_of(SEPT, "UTC"))
         dynamo_store.usage.record([untracked])
-        plain = dynamo_store.meter.snapshot()
+        plain = dynamo_store.capacity.snapshot()
         assert plain["write_units"] == 9
-        dynamo_store.meter.reset()
+        dynamo_store.capacity.reset()
         checked = UsageEvent(  # checked for `region` without carrying it: the period row counts it
             "c1", "t", "api", Decimal(1), SEPT + 20 * MINUTE, "2025-09", day="2025-09-01", distinct=("region",)
         )
         dynamo_store.usage.record([checked])
-        assert dynamo_store.meter.snapshot()["requests"] == plain["requests"]
-        assert dynamo_store.meter.snapshot()["write_units"] == plain["write_units"]
-        dynamo_store.meter.reset()
+        assert dynamo_store.capacity.snapshot()["requests"] == plain["requests"]
+        assert dynamo_store.capacity.snapshot()["write_units"] == plain["write_units"]
+        dynamo_store.capacity.reset()
         dynamo_store.usage.record([event("v", ts=SEPT + 40 * MINUTE, region="eu")])  # a new value: its marker
-        assert dynamo_store.meter.snapshot()["write_units"] == plain["write_units"] + 2
+        assert dynamo_store.capacity.snapshot()["write_units"] == plain["write_units"] + 2
         usage = dynamo_store.usage.period_usage("c1", "2025-09")
         assert (usage.coverage, usage.distinct_counts) == ({("api", "region"): 2}, {("api", "region"): 1})
 
@@ -154,13 +154,13 @@ class TestDistinctCoverage:
                 for n in range(230)
             ]
         )
-        dynamo_store.meter.reset()
+        dynamo_store.capacity.reset()
         covered = dynamo_store.usage.cover_distinct(
             "c1", "2025-09", "api", "region", {f"r{n}" for n in range(230)}, events=260
         )
         assert covered is True
         # the row read, the 230 markers looked up, then 201 items: the 200 missing markers and the row
-        figures = dynamo_store.meter.snapshot()
+        figures = dynamo_store.capacity.snapshot()
         assert figures["requests"] == {"GetItem": 1, "BatchGetItem": 3, "TransactWriteItems": 3}
         # 1 RU per value looked up (found or not) and for the row; 2 WU per marker put and for the row
         assert (figures["read_units"], figures["write_units"]) == (1 + 230, 2 * 200 + 2)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from billing import bootstrap
 from billing.adapters.dynamodb import DynamoStorage
-from billing.adapters.sqs import SqsBillingQueue
+from billing.adapters.queues.sqs import SqsBillingQueue
 from billing.bootstrap import build_services
 from billing.domain.billing_runs import BillingShard, OutcomeStatus, shards_of
 from billing.domain.customers import Customer

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 from billing.adapters.sqlite import SqliteStorage
-from billing.adapters.sqlite.connection import SharedMemoryGuard, _Connection, storage_unavailable
+from billing.adapters.sqlite.engine.faults import FaultMappingConnection, storage_unavailable
+from billing.adapters.sqlite.engine.shm_guard import SharedMemoryGuard
 from billing.domain.customers import Customer
 from billing.domain.errors import StorageUnavailable
 
@@ -72,7 +73,7 @@ def test_an_existing_database_loses_group_and_other_access(tmp_path: Path, befor
 def test_a_read_only_open_refuses_writes_as_storage_unavailable_and_asks_to_be_reopened(tmp_path: Path) -> None:
     path = tmp_path / "billing.db"
     SqliteStorage(path).close()
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, factory=_Connection)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None, factory=FaultMappingConnection)
     try:
         assert conn.execute("SELECT count(*) FROM customers").fetchone() == (0,)  # reads still work
         with pytest.raises(StorageUnavailable, match="read-only") as raised:
@@ -86,7 +87,7 @@ def test_a_read_only_open_refuses_writes_as_storage_unavailable_and_asks_to_be_r
 
 
 def test_other_sqlite_errors_are_left_alone(tmp_path: Path) -> None:
-    conn = sqlite3.connect(":memory:", factory=_Connection)
+    conn = sqlite3.connect(":memory:", factory=FaultMappingConnection)
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
     conn.execute("INSERT INTO t VALUES (1)")
 

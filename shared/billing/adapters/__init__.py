@@ -1,1 +1,2 @@
-"""Storage adapters implementing billing.ports. Services never import these; bootstrap does."""
+"""The ports' implementations: storage (sqlite/, dynamodb/) and the billing queue (queues/). Services never
+import these; bootstrap does."""

@@ -231,24 +231,24 @@ def event_from_record(record: dict[str, Any]) -> UsageEvent:
     )
 
 
-def aggregate_to_record(aggregate: UsageAggregate) -> dict[str, Any]:
-    return {
-        "sum": str(aggregate.sum),
-        "count": aggregate.count,
-        "max": str(aggregate.max),
-        "latest_ts": aggregate.latest_ts,
-        "latest_quantity": str(aggregate.latest_quantity),
-    }
+# A rollup row's aggregate: its stored values in this order, decimals as text (SQLite columns, DynamoDB attributes).
+AGGREGATE_FIELDS = ("sum", "count", "max", "latest_ts", "latest_quantity")
 
 
-def aggregate_from_record(record: dict[str, Any]) -> UsageAggregate:
-    return UsageAggregate(
-        Decimal(record["sum"]),
-        int(record["count"]),
-        Decimal(record["max"]),
-        int(record["latest_ts"]),
-        Decimal(record["latest_quantity"]),
+def aggregate_values(aggregate: UsageAggregate) -> tuple[str, int, str, int, str]:
+    return (
+        str(aggregate.sum),
+        aggregate.count,
+        str(aggregate.max),
+        aggregate.latest_ts,
+        str(aggregate.latest_quantity),
     )
+
+
+def aggregate_from_values(
+    total: str, count: int | str, largest: str, latest_ts: int | str, latest_quantity: str
+) -> UsageAggregate:
+    return UsageAggregate(Decimal(total), int(count), Decimal(largest), int(latest_ts), Decimal(latest_quantity))
 
 
 def api_key_to_record(key: ApiKey) -> dict[str, Any]:

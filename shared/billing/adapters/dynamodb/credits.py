@@ -11,21 +11,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from billing.adapters.dynamodb import keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
-    PK,
-    SK,
-    Cancelled,
-    Item,
-    Table,
-    check_number,
-    integer,
-    n,
-    number,
-    put_action,
-    update_action,
-)
+from billing.adapters.dynamodb import item_keys
+from billing.adapters.dynamodb.table.attributes import Item, check_number, doc, integer, n, number, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import PK, SK
 from billing.adapters.records import credit_entry_from_record, credit_entry_to_record
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate, Conflict, InsufficientCredit
@@ -37,11 +27,11 @@ def entry_actions(entry: CreditEntry) -> list[dict[str, Any]]:
     entry's condition fails when its id exists; the balance's when it would go below zero."""
     amount = check_number(entry.amount, field="amount")
     item: Item = {
-        **keys.credit_entry(entry.customer_id, entry.id),
+        **item_keys.credit_entry(entry.customer_id, entry.id),
         "doc": doc(credit_entry_to_record(entry)),
         "written_ns": n(time.time_ns()),  # insertion order: entries() sorts by it
     }
-    balance_key = keys.balance(entry.customer_id, entry.currency)
+    balance_key = item_keys.balance(entry.customer_id, entry.currency)
     if amount >= 0:
         move = update_action(balance_key, "ADD balance :amount", values={":amount": n(amount)})
     else:
@@ -74,19 +64,19 @@ class DynamoCredits:
     def entries(self, customer_id: str) -> list[CreditEntry]:
         items = self._table.query_all(
             key="PK = :pk AND begins_with(SK, :prefix)",
-            values={":pk": keys.customer(customer_id)["PK"], ":prefix": {"S": "CREDIT#"}},
+            values={":pk": item_keys.customer(customer_id)["PK"], ":prefix": {"S": "CREDIT#"}},
         )
         items.sort(key=lambda item: integer(item, "written_ns"))
         return [credit_entry_from_record(undoc(item)) for item in items]
 
     def balance(self, customer_id: str, currency: str) -> Decimal:
-        item = self._table.get(keys.balance(customer_id, currency))
+        item = self._table.get(item_keys.balance(customer_id, currency))
         return ZERO if item is None else number(item, "balance")
 
     def balances(self, accounts: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Decimal]:
         wanted = dict.fromkeys(accounts, ZERO)
-        by_key = {_key_text(keys.balance(*account)): account for account in wanted}
-        for item in self._table.batch_get([keys.balance(*account) for account in wanted]):  # one BatchGetItem
+        by_key = {_key_text(item_keys.balance(*account)): account for account in wanted}
+        for item in self._table.batch_get([item_keys.balance(*account) for account in wanted]):  # one BatchGetItem
             wanted[by_key[_key_text(item)]] = number(item, "balance")
         return wanted
 

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import builtins
-import json
 from typing import Any
 
-from billing.adapters.dynamodb import keys
-from billing.adapters.dynamodb.table import (
-    LIST_INDEX,
-    LIST_PK,
-    LIST_SK,
-    Cancelled,
-    ConditionFailed,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    text,
-)
+from billing.adapters.dynamodb import item_keys
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, text, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
 from billing.adapters.records import customer_from_record, customer_to_record
 from billing.domain.customers import Customer
 from billing.domain.errors import (
@@ -32,26 +20,15 @@ from billing.domain.errors import (
 )
 from billing.domain.paging import Page
 
-NOT_EXISTS = "attribute_not_exists(PK)"
-
-
-def doc(record: dict[str, Any]) -> dict[str, str]:
-    return s(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-
-
-def undoc(item: Item) -> dict[str, Any]:
-    return json.loads(item["doc"]["S"])
-
 
 def customer_item(customer: Customer) -> Item:
     # plan_id and currency change (set_plan): kept as attributes of their own beside the document.
     item = {
-        **keys.customer(customer.id),
+        **item_keys.customer(customer.id),
         "doc": doc(customer_to_record(customer)),
         "currency": s(customer.currency),
         "version": n(customer.version),
-        LIST_PK: s(keys.CUSTOMERS),
-        LIST_SK: s(customer.id),
+        **item_keys.listing(item_keys.CUSTOMERS, customer.id),
     }
     if customer.plan_id is not None:
         item["plan_id"] = s(customer.plan_id)
@@ -65,6 +42,17 @@ def customer_from_item(item: Item) -> Customer:
     return customer_from_record(record, version=integer(item, "version"))
 
 
+def advance_version(customer_id: str, expected_version: int) -> dict[str, Any]:
+    """The action that moves the customer's version on in the caller's transaction, if it is still
+    `expected_version`."""
+    return update_action(
+        item_keys.customer(customer_id),
+        "SET version = version + :one",
+        "version = :expected",
+        values={":one": n(1), ":expected": n(expected_version)},
+    )
+
+
 def search_terms(customer: Customer) -> set[str]:
     return {customer.name.lower(), customer.email.lower()}
 
@@ -76,13 +64,13 @@ class DynamoCustomers:
     def add(self, customer: Customer) -> None:
         actions = [
             put_action(customer_item(customer), NOT_EXISTS),
-            put_action({**keys.email_guard(customer.email), "customer_id": s(customer.id)}, NOT_EXISTS),
+            put_action({**item_keys.email_guard(customer.email), "customer_id": s(customer.id)}, NOT_EXISTS),
         ]
         if customer.external_id is not None:
-            guard = {**keys.external_id_guard(customer.external_id), "customer_id": s(customer.id)}
+            guard = {**item_keys.external_id_guard(customer.external_id), "customer_id": s(customer.id)}
             actions.append(put_action(guard, NOT_EXISTS))
         actions.extend(
-            put_action({**keys.search_term(term, customer.id), "customer_id": s(customer.id)})
+            put_action({**item_keys.search_term(term, customer.id), "customer_id": s(customer.id)})
             for term in sorted(search_terms(customer))
         )
         try:
@@ -97,11 +85,11 @@ class DynamoCustomers:
             raise ConcurrentUpdate(f"customer {customer.id} was being written concurrently") from None
 
     def get(self, customer_id: str) -> Customer | None:
-        item = self._table.get(keys.customer(customer_id))
+        item = self._table.get(item_keys.customer(customer_id))
         return None if item is None else customer_from_item(item)
 
     def get_by_external_id(self, external_id: str) -> Customer | None:
-        guard = self._table.get(keys.external_id_guard(external_id))
+        guard = self._table.get(item_keys.external_id_guard(external_id))
         if guard is None:
             return None
         customer_id = text(guard, "customer_id")
@@ -109,14 +97,7 @@ class DynamoCustomers:
         return self.get(customer_id)
 
     def list(self, *, limit: int, cursor: str | None = None) -> Page[Customer]:
-        return self._table.page(
-            customer_from_item,
-            limit=limit,
-            cursor=cursor,
-            index=LIST_INDEX,
-            key=f"{LIST_PK} = :type",
-            values={":type": s(keys.CUSTOMERS)},
-        )
+        return self._table.list_kind(item_keys.CUSTOMERS, customer_from_item, limit=limit, cursor=cursor)
 
     def search(self, text_: str, *, limit: int) -> builtins.list[Customer]:
         term = text_.lower()
@@ -127,7 +108,7 @@ class DynamoCustomers:
         while len(ids) < limit:
             items, start = self._table.query(
                 key="PK = :pk AND begins_with(SK, :term)",
-                values={":pk": s(keys.search_pk(term)), ":term": s(term)},
+                values={":pk": s(item_keys.search_pk(term)), ":term": s(term)},
                 limit=limit * 2,
                 start=start,
             )
@@ -140,7 +121,7 @@ class DynamoCustomers:
         ids = ids[:limit]
         found = {
             customer.id: customer
-            for customer in map(customer_from_item, self._table.batch_get([keys.customer(i) for i in ids]))
+            for customer in map(customer_from_item, self._table.batch_get([item_keys.customer(i) for i in ids]))
         }
         # Sorted like the SQLite adapter's (name, then id); the port promises no order.
         return sorted(found.values(), key=lambda customer: (customer.name.lower(), customer.id))
@@ -148,7 +129,7 @@ class DynamoCustomers:
     def set_plan(self, customer_id: str, plan_id: str, currency: str, *, expected_version: int) -> Customer:
         try:
             item = self._table.update(
-                keys.customer(customer_id),
+                item_keys.customer(customer_id),
                 "SET plan_id = :plan, currency = :currency, version = version + :one",
                 condition="version = :expected",
                 values={":plan": s(plan_id), ":currency": s(currency), ":one": n(1), ":expected": n(expected_version)},

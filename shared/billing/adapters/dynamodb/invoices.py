@@ -12,25 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from billing.adapters.dynamodb import keys
+from billing.adapters.dynamodb import item_keys
 from billing.adapters.dynamodb.credits import entry_actions
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
-    DRAFTS_INDEX,
-    DRAFTS_PK,
-    DRAFTS_SK,
-    LIST_INDEX,
-    LIST_PK,
-    LIST_SK,
-    Cancelled,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    update_action,
-)
+from billing.adapters.dynamodb.customers import advance_version
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import DRAFTS_INDEX, DRAFTS_PK, DRAFTS_SK, LIST_INDEX, LIST_PK, LIST_SK
 from billing.adapters.records import invoice_from_record, invoice_to_record
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate
@@ -52,15 +40,14 @@ def _items(invoice: Invoice, version: int) -> tuple[Item, Item]:
         "customer_id": s(invoice.customer_id),
     }
     main: Item = {
-        **keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
+        **item_keys.invoice(invoice.customer_id, invoice.period, invoice.issue),
         **common,
-        LIST_PK: s(keys.INVOICES),
-        LIST_SK: s(f"{invoice.period}#{invoice.customer_id}"),
+        **item_keys.listing(item_keys.INVOICES, f"{invoice.period}#{invoice.customer_id}"),
     }
     if invoice.status == InvoiceStatus.DRAFT:
-        main[DRAFTS_PK] = s(keys.DRAFTS)
-        main[DRAFTS_SK] = s(f"{keys.padded(to_micros(invoice.period_end))}#{invoice.id}")
-    return main, {**keys.invoice_by_id(invoice.id), **common}
+        main[DRAFTS_PK] = s(item_keys.DRAFTS)
+        main[DRAFTS_SK] = s(f"{item_keys.padded(to_micros(invoice.period_end))}#{invoice.id}")
+    return main, {**item_keys.invoice_by_id(invoice.id), **common}
 
 
 def _write_actions(invoice: Invoice) -> list[dict[str, Any]]:
@@ -84,16 +71,7 @@ def _take_number(last: int) -> dict[str, Any]:
     """Move the counter from `last` (as read; 0: never used) to `last + 1`."""
     guard, values = (NOT_EXISTS, {}) if last == 0 else ("#last = :last", {":last": n(last)})
     return update_action(
-        keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
-    )
-
-
-def _advance_customer(customer_id: str, expected_version: int) -> dict[str, Any]:
-    return update_action(
-        keys.customer(customer_id),
-        "SET version = version + :one",
-        "version = :expected",
-        values={":one": n(1), ":expected": n(expected_version)},
+        item_keys.INVOICE_NUMBERS, "SET #last = :next", guard, names=_LAST, values={":next": n(last + 1), **values}
     )
 
 
@@ -102,7 +80,7 @@ class DynamoInvoices:
         self._table = table
 
     def get(self, invoice_id: str) -> Invoice | None:
-        item = self._table.get(keys.invoice_by_id(invoice_id))
+        item = self._table.get(item_keys.invoice_by_id(invoice_id))
         return None if item is None else invoice_from_item(item)
 
     def list_for_customer(self, customer_id: str, *, limit: int, cursor: str | None = None) -> Page[Invoice]:
@@ -111,7 +89,7 @@ class DynamoInvoices:
             limit=limit,
             cursor=cursor,
             key="PK = :pk AND begins_with(SK, :prefix)",
-            values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+            values={":pk": s(item_keys.customer_pk(customer_id)), ":prefix": s("INV#")},
             forward=False,
         )
 
@@ -122,7 +100,7 @@ class DynamoInvoices:
                 invoice_from_item(item)
                 for item in self._table.query_all(
                     key="PK = :pk AND begins_with(SK, :prefix)",
-                    values={":pk": s(keys.customer_pk(customer_id)), ":prefix": s("INV#")},
+                    values={":pk": s(item_keys.customer_pk(customer_id)), ":prefix": s("INV#")},
                     forward=False,
                 )
             ]
@@ -145,39 +123,26 @@ class DynamoInvoices:
             filters.append("#status = :status")
             names["#status"] = "status"
             values[":status"] = s(status.value)
-        if customer_id is not None:
-            # The customer's own partition: strongly consistent.
-            values[":pk"] = s(keys.customer_pk(customer_id))
-            if period is not None:  # every issue of the period
-                values[":sk"] = s(keys.invoice_sk(period))
-                condition = "PK = :pk AND begins_with(SK, :sk)"
-            else:
-                values[":sk"] = s("INV#")
-                condition = "PK = :pk AND begins_with(SK, :sk)"
-            return self._table.page(
-                invoice_from_item,
-                limit=limit,
-                cursor=cursor,
-                key=condition,
-                filter=" AND ".join(filters) or None,
-                names=names,
-                values=values,
-                forward=False,
-            )
-        values[":type"] = s(keys.INVOICES)
-        condition = f"{LIST_PK} = :type"
-        if period is not None:
-            values[":period"] = s(f"{period}#")
-            condition += f" AND begins_with({LIST_SK}, :period)"
+        if customer_id is not None:  # the customer's own partition: strongly consistent
+            index, forward, condition = None, False, "PK = :pk AND begins_with(SK, :sk)"
+            values[":pk"] = s(item_keys.customer_pk(customer_id))
+            values[":sk"] = s("INV#" if period is None else item_keys.invoice_sk(period))  # a period: its every issue
+        else:
+            index, forward, condition = LIST_INDEX, True, f"{LIST_PK} = :type"
+            values[":type"] = s(item_keys.INVOICES)
+            if period is not None:
+                values[":period"] = s(f"{period}#")
+                condition += f" AND begins_with({LIST_SK}, :period)"
         return self._table.page(
             invoice_from_item,
             limit=limit,
             cursor=cursor,
-            index=LIST_INDEX,
+            index=index,
             key=condition,
             filter=" AND ".join(filters) or None,
             names=names,
             values=values,
+            forward=forward,
         )
 
     def save(self, invoice: Invoice) -> Invoice:
@@ -209,7 +174,7 @@ class DynamoInvoices:
             cursor=cursor,
             index=DRAFTS_INDEX,
             key=f"{DRAFTS_PK} = :drafts AND {DRAFTS_SK} < :after",
-            values={":drafts": s(keys.DRAFTS), ":after": s(keys.padded(to_micros(period_end_before) + 1))},
+            values={":drafts": s(item_keys.DRAFTS), ":after": s(item_keys.padded(to_micros(period_end_before) + 1))},
         )
 
     def finalize(
@@ -220,7 +185,7 @@ class DynamoInvoices:
         was writing the same items, and nothing else is stale, the number is read again and the transaction
         sent again (no gap, none used twice)."""
         for _ in range(_NUMBER_ATTEMPTS):
-            last = integer(self._table.get(keys.INVOICE_NUMBERS) or {}, "last")
+            last = integer(self._table.get(item_keys.INVOICE_NUMBERS) or {}, "last")
             numbered = invoice.numbered(invoice_number(number_prefix, last + 1))
             actions = [*_transition_actions(numbered, credit, customer_version), _take_number(last)]
             try:
@@ -247,7 +212,7 @@ def _transition_actions(invoice: Invoice, entry: CreditEntry | None, customer_ve
     balance move. Any failed condition among them means something changed since it was read — a
     duplicate credit entry included (another finalization won) — so it is ConcurrentUpdate: the
     lifecycle service re-reads and finds the invoice finalized."""
-    actions = [*_write_actions(invoice), _advance_customer(invoice.customer_id, customer_version)]
+    actions = [*_write_actions(invoice), advance_version(invoice.customer_id, customer_version)]
     if entry is not None:
         actions.extend(entry_actions(entry))
     return actions

@@ -5,13 +5,16 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from billing.adapters.dynamodb.catalog import DynamoApiKeys, DynamoMeters, DynamoPlans
+from billing.adapters.dynamodb.api_keys import DynamoApiKeys
+from billing.adapters.dynamodb.billing_runs import DynamoBillingRuns
 from billing.adapters.dynamodb.credits import DynamoCredits
 from billing.adapters.dynamodb.customers import DynamoCustomers
 from billing.adapters.dynamodb.invoices import DynamoInvoices
-from billing.adapters.dynamodb.keys import key
-from billing.adapters.dynamodb.runs import DynamoBillingRuns
-from billing.adapters.dynamodb.table import ClientSettings, RequestMeter, Table
+from billing.adapters.dynamodb.item_keys import key
+from billing.adapters.dynamodb.meters import DynamoMeters
+from billing.adapters.dynamodb.plans import DynamoPlans
+from billing.adapters.dynamodb.table.capacity import CapacityCounter
+from billing.adapters.dynamodb.table.client import ClientSettings, Table
 from billing.adapters.dynamodb.usage import DynamoUsage
 
 
@@ -45,9 +48,9 @@ class DynamoStorage:
         self.meters = DynamoMeters(self.table)
 
     @property
-    def meter(self) -> RequestMeter:
+    def capacity(self) -> CapacityCounter:
         """Requests and capacity units this adapter has used (bench, docs/storage-dynamodb.md)."""
-        return self.table.meter
+        return self.table.capacity
 
     def unit_of_work(self) -> AbstractContextManager[None]:
         """Each write is its own request (and transaction) already: nothing to group."""

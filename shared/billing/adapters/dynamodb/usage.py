@@ -24,26 +24,18 @@ from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from billing.adapters.dynamodb import keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
-    MAX_TRANSACTION_ITEMS,
-    SK,
-    TIME_INDEX,
-    TIME_PK,
-    TIME_SK,
-    Cancelled,
-    Item,
-    Table,
-    check_number,
-    integer,
-    n,
-    number,
-    put_action,
-    s,
-    text,
+from billing.adapters.dynamodb import item_keys
+from billing.adapters.dynamodb.table.attributes import Item, check_number, doc, integer, n, number, s, text, undoc
+from billing.adapters.dynamodb.table.client import MAX_TRANSACTION_ITEMS, NOT_EXISTS, Table, put_action
+from billing.adapters.dynamodb.table.errors import Cancelled
+from billing.adapters.dynamodb.table.schema import SK, TIME_INDEX, TIME_PK, TIME_SK
+from billing.adapters.records import (
+    AGGREGATE_FIELDS,
+    aggregate_from_values,
+    aggregate_values,
+    event_from_record,
+    event_to_record,
 )
-from billing.adapters.records import event_from_record, event_to_record
 from billing.domain.errors import InvalidInput, StorageUnavailable
 from billing.domain.exact import exact_arithmetic
 from billing.domain.rollups import distinct_values, rollup_deltas
@@ -54,30 +46,20 @@ _ATTEMPTS = 12
 
 
 def _aggregate_from(item: Item) -> UsageAggregate:
-    return UsageAggregate(
-        number(item, "sum"),
-        integer(item, "count"),
-        number(item, "max"),
-        integer(item, "latest_ts"),
-        number(item, "latest_quantity"),
-    )
+    return aggregate_from_values(*(item[name]["N"] for name in AGGREGATE_FIELDS))
 
 
 def _aggregate_attributes(aggregate: UsageAggregate) -> Item:
-    return {
-        "sum": n(check_number(aggregate.sum, field="quantity")),
-        "count": n(aggregate.count),
-        "max": n(check_number(aggregate.max, field="quantity")),
-        "latest_ts": n(aggregate.latest_ts),
-        "latest_quantity": n(aggregate.latest_quantity),
-    }
+    check_number(aggregate.sum, field="quantity")
+    check_number(aggregate.max, field="quantity")
+    return {name: {"N": str(value)} for name, value in zip(AGGREGATE_FIELDS, aggregate_values(aggregate), strict=True)}
 
 
 def _event_item(event: UsageEvent) -> Item:
     return {
-        **keys.event(event.customer_id, event.id),
+        **item_keys.event(event.customer_id, event.id),
         "doc": doc(event_to_record(event)),
-        TIME_PK: s(keys.usage_pk(event.customer_id)),
+        TIME_PK: s(item_keys.usage_pk(event.customer_id)),
         TIME_SK: n(event.ts_us),
     }
 
@@ -149,22 +131,22 @@ class DynamoUsage:
 
     def _actions(self, customer_id: str, events: list[UsageEvent]) -> list[dict[str, Any]]:
         """[one put per event (in order), then the rollup rows and the new markers]."""
-        pk = keys.usage_pk(customer_id)
+        pk = item_keys.usage_pk(customer_id)
         deltas = rollup_deltas(events)
         rows: dict[str, tuple[UsageAggregate, Item]] = {}
         for (bucket, feature), aggregate in deltas.buckets.items():
-            rows[keys.bucket_sk(bucket, feature)] = (aggregate, {"feature": s(feature), "bucket": n(bucket)})
+            rows[item_keys.bucket_sk(bucket, feature)] = (aggregate, {"feature": s(feature), "bucket": n(bucket)})
         for (day, feature), aggregate in deltas.days.items():
-            rows[keys.day_sk(day, feature)] = (aggregate, {"feature": s(feature), "day": s(day)})
+            rows[item_keys.day_sk(day, feature)] = (aggregate, {"feature": s(feature), "day": s(day)})
         for (period, feature), aggregate in deltas.periods.items():
-            rows[keys.period_sk(period, feature)] = (aggregate, {"feature": s(feature), "period": s(period)})
+            rows[item_keys.period_sk(period, feature)] = (aggregate, {"feature": s(feature), "period": s(period)})
         markers = {
-            keys.distinct_marker_sk(period, feature, prop, value): (period, feature, prop)
+            item_keys.distinct_marker_sk(period, feature, prop, value): (period, feature, prop)
             for (period, feature, prop), values in deltas.distinct.items()
             for value in values
         }
         read = self._table.batch_get(
-            [keys.key(pk, sort_key) for sort_key in itertools.chain(rows, markers)], projection=None
+            [item_keys.key(pk, sort_key) for sort_key in itertools.chain(rows, markers)], projection=None
         )
         current = {text(item, SK): item for item in read}
 
@@ -181,7 +163,12 @@ class DynamoUsage:
                 version = integer(before, "ver") + 1
                 condition, values = "ver = :read", {":read": n(version - 1)}
             try:
-                item = {**keys.key(pk, sort_key), **attributes, **_aggregate_attributes(aggregate), "ver": n(version)}
+                item = {
+                    **item_keys.key(pk, sort_key),
+                    **attributes,
+                    **_aggregate_attributes(aggregate),
+                    "ver": n(version),
+                }
             except InvalidInput as error:
                 raise InvalidInput(
                     f"{error.message} (the total of {attributes['feature']['S']})", field="quantity"
@@ -192,20 +179,20 @@ class DynamoUsage:
                 if props:
                     item[PROPS] = _props_item(props)
             actions.append(put_action(item, condition, values=values))
-        actions += [put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in new_markers]
+        actions += [put_action({**item_keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in new_markers]
         return actions
 
     def cover_distinct(
         self, customer_id: str, period: str, feature: str, prop: str, values: Collection[str], *, events: int
     ) -> bool:
-        pk = keys.usage_pk(customer_id)
-        row_key = keys.key(pk, keys.period_sk(period, feature))
+        pk = item_keys.usage_pk(customer_id)
+        row_key = item_keys.key(pk, item_keys.period_sk(period, feature))
         row = self._table.get(row_key)
         if not _counts(row, events):
             return False  # events arrived since they were read: they are counted again next time
         distinct = set(values)
-        wanted = {keys.distinct_marker_sk(period, feature, prop, value) for value in distinct}
-        stored = self._table.batch_get([keys.key(pk, sort_key) for sort_key in sorted(wanted)], projection=SK)
+        wanted = {item_keys.distinct_marker_sk(period, feature, prop, value) for value in distinct}
+        stored = self._table.batch_get([item_keys.key(pk, sort_key) for sort_key in sorted(wanted)], projection=SK)
         # The markers first, in as many transactions as they need; the last one also sets the coverage on the
         # period row, at the version read, so that it applies only if no event arrived meanwhile.
         missing = self._put_markers(pk, sorted(wanted - {text(item, SK) for item in stored}))
@@ -219,7 +206,7 @@ class DynamoUsage:
             props[prop] = (events, len(distinct))
             version = integer(row, "ver")
             covered = {**row, PROPS: _props_item(props), "ver": n(version + 1)}
-            actions = [put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in missing]
+            actions = [put_action({**item_keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in missing]
             actions.append(put_action(covered, "ver = :read", values={":read": n(version)}))
             try:
                 self._table.transact(actions)
@@ -240,7 +227,7 @@ class DynamoUsage:
         while len(pending) >= MAX_TRANSACTION_ITEMS:
             chunk = pending[:MAX_TRANSACTION_ITEMS]
             try:
-                self._table.transact([put_action({**keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in chunk])
+                self._table.transact([put_action({**item_keys.key(pk, sort_key)}, NOT_EXISTS) for sort_key in chunk])
             except Cancelled as cancelled:
                 put_meanwhile = {sort_key for index, sort_key in enumerate(chunk) if cancelled.failed(index)}
                 if not put_meanwhile:
@@ -256,15 +243,17 @@ class DynamoUsage:
     # -- reading -------------------------------------------------------------
 
     def buckets(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, Decimal]]:
-        items = self._rollup_rows(customer_id, keys.bucket_sk(start), keys.bucket_sk(end))
+        items = self._rollup_rows(customer_id, item_keys.bucket_sk(start), item_keys.bucket_sk(end))
         return [(text(item, "feature") or "", integer(item, "bucket"), number(item, "sum")) for item in items]
 
     def days(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, Decimal]]:
-        items = self._rollup_rows(customer_id, keys.day_sk(first_day), keys.day_sk(end_day))
+        items = self._rollup_rows(customer_id, item_keys.day_sk(first_day), item_keys.day_sk(end_day))
         return [(text(item, "feature") or "", text(item, "day") or "", number(item, "sum")) for item in items]
 
     def periods(self, customer_id: str, first_period: str, end_period: str) -> list[tuple[str, str, Decimal]]:
-        items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
+        items = self._rollup_rows(
+            customer_id, item_keys.period_prefix(first_period), item_keys.period_prefix(end_period)
+        )
         return [
             (text(item, "feature") or "", text(item, "period") or "", number(item, "sum"))
             for item in items
@@ -272,17 +261,19 @@ class DynamoUsage:
         ]
 
     def bucket_aggregates(self, customer_id: str, start: int, end: int) -> list[tuple[str, int, UsageAggregate]]:
-        items = self._rollup_rows(customer_id, keys.bucket_sk(start), keys.bucket_sk(end))
+        items = self._rollup_rows(customer_id, item_keys.bucket_sk(start), item_keys.bucket_sk(end))
         return [(text(item, "feature") or "", integer(item, "bucket"), _aggregate_from(item)) for item in items]
 
     def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
-        items = self._rollup_rows(customer_id, keys.day_sk(first_day), keys.day_sk(end_day))
+        items = self._rollup_rows(customer_id, item_keys.day_sk(first_day), item_keys.day_sk(end_day))
         return [(text(item, "feature") or "", text(item, "day") or "", _aggregate_from(item)) for item in items]
 
     def period_aggregates(
         self, customer_id: str, first_period: str, end_period: str
     ) -> list[tuple[str, str, UsageAggregate]]:
-        items = self._rollup_rows(customer_id, keys.period_prefix(first_period), keys.period_prefix(end_period))
+        items = self._rollup_rows(
+            customer_id, item_keys.period_prefix(first_period), item_keys.period_prefix(end_period)
+        )
         return [
             (text(item, "feature") or "", text(item, "period") or "", _aggregate_from(item))
             for item in items
@@ -294,7 +285,7 @@ class DynamoUsage:
         tier, whose rows' keys extend these prefixes (so a row starting exactly at `end` sorts after it)."""
         return self._table.query_all(
             key="PK = :pk AND SK BETWEEN :first AND :end",
-            values={":pk": s(keys.usage_pk(customer_id)), ":first": s(first), ":end": s(end)},
+            values={":pk": s(item_keys.usage_pk(customer_id)), ":first": s(first), ":end": s(end)},
         )
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
@@ -303,14 +294,14 @@ class DynamoUsage:
         items = self._table.query_all(
             index=TIME_INDEX,
             key=f"{TIME_PK} = :pk AND {TIME_SK} BETWEEN :start AND :last",
-            values={":pk": s(keys.usage_pk(customer_id)), ":start": n(start), ":last": n(end - 1)},
+            values={":pk": s(item_keys.usage_pk(customer_id)), ":start": n(start), ":last": n(end - 1)},
         )
         return [event_from_record(undoc(item)) for item in items]
 
     def period_usage(self, customer_id: str, period: str) -> CustomerPeriodUsage:
         items = self._table.query_all(
             key="PK = :pk AND begins_with(SK, :prefix)",
-            values={":pk": s(keys.usage_pk(customer_id)), ":prefix": s(keys.period_prefix(period))},
+            values={":pk": s(item_keys.usage_pk(customer_id)), ":prefix": s(item_keys.period_prefix(period))},
         )
         return _period_usage(customer_id, period, items)
 
@@ -321,7 +312,7 @@ class DynamoUsage:
     def customer_period_usage(self, customer_id: str) -> list[CustomerPeriodUsage]:
         items = self._table.query_all(
             key="PK = :pk AND begins_with(SK, :prefix)",
-            values={":pk": s(keys.usage_pk(customer_id)), ":prefix": s(keys.period_prefix())},
+            values={":pk": s(item_keys.usage_pk(customer_id)), ":prefix": s(item_keys.period_prefix())},
         )
         by_period: dict[str, list[Item]] = {}
         for item in items:

@@ -12,8 +12,8 @@ from billing.adapters.records import (
     outcome_from_record,
     outcome_to_record,
 )
-from billing.adapters.sqlite.connection import Database
-from billing.adapters.sqlite.paging import after, document, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.billing_runs import BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import BillingRunNotFound, Conflict
 from billing.domain.paging import Page

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from billing.adapters.records import credit_entry_from_record, credit_entry_to_record
-from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.engine.database import Database
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import Conflict, InsufficientCredit
 from billing.domain.money import ZERO

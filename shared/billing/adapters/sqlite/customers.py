@@ -6,8 +6,8 @@ import builtins
 import sqlite3
 
 from billing.adapters.records import customer_from_record, customer_to_record
-from billing.adapters.sqlite.connection import Database
-from billing.adapters.sqlite.paging import after, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, page_of
 from billing.domain.customers import Customer
 from billing.domain.errors import ConcurrentUpdate, CustomerNotFound, DuplicateEmail, DuplicateExternalId
 from billing.domain.paging import Page

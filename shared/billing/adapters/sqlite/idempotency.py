@@ -1,9 +1,9 @@
-"""Powertools' idempotency records in the SQLite file (the persistence layer for STORAGE_BACKEND=sqlite).
+"""Powertools' idempotency records in the SQLite file. No DynamoDB twin: Powertools ships that one.
 
-Same semantics as Powertools' DynamoDBPersistenceLayer: a put succeeds when no record exists, when the
-record has expired, or when it is still INPROGRESS past its in-progress expiry (the request that held it
-died); otherwise IdempotencyItemAlreadyExistsError carries the existing record. Expired rows are removed
-as new ones are written.
+Same semantics as Powertools' DynamoDBPersistenceLayer (which bootstrap gives DynamoDB deployments): a put
+succeeds when no record exists, when the record has expired, or when it is still INPROGRESS past its
+in-progress expiry (the request that held it died); otherwise IdempotencyItemAlreadyExistsError carries the
+existing record. Expired rows are removed as new ones are written.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS, DataRecord
 
-from billing.adapters.sqlite.connection import Database
+from billing.adapters.sqlite.engine.database import Database
 
 _COLUMNS = "id, status, expiration, in_progress_expiration, payload_hash, response_data"
 _PURGE_BATCH = 100

@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from billing.adapters.records import invoice_from_record, invoice_to_record
-from billing.adapters.sqlite.connection import Database
 from billing.adapters.sqlite.credits import append_entry
 from billing.adapters.sqlite.customers import advance_version
-from billing.adapters.sqlite.paging import after, document, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.credits import CreditEntry
 from billing.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
 from billing.domain.invoices import Invoice, InvoiceStatus, invoice_number

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from billing.adapters.records import plan_from_record, plan_to_record
-from billing.adapters.sqlite.connection import Database
-from billing.adapters.sqlite.paging import after, document, page_of
+from billing.adapters.sqlite.engine.database import Database
+from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.paging import Page
 from billing.pricing.plans import Plan
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from billing.adapters.sqlite.access import SqliteApiKeys, SqliteMeters
+from billing.adapters.sqlite.api_keys import SqliteApiKeys
 from billing.adapters.sqlite.billing_runs import SqliteBillingRuns
-from billing.adapters.sqlite.connection import Database
 from billing.adapters.sqlite.credits import SqliteCredits
 from billing.adapters.sqlite.customers import SqliteCustomers
+from billing.adapters.sqlite.engine.database import Database
 from billing.adapters.sqlite.invoices import SqliteInvoices
+from billing.adapters.sqlite.meters import SqliteMeters
 from billing.adapters.sqlite.plans import SqlitePlans
 from billing.adapters.sqlite.usage import SqliteUsage
 

@@ -10,8 +10,8 @@ import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 
-from billing.adapters.records import aggregate_from_record, aggregate_to_record
-from billing.adapters.sqlite.connection import Database
+from billing.adapters.records import aggregate_from_values, aggregate_values
+from billing.adapters.sqlite.engine.database import Database
 from billing.domain.rollups import rollup_deltas
 from billing.domain.usage import CustomerPeriodUsage, RecordResult, UsageAggregate, UsageEvent
 
@@ -20,7 +20,6 @@ _INSERT_EVENTS = (
     "INSERT INTO events (customer_id, event_id, feature, quantity, ts, period, properties) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_NEW_EVENTS = _INSERT_EVENTS + " ON CONFLICT DO NOTHING"
-_AGGREGATE = ("sum", "count", "max", "latest_ts", "latest_quantity")
 
 # Merging a batch's aggregate into a stored rollup row; `latest` keeps the quantity of the greatest ts.
 _MERGE_ROLLUP = """
@@ -32,20 +31,6 @@ _MERGE_ROLLUP = """
                                THEN excluded.latest_quantity ELSE latest_quantity END,
         latest_ts = max(latest_ts, excluded.latest_ts)
 """
-
-
-def _aggregate_row(aggregate: UsageAggregate) -> tuple:
-    record = aggregate_to_record(aggregate)
-    return tuple(record[name] for name in _AGGREGATE)
-
-
-def _aggregate(row: Sequence) -> UsageAggregate:
-    return aggregate_from_record(dict(zip(_AGGREGATE, row, strict=True)))
-
-
-def _aggregate_of(total: str, count: int, largest: str, latest_ts: int, latest_quantity: str) -> UsageAggregate:
-    """A row's aggregate columns (_AGGREGATE's order) read straight, for reads of many rows."""
-    return UsageAggregate(Decimal(total), count, Decimal(largest), latest_ts, Decimal(latest_quantity))
 
 
 class SqliteUsage:
@@ -114,17 +99,23 @@ class SqliteUsage:
         conn.executemany(
             "INSERT INTO usage_15m (customer_id, bucket_start, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
-            [(customer_id, bucket, feature, *_aggregate_row(agg)) for (bucket, feature), agg in deltas.buckets.items()],
+            [
+                (customer_id, bucket, feature, *aggregate_values(agg))
+                for (bucket, feature), agg in deltas.buckets.items()
+            ],
         )
         conn.executemany(
             "INSERT INTO usage_period (period, customer_id, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
-            [(period, customer_id, feature, *_aggregate_row(agg)) for (period, feature), agg in deltas.periods.items()],
+            [
+                (period, customer_id, feature, *aggregate_values(agg))
+                for (period, feature), agg in deltas.periods.items()
+            ],
         )
         conn.executemany(
             "INSERT INTO usage_day (customer_id, day, feature, sum, count, max, latest_ts, latest_quantity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + _MERGE_ROLLUP,
-            [(customer_id, day, feature, *_aggregate_row(agg)) for (day, feature), agg in deltas.days.items()],
+            [(customer_id, day, feature, *aggregate_values(agg)) for (day, feature), agg in deltas.days.items()],
         )
         conn.executemany(
             "INSERT OR IGNORE INTO usage_distinct (customer_id, period, feature, property, value)"
@@ -169,7 +160,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND bucket_start >= ? AND bucket_start < ?",
             (customer_id, start, end),
         )
-        return [(feature, bucket, _aggregate_of(*rest)) for feature, bucket, *rest in rows]
+        return [(feature, bucket, aggregate_from_values(*rest)) for feature, bucket, *rest in rows]
 
     def day_aggregates(self, customer_id: str, first_day: str, end_day: str) -> list[tuple[str, str, UsageAggregate]]:
         rows = self._db.connection().execute(
@@ -177,7 +168,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND day >= ? AND day < ?",
             (customer_id, first_day, end_day),
         )
-        return [(feature, day, _aggregate_of(*rest)) for feature, day, *rest in rows]
+        return [(feature, day, aggregate_from_values(*rest)) for feature, day, *rest in rows]
 
     def period_aggregates(
         self, customer_id: str, first_period: str, end_period: str
@@ -187,7 +178,7 @@ class SqliteUsage:
             " WHERE customer_id = ? AND period >= ? AND period < ?",
             (customer_id, first_period, end_period),
         )
-        return [(feature, period, _aggregate_of(*rest)) for feature, period, *rest in rows]
+        return [(feature, period, aggregate_from_values(*rest)) for feature, period, *rest in rows]
 
     def events(self, customer_id: str, start: int, end: int) -> list[UsageEvent]:
         rows = self._db.connection().execute(
@@ -276,7 +267,7 @@ def _usages(rows: Iterable[Sequence]) -> dict[tuple[str, str], CustomerPeriodUsa
     for kind, customer_id, period, feature, prop, *rest in rows:
         key = (customer_id, period)
         if kind == "a":
-            features.setdefault(key, {})[feature] = _aggregate(rest)
+            features.setdefault(key, {})[feature] = aggregate_from_values(*rest)
         else:
             (counts if kind == "d" else coverage).setdefault(key, {})[(feature, prop)] = rest[0]
     return {

@@ -1,4 +1,4 @@
-"""Where every entity lives in the single table (docs/storage-dynamodb.md draws the same map).
+"""The item keys (PK, SK) of every entity in the single table: docs/storage-dynamodb.md draws the same map.
 
 Partition keys name an entity (`CUS#<id>`, `USAGE#<customer>`, `PLAN#<id>`, ...); sort keys order what
 one partition holds. Variable parts that are not the last component of a key are JSON-encoded, so no
@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from billing.adapters.dynamodb.table import PK, SK, Item, s
+from billing.adapters.dynamodb.table.attributes import Item, s
+from billing.adapters.dynamodb.table.schema import LIST_PK, LIST_SK, PK, SK
 
 _MAX_SORT_KEY_BYTES = 1024
 _TIME_DIGITS = 20  # microsecond instants, zero-padded so that text order is time order
@@ -161,3 +162,8 @@ INVOICE_NUMBERS = key("COUNTER#invoice_number", "COUNTER")
 # Listing partitions of the ByType index.
 CUSTOMERS, PLANS, INVOICES, API_KEYS, METERS = "CUSTOMERS", "PLANS", "INVOICES", "APIKEYS", "METERS"
 DRAFTS = "DRAFTS"
+
+
+def listing(kind: str, identity: str) -> Item:
+    """The ByType index's key attributes that list an item under `kind` (sorted by `identity`)."""
+    return {LIST_PK: s(kind), LIST_SK: s(identity)}

@@ -7,19 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from billing.adapters.dynamodb import keys
-from billing.adapters.dynamodb.customers import NOT_EXISTS, doc, undoc
-from billing.adapters.dynamodb.table import (
-    Cancelled,
-    ConditionFailed,
-    Item,
-    Table,
-    integer,
-    n,
-    put_action,
-    s,
-    update_action,
-)
+from billing.adapters.dynamodb import item_keys
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
+from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
+from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
 from billing.adapters.records import (
     billing_run_from_record,
     billing_run_to_record,
@@ -44,7 +35,7 @@ class DynamoBillingRuns:
 
     def add(self, run: BillingRunRecord) -> None:
         item = {
-            **keys.run(run.id),
+            **item_keys.run(run.id),
             "doc": doc(billing_run_to_record(run)),
             "queued": n(run.customers_queued),
             "billed": n(run.customers_billed),
@@ -58,7 +49,7 @@ class DynamoBillingRuns:
             raise Conflict(f"billing run {run.id!r} already exists") from None
 
     def get(self, run_id: str) -> BillingRunRecord | None:
-        item = self._table.get(keys.run(run_id))
+        item = self._table.get(item_keys.run(run_id))
         if item is None:
             return None
         return billing_run_from_record(
@@ -76,7 +67,7 @@ class DynamoBillingRuns:
         if planned:
             values[":planned"] = {"BOOL": True}
         try:
-            self._table.update(keys.run(run_id), expression, condition="attribute_exists(PK)", values=values)
+            self._table.update(item_keys.run(run_id), expression, condition="attribute_exists(PK)", values=values)
         except ConditionFailed:
             raise BillingRunNotFound(run_id) from None
 
@@ -86,7 +77,7 @@ class DynamoBillingRuns:
         if len(outcomes) > MAX_OUTCOMES_PER_WRITE:
             raise ValueError(f"at most {MAX_OUTCOMES_PER_WRITE} outcomes per write")
         for _ in range(_ATTEMPTS):
-            stored = self._table.batch_get([keys.outcome(run_id, o.customer_id) for o in outcomes])
+            stored = self._table.batch_get([item_keys.outcome(run_id, o.customer_id) for o in outcomes])
             previous = {undoc(item)["customer_id"]: outcome_from_item(item) for item in stored}
             changed = [
                 o for o in outcomes if o.customer_id not in previous or previous[o.customer_id].status != o.status
@@ -102,7 +93,7 @@ class DynamoBillingRuns:
             )
             actions.append(
                 update_action(
-                    keys.run(run_id),
+                    item_keys.run(run_id),
                     "ADD billed :billed, failed :failed, unpriced :unpriced",
                     "attribute_exists(PK)",
                     values={":billed": n(moves["billed"]), ":failed": n(moves["failed"]), ":unpriced": n(unpriced)},
@@ -120,7 +111,7 @@ class DynamoBillingRuns:
     @staticmethod
     def _outcome_action(run_id: str, outcome: CustomerOutcome, previous: CustomerOutcome | None) -> dict[str, Any]:
         item = {
-            **keys.outcome(run_id, outcome.customer_id),
+            **item_keys.outcome(run_id, outcome.customer_id),
             "doc": doc(outcome_to_record(outcome)),
             "status": s(outcome.status.value),
             "unpriced": {"BOOL": bool(outcome.unpriced_features)},
@@ -140,7 +131,7 @@ class DynamoBillingRuns:
         limit: int,
         cursor: str | None = None,
     ) -> Page[CustomerOutcome]:
-        values: dict[str, Any] = {":pk": s(keys.run_pk(run_id)), ":prefix": s("OUT#")}
+        values: dict[str, Any] = {":pk": s(item_keys.run_pk(run_id)), ":prefix": s("OUT#")}
         names: dict[str, str] = {}
         conditions = []
         if status is not None:
