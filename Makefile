@@ -63,13 +63,14 @@ test: setup $(VENV_SAM)/.installed $(VENV_CLIENTS)/.installed /usr/bin/chromium 
 /usr/bin/chromium:
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 
-test-fast: $(VENV)/.installed ## Unit tests of the core only
-	$(PY) -m pytest tests/unit -q
+test-fast: $(VENV)/.installed ## Unit, scenario (both adapters) and handler tests, in under a minute
+	$(PY) -m pytest -n 2 --dist loadfile -q tests/unit tests/scenarios tests/handlers
 
-lint: $(VENV)/.installed ## ruff, mypy and the TypeScript type check
+lint: $(VENV)/.installed ## ruff, mypy, the import layering and the TypeScript type check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=shared:. $(VENV)/bin/lint-imports --no-cache
 	cd frontend && npm run --silent typecheck
 
 bench: setup ## Benchmarks; results go to docs/benchmarks.md
