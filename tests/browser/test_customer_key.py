@@ -108,6 +108,8 @@ def test_a_customer_key_sees_its_own_page_and_no_administrators_control(dash: Da
     expect(page.get_by_role("button", name=re.compile("^(Finalize|Void)"))).to_have_count(0)
     expect(page.get_by_role("link", name="All invoices")).to_have_count(0)
     page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keyed Kabushiki")  # re-rendered: its links are live
+    expect(page.locator("#credit-balance")).to_have_text("1.00 USD")
     page.get_by_role("link", name=re.compile("^Keyed Basic")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Keyed Basic")
     expect(page.get_by_role("link", name="All plans")).to_have_count(0)
