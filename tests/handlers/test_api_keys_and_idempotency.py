@@ -167,7 +167,6 @@ def test_every_create_route_honours_the_key(writer, backend):
         ("create_plan", "POST /v1/plans", "/v1/plans", {"body": plan_body}),
         ("grant_credits", "POST /v1/customers/{customer_id}/credits", f"/v1/customers/{customer['id']}/credits",
          {"body": {"amount": "5.00"}}),
-        ("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"body": {"customer_id": customer["id"]}}),
         ("run_invoices", "POST /v1/invoices/run", "/v1/invoices/run", {"query": {"period": "2025-09"}}),
     ]  # fmt: skip
     for function, route, path, request in calls:
@@ -177,7 +176,18 @@ def test_every_create_route_honours_the_key(writer, backend):
         assert again.headers.get("idempotent-replayed") == "true", function
     assert len(backend.plans.list().items) == 1
     assert backend.credits.ledger(customer["id"]).balance == 5
-    assert len(backend.api_keys.list().items) == 1
+
+
+def test_a_retried_key_creation_is_a_409_naming_the_key_and_never_shows_its_secret_again(writer, backend):
+    customer = new_customer(writer).body
+    call = ("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"customer_id": customer["id"]})
+    first = writer(*call, headers=idempotency_key("key-1"))
+    again = writer(*call, headers=idempotency_key("key-1"))
+    assert first.status == 201 and first.body["key"].startswith("sk_")
+    assert again.status == 409 and again.body["error"]["code"] == "api_key_already_created"
+    assert first.body["id"] in again.body["error"]["message"] and "create a new key" in again.body["error"]["message"]
+    assert first.body["key"] not in again.text and again.headers.get("idempotent-replayed") == "true"
+    assert [key.id for key in backend.api_keys.list().items] == [first.body["id"]]
 
 
 def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
