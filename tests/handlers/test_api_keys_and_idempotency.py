@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -215,3 +216,27 @@ def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
         "grant_credits",
         "run_invoices",
     }
+
+
+def test_a_create_run_again_with_its_request_key_finds_what_it_made_and_refuses_another_request(backend):
+    """What the Idempotency-Key middleware relies on when a success record was lost (the record's payload
+    check is gone with it): the services compare the stored object with the request."""
+    from billing.domain.errors import RequestKeyReused
+    from billing.domain.request_keys import RequestKey
+
+    customer = backend.customers.create(name="Acme", email="ops@acme.example")
+    made = backend.credits.grant(customer.id, Decimal("10.00"), request_key=RequestKey("a" * 64))
+    again_key = RequestKey("a" * 64)
+    again = backend.credits.grant(customer.id, Decimal("10.00"), request_key=again_key)
+    assert again.entry == made.entry and again_key.replayed and backend.credits.ledger(customer.id).balance == 10
+    with pytest.raises(RequestKeyReused):
+        backend.credits.grant(customer.id, Decimal("20.00"), request_key=RequestKey("a" * 64))
+    plan = backend.plans.create(name="P", currency="USD", prices=[], request_key=RequestKey("b" * 64))
+    assert backend.plans.create(name="P", currency="USD", prices=[], request_key=RequestKey("b" * 64)) == plan
+    with pytest.raises(RequestKeyReused):
+        backend.plans.create(name="Q", currency="USD", prices=[], request_key=RequestKey("b" * 64))
+    twin = backend.customers.create(name="Twin", email="twin@acme.example", request_key=RequestKey("c" * 64))
+    assert backend.customers.create(name="Twin", email="twin@acme.example", request_key=RequestKey("c" * 64)) == twin
+    with pytest.raises(RequestKeyReused):
+        backend.customers.create(name="Other", email="other@acme.example", request_key=RequestKey("c" * 64))
+    assert len(backend.plans.list().items) == 1 and len(backend.customers.list().items) == 2
