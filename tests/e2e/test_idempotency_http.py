@@ -28,9 +28,10 @@ class GatewayWithData(HttpClient):
 
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
 def gateway(request, tmp_path_factory, dashboard_build) -> Iterator[GatewayWithData]:
-    """The e2e gateway on each backend, logging at DEBUG, with its data folder at hand (what it stores)."""
+    """The e2e gateway on each backend, logging all it may (DEBUG, and Powertools asked to log every event),
+    with its data folder at hand (what it stores)."""
     data = tmp_path_factory.mktemp(f"idempotency-{request.param}")
-    env = {**BACKENDS[request.param], "POWERTOOLS_LOG_LEVEL": "DEBUG"}
+    env = {**BACKENDS[request.param], "POWERTOOLS_LOG_LEVEL": "DEBUG", "POWERTOOLS_LOGGER_LOG_EVENT": "true"}
     with running_gateway(data, dashboard_build, ADMIN_KEY, env=env) as url:
         yield GatewayWithData(url, backend=request.param, data=data)
 
