@@ -37,7 +37,8 @@ def verifier() -> ApiKeyVerifier:
     return ApiKeyVerifier.from_admin_key(os.environ.get("BILLING_ADMIN_API_KEY"), lookup=stored_key)
 
 
-@logger.inject_lambda_context(clear_state=True)
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event's Authorization header is the key itself.
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
     principal = verifier().verify(event.headers.get("authorization"))

@@ -3,7 +3,7 @@
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.idempotency import idempotent
+from billing.http.idempotency import idempotent, request_key
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas.customers import CreateCustomerRequest, CustomerOut
 from billing.observability import metrics
@@ -21,6 +21,7 @@ def create_customer(body: CreateCustomerRequest) -> CustomerOut:
         timezone_name=body.timezone,
         plan_id=body.plan_id,
         external_id=body.external_id,
+        request_key=request_key(),
     )
     metrics.add_metric(name="CustomersCreated", unit="Count", value=1)
     return CustomerOut.of(customer)

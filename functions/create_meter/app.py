@@ -3,7 +3,7 @@
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.idempotency import idempotent
+from billing.http.idempotency import idempotent, request_key
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas.meters import CreateMeterRequest, MeterOut
 
@@ -15,7 +15,11 @@ router = ApiRouter()
 @idempotent
 def create_meter(body: CreateMeterRequest) -> MeterOut:
     meter = bootstrap.services().meters.create(
-        feature=body.feature, event_type=body.event_type, value_property=body.value_property, filters=body.filters
+        feature=body.feature,
+        event_type=body.event_type,
+        value_property=body.value_property,
+        filters=body.filters,
+        request_key=request_key(),
     )
     return MeterOut.of(meter)
 

@@ -3,7 +3,7 @@
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.idempotency import idempotent
+from billing.http.idempotency import idempotent, request_key
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas.plans import CreatePlanRequest, PlanOut
 from billing.observability import metrics
@@ -23,6 +23,7 @@ def create_plan(body: CreatePlanRequest) -> PlanOut:
         grace_period_days=body.grace_period_days,
         net_days=body.net_days,
         prices=body.prices,
+        request_key=request_key(),
     )
     metrics.add_metric(name="PlansCreated", unit="Count", value=1)
     return PlanOut.of(plan)

@@ -3,7 +3,7 @@
 from billing import bootstrap
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.idempotency import idempotent
+from billing.http.idempotency import idempotent, request_key
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas.credits import CreditGrantOut, GrantCreditRequest
 from billing.observability import metrics
@@ -15,7 +15,9 @@ router = ApiRouter()
 @access(ADMIN)
 @idempotent
 def grant_credits(customer_id: str, body: GrantCreditRequest) -> CreditGrantOut:
-    grant = bootstrap.services().credits.grant(customer_id, body.amount, description=body.description)
+    grant = bootstrap.services().credits.grant(
+        customer_id, body.amount, description=body.description, request_key=request_key()
+    )
     metrics.add_metric(name="CreditsGranted", unit="Count", value=1)
     return CreditGrantOut.of_grant(grant)
 

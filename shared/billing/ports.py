@@ -73,6 +73,9 @@ class CreditRepository(Protocol):
         Raises Conflict when an entry with that id exists, InsufficientCredit when the balance would go
         below zero; nothing changes then."""
 
+    def entry(self, customer_id: str, entry_id: str) -> CreditEntry | None:
+        """One entry of the customer's, by id (one key lookup)."""
+
     def entries(self, customer_id: str) -> list[CreditEntry]:
         """The customer's entries, oldest first."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,6 @@ def test_every_create_route_honours_the_key(writer, backend):
         ("create_plan", "POST /v1/plans", "/v1/plans", {"body": plan_body}),
         ("grant_credits", "POST /v1/customers/{customer_id}/credits", f"/v1/customers/{customer['id']}/credits",
          {"body": {"amount": "5.00"}}),
-        ("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"body": {"customer_id": customer["id"]}}),
         ("run_invoices", "POST /v1/invoices/run", "/v1/invoices/run", {"query": {"period": "2025-09"}}),
     ]  # fmt: skip
     for function, route, path, request in calls:
@@ -177,7 +177,18 @@ def test_every_create_route_honours_the_key(writer, backend):
         assert again.headers.get("idempotent-replayed") == "true", function
     assert len(backend.plans.list().items) == 1
     assert backend.credits.ledger(customer["id"]).balance == 5
-    assert len(backend.api_keys.list().items) == 1
+
+
+def test_a_retried_key_creation_is_a_409_naming_the_key_and_never_shows_its_secret_again(writer, backend):
+    customer = new_customer(writer).body
+    call = ("create_api_key", "POST /v1/api-keys", "/v1/api-keys", {"customer_id": customer["id"]})
+    first = writer(*call, headers=idempotency_key("key-1"))
+    again = writer(*call, headers=idempotency_key("key-1"))
+    assert first.status == 201 and first.body["key"].startswith("sk_")
+    assert again.status == 409 and again.body["error"]["code"] == "api_key_already_created"
+    assert first.body["id"] in again.body["error"]["message"] and "create a new key" in again.body["error"]["message"]
+    assert first.body["key"] not in again.text and again.headers.get("idempotent-replayed") == "true"
+    assert [key.id for key in backend.api_keys.list().items] == [first.body["id"]]
 
 
 def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
@@ -205,3 +216,27 @@ def test_the_key_middleware_runs_on_exactly_the_routes_marked_idempotent():
         "grant_credits",
         "run_invoices",
     }
+
+
+def test_a_create_run_again_with_its_request_key_finds_what_it_made_and_refuses_another_request(backend):
+    """What the Idempotency-Key middleware relies on when a success record was lost (the record's payload
+    check is gone with it): the services compare the stored object with the request."""
+    from billing.domain.errors import RequestKeyReused
+    from billing.domain.request_keys import RequestKey
+
+    customer = backend.customers.create(name="Acme", email="ops@acme.example")
+    made = backend.credits.grant(customer.id, Decimal("10.00"), request_key=RequestKey("a" * 64))
+    again_key = RequestKey("a" * 64)
+    again = backend.credits.grant(customer.id, Decimal("10.00"), request_key=again_key)
+    assert again.entry == made.entry and again_key.replayed and backend.credits.ledger(customer.id).balance == 10
+    with pytest.raises(RequestKeyReused):
+        backend.credits.grant(customer.id, Decimal("20.00"), request_key=RequestKey("a" * 64))
+    plan = backend.plans.create(name="P", currency="USD", prices=[], request_key=RequestKey("b" * 64))
+    assert backend.plans.create(name="P", currency="USD", prices=[], request_key=RequestKey("b" * 64)) == plan
+    with pytest.raises(RequestKeyReused):
+        backend.plans.create(name="Q", currency="USD", prices=[], request_key=RequestKey("b" * 64))
+    twin = backend.customers.create(name="Twin", email="twin@acme.example", request_key=RequestKey("c" * 64))
+    assert backend.customers.create(name="Twin", email="twin@acme.example", request_key=RequestKey("c" * 64)) == twin
+    with pytest.raises(RequestKeyReused):
+        backend.customers.create(name="Other", email="other@acme.example", request_key=RequestKey("c" * 64))
+    assert len(backend.plans.list().items) == 1 and len(backend.customers.list().items) == 2

@@ -215,6 +215,13 @@ class TestCredits:
         assert all(balances[account] == store.credits.balance(*account) for account in accounts)
         assert store.credits.balances([]) == {}
 
+    def test_one_entry_is_found_by_its_customer_and_id(self, store):
+        store.credits.add(grant("10.00", entry_id="crd_1"))
+        store.credits.add(replace(grant("2.00", customer_id="c2", entry_id="crd_2"), description="promo"))
+        assert store.credits.entry("c1", "crd_1") == grant("10.00")
+        assert store.credits.entry("c2", "crd_2") == replace(grant("2.00", "c2", "crd_2"), description="promo")
+        assert store.credits.entry("c2", "crd_1") is None and store.credits.entry("c1", "crd_9") is None
+
     def test_a_repeated_entry_id_or_an_overdraft_changes_nothing(self, store):
         store.credits.add(grant("10.00"))
         with pytest.raises(Conflict):

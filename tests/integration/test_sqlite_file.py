@@ -248,3 +248,30 @@ def test_migration_0007_keeps_every_invoice_as_its_periods_first_issue_and_guard
         assert {"invoices_by_period", "invoices_drafts_due"} <= indexes
     finally:
         store.close()
+
+
+def test_migration_0011_removes_the_api_key_secrets_older_idempotency_records_kept_and_zeroes_their_bytes(tmp_path):
+    path = tmp_path / "v10.db"
+    SqliteStorage(path).close()
+    secret = "sk_" + "Q7" * 21 + "x"
+    replies = {  # what Powertools stored: the reply as JSON text in a JSON document
+        "idempotency#key": {"status_code": 201, "body": json.dumps({"id": "key_1", "key": secret})},
+        "idempotency#customer": {"status_code": 201, "body": json.dumps({"id": "cus_1", "name": "sk_ is a name"})},
+    }
+    connection = sqlite3.connect(path, isolation_level=None)
+    for key, reply in replies.items():
+        connection.execute(
+            "INSERT INTO idempotency_records VALUES (?, 'COMPLETED', 4102444800, NULL, '', ?)",
+            (key, json.dumps(reply, sort_keys=True)),
+        )
+    connection.execute("PRAGMA user_version = 10")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert secret.encode() in path.read_bytes()
+    connection.close()
+
+    SqliteStorage(path).close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    assert [row[0] for row in connection.execute("SELECT id FROM idempotency_records")] == ["idempotency#customer"]
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    assert not any(secret.encode() in file.read_bytes() for file in tmp_path.glob("v10.db*"))

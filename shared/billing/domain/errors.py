@@ -84,6 +84,18 @@ class Conflict(BillingError):
     code = "conflict"
 
 
+class RequestKeyReused(BillingError):
+    """A request's key (Idempotency-Key) came again with another request (path, query or body)."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used with a different request; send a new key for a new request",
+            field="Idempotency-Key",
+        )
+
+
 class DuplicateEmail(Conflict):
     def __init__(self, email: str) -> None:
         super().__init__(f"a customer with email {email!r} already exists", field="email")

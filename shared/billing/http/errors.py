@@ -14,15 +14,22 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from billing.domain.errors import BillingError, Conflict, Forbidden, InvalidInput, NotFound, StorageUnavailable
-from billing.http.idempotency import IdempotencyKeyReused
+from billing.domain.errors import (
+    BillingError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RequestKeyReused,
+    StorageUnavailable,
+)
 from billing.observability import logger, metrics
 
 _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (InvalidInput, HTTPStatus.BAD_REQUEST),
     (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
-    (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (RequestKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
     (Conflict, HTTPStatus.CONFLICT),
     (StorageUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
@@ -40,6 +47,11 @@ def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence
     if fields:
         error["fields"] = list(fields)
     return Response(status_code=status, content_type="application/json", body=json.dumps({"error": error}))
+
+
+def domain_error_response(error: BillingError) -> Response:
+    fields = [{"field": error.field, "message": error.message}] if error.field else []
+    return error_response(status_of(error), error.code, error.message, fields)
 
 
 def field_path(location: Iterable[Any]) -> str:
@@ -77,8 +89,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, on_refused: OnRefused |
         status = status_of(error)
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.warning("request not served", extra={"error_code": error.code, "reason": error.message})
-        fields = [{"field": error.field, "message": error.message}] if error.field else []
-        return refused(error_response(status, error.code, error.message, fields))
+        return refused(domain_error_response(error))
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -19,6 +19,13 @@ on them, after the access policy), then wraps the route in `idempotent_function`
   "wait and retry" from "you sent something else".
 - A retry gets the first response (status and body) back with `Idempotent-Replayed: true`; nothing is
   created again. A request that failed (an error raised) leaves no record: its retry runs anew.
+- A route that answers something never to be stored (an API key's secret) says what a retry answers
+  instead, `@idempotent(replay=...)`: the record holds that refusal, not the reply.
+- The record and the write it guards are two writes, so the write is made safe to run twice: the route
+  passes `request_key()` to its service, which derives the new object's id from it and, when that object
+  exists (an earlier attempt wrote it and then its record was lost), returns it instead of writing again;
+  the reply then carries `Idempotent-Replayed: true` too. When only the success record cannot be saved, the
+  client gets the route's real reply (the object was made), not a 503 that would invite a second write.
 - Records live 24 hours, on the active storage backend (Services.idempotency, chosen by bootstrap).
 - Without the header the route runs as before.
 
@@ -30,17 +37,22 @@ do not pay boto3's import at cold start.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from billing import bootstrap
-from billing.domain.errors import BillingError, Conflict, InvalidInput, StorageUnavailable
+from billing.domain.errors import BillingError, Conflict, InvalidInput, RequestKeyReused, StorageUnavailable
+from billing.domain.request_keys import RequestKey
 from billing.http.access import principal_of
+from billing.http.errors import domain_error_response
+from billing.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -51,23 +63,15 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 EXPIRES_AFTER_SECONDS = 24 * 60 * 60
 IDEMPOTENT_ATTRIBUTE = "__idempotent__"
+REPLAY_ATTRIBUTE = "__idempotent_replay__"
 
 F = TypeVar("F", bound=Callable[..., Any])
+Replay = Callable[[Any], BillingError]  # the first reply's JSON document -> what a retry answers instead
+
+_current_key: ContextVar[RequestKey | None] = ContextVar("request_key", default=None)
 
 # What the resolver would serialize a route's return value with (Powertools' default serializer).
 _serialize = partial(json.dumps, separators=(",", ":"), cls=Encoder)
-
-
-class IdempotencyKeyReused(BillingError):
-    """The key was used before with another request (path, query or body)."""
-
-    code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"this {HEADER} was already used with a different request; send a new key for a new request",
-            field=HEADER,
-        )
 
 
 class IdempotencyKeyInProgress(Conflict):
@@ -79,10 +83,25 @@ class IdempotencyKeyInProgress(Conflict):
         super().__init__(f"a request with this {HEADER} is still in progress; retry shortly", field=HEADER)
 
 
-def idempotent(function: F) -> F:
-    """Honour the Idempotency-Key header on this route (put it under the route decorator)."""
-    setattr(function, IDEMPOTENT_ATTRIBUTE, True)
-    return function
+@overload
+def idempotent(function: F, /) -> F: ...
+@overload
+def idempotent(*, replay: Replay) -> Callable[[F], F]: ...
+def idempotent(function: F | None = None, /, *, replay: Replay | None = None) -> F | Callable[[F], F]:
+    """Honour the Idempotency-Key header on this route (put it under the route decorator). With `replay`, a
+    retry answers the error it makes of the first reply, and that reply is never stored."""
+
+    def mark(route: F) -> F:
+        setattr(route, IDEMPOTENT_ATTRIBUTE, True)
+        setattr(route, REPLAY_ATTRIBUTE, replay)
+        return route
+
+    return mark(function) if function is not None else mark
+
+
+def request_key() -> RequestKey | None:
+    """This request's key for the service it calls (None without the header): see the module's docstring."""
+    return _current_key.get()
 
 
 def is_idempotent(function: Callable[..., Any]) -> bool:
@@ -128,11 +147,19 @@ def honour_idempotency_key(app: APIGatewayHttpResolver, next_middleware: Callabl
         },
     }
     first: list[Response] = []
+    replay: Replay | None = getattr(route.func, REPLAY_ATTRIBUTE, None)
+    this_key = RequestKey(_digest(data["key"], event.raw_path))
 
     def run_route(request: dict[str, Any]) -> dict[str, Any]:
-        response = next_middleware(app)
+        token = _current_key.set(this_key)
+        try:
+            response = next_middleware(app)
+        finally:
+            _current_key.reset(token)
+        if this_key.replayed:
+            response.headers[REPLAYED_HEADER] = "true"
         first.append(response)
-        return _stored(response)
+        return _stored(response if replay is None else domain_error_response(replay(_document(response))))
 
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -155,12 +182,22 @@ def honour_idempotency_key(app: APIGatewayHttpResolver, next_middleware: Callabl
     try:
         result = once(request=data)
     except IdempotencyValidationError:
-        raise IdempotencyKeyReused() from None
+        raise RequestKeyReused() from None
     except (IdempotencyAlreadyInProgressError, IdempotencyInconsistentStateError):
         raise IdempotencyKeyInProgress() from None
     except IdempotencyPersistenceLayerError as error:
+        if first:  # the route did its write and answered; only the record of its reply was lost
+            logger.warning(
+                "idempotency record not saved: a retry runs the route again and finds what this request made",
+                extra={"reason": str(error.__cause__ or error)},
+            )
+            return first[0]
         raise StorageUnavailable(f"idempotency records cannot be read or written: {error}") from error
     return first[0] if first else _replayed(result)
+
+
+def _digest(key: dict[str, str], path: str) -> str:
+    return hashlib.sha256(json.dumps([key, path], sort_keys=True).encode()).hexdigest()
 
 
 def _check_key(key: str) -> None:
@@ -188,6 +225,11 @@ def _stored(response: Response) -> dict[str, Any]:
     elif not isinstance(body, str) and body is not None:
         body = _serialize(body)
     return {"status_code": response.status_code, "content_type": response.content_type, "body": body}
+
+
+def _document(response: Response) -> Any:
+    body = response.body
+    return json.loads(body) if isinstance(body, str | bytes) else body
 
 
 def _replayed(stored: dict[str, Any]) -> Response:

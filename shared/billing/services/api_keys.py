@@ -5,12 +5,12 @@ The secret is generated here, returned once by `create`, and only its hash is st
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from billing.domain.api_keys import ApiKey, generate_secret, hash_secret, shown_prefix
-from billing.domain.errors import InvalidInput, NotFound
+from billing.domain.errors import Conflict, InvalidInput, NotFound
 from billing.domain.paging import MAX_PAGE, Page
+from billing.domain.request_keys import RequestKey, new_id
 from billing.ports import Storage
 from billing.services.clock import Clock, system_clock
 
@@ -26,18 +26,38 @@ class ApiKeyNotFound(NotFound):
         super().__init__(f"API key {key_id!r} does not exist")
 
 
+class ApiKeyAlreadyCreated(Conflict):
+    """A retry of a create that made a key: its secret was shown once and is stored nowhere."""
+
+    code = "api_key_already_created"
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(
+            f"this Idempotency-Key already created key {key_id}; its secret was shown once and is not stored: "
+            "create a new key (with a new Idempotency-Key), and revoke this one if its secret was lost",
+            field="Idempotency-Key",
+        )
+        self.key_id = key_id
+
+
 class ApiKeyService:
     def __init__(self, storage: Storage, clock: Clock = system_clock) -> None:
         self._storage = storage
         self._clock = clock
 
-    def create(self, *, customer_id: str | None = None, name: str | None = None) -> NewApiKey:
-        """A key scoped to `customer_id` (which must exist), or an admin key without one."""
+    def create(
+        self, *, customer_id: str | None = None, name: str | None = None, request_key: RequestKey | None = None
+    ) -> NewApiKey:
+        """A key scoped to `customer_id` (which must exist), or an admin key without one. With a request key
+        that already made a key: ApiKeyAlreadyCreated (its secret cannot be shown again)."""
         if customer_id is not None and self._storage.customers.get(customer_id) is None:
             raise InvalidInput(f"customer {customer_id!r} does not exist", field="customer_id")
+        key_id = new_id("key", request_key)
+        if request_key is not None and self._storage.api_keys.get(key_id) is not None:
+            raise ApiKeyAlreadyCreated(key_id)
         secret = generate_secret()
         key = ApiKey(
-            id=f"key_{uuid.uuid4().hex}",
+            id=key_id,
             secret_hash=hash_secret(secret),
             prefix=shown_prefix(secret),
             created_at=self._clock(),

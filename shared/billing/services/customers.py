@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import builtins
-import uuid
 
 from billing.domain.customers import Customer
-from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput
+from billing.domain.errors import Conflict, CustomerNotFound, InvalidInput, RequestKeyReused
 from billing.domain.invoices import InvoiceStatus
 from billing.domain.paging import MAX_PAGE, Page
+from billing.domain.request_keys import RequestKey, new_id
 from billing.domain.time import timezone
 from billing.ports import Storage
 from billing.pricing import Plan
@@ -41,13 +41,21 @@ class CustomerService:
         timezone_name: str = "UTC",
         plan_id: str | None = None,
         external_id: str | None = None,
+        request_key: RequestKey | None = None,
     ) -> Customer:
         """A new customer, optionally on a plan (whose currency becomes theirs; USD without one).
-        The timezone is fixed at creation: periods and rollups are cut in it."""
+        The timezone is fixed at creation: periods and rollups are cut in it. With a request key, the
+        customer this key already made is returned (as it is now), never made twice."""
         timezone(timezone_name)  # raises InvalidInput naming "timezone"
+        customer_id = new_id("cus", request_key)
+        if request_key is not None and (made := self._storage.customers.get(customer_id)) is not None:
+            if (made.name, made.email, made.timezone, made.external_id) != (name, email, timezone_name, external_id):
+                raise RequestKeyReused()
+            request_key.replayed = True
+            return made
         plan = None if plan_id is None else self._plan(plan_id)
         customer = Customer(
-            id=f"cus_{uuid.uuid4().hex}",
+            id=customer_id,
             name=name,
             email=email,
             timezone=timezone_name,

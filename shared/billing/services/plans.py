@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from billing.domain.errors import PlanNotFound
+from billing.domain.errors import PlanNotFound, RequestKeyReused
 from billing.domain.money import ZERO
 from billing.domain.paging import MAX_PAGE, Page
+from billing.domain.request_keys import RequestKey, new_id
 from billing.ports import Storage
 from billing.pricing import Plan, plan_from_spec
 from billing.services.clock import Clock, system_clock
@@ -30,10 +31,12 @@ class PlanService:
         grace_period_days: int = 0,
         amount: Decimal = ZERO,
         net_days: int | None = None,
+        request_key: RequestKey | None = None,
     ) -> Plan:
-        """Validate and store a plan; every InvalidInput names its field (`prices[1].tiers[2].up_to`)."""
+        """Validate and store a plan; every InvalidInput names its field (`prices[1].tiers[2].up_to`). With a
+        request key, the plan this key already made is returned, never made twice."""
         plan = plan_from_spec(
-            plan_id=f"plan_{uuid.uuid4().hex}",
+            plan_id=new_id("plan", request_key),
             name=name,
             currency=currency,
             minimum_amount=minimum_amount,
@@ -43,6 +46,11 @@ class PlanService:
             prices=prices,
             created_at=self._clock(),
         )
+        if request_key is not None and (made := self._storage.plans.get(plan.id)) is not None:
+            if replace(made, created_at=plan.created_at) != plan:
+                raise RequestKeyReused()
+            request_key.replayed = True
+            return made
         self._storage.plans.add(plan)
         return plan
 

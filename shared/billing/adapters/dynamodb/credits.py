@@ -61,6 +61,10 @@ class DynamoCredits:
             raise ConcurrentUpdate(f"the credit of customer {entry.customer_id} was changing") from None
         return self.balance(entry.customer_id, entry.currency)
 
+    def entry(self, customer_id: str, entry_id: str) -> CreditEntry | None:
+        item = self._table.get(item_keys.credit_entry(customer_id, entry_id))
+        return None if item is None else credit_entry_from_record(undoc(item))
+
     def entries(self, customer_id: str) -> list[CreditEntry]:
         items = self._table.query_all(
             key="PK = :pk AND begins_with(SK, :prefix)",

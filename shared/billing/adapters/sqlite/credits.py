@@ -56,6 +56,14 @@ class SqliteCredits:
         with self._db.transaction() as conn:
             return append_entry(conn, entry)
 
+    def entry(self, customer_id: str, entry_id: str) -> CreditEntry | None:
+        row = (
+            self._db.connection()
+            .execute(f"{_SELECT} WHERE customer_id = ? AND entry_id = ?", (customer_id, entry_id))
+            .fetchone()
+        )
+        return None if row is None else credit_entry_from_record(dict(zip(_COLUMNS, row, strict=True)))
+
     def entries(self, customer_id: str) -> list[CreditEntry]:
         rows = self._db.connection().execute(f"{_SELECT} WHERE customer_id = ? ORDER BY seq", (customer_id,))
         return [credit_entry_from_record(dict(zip(_COLUMNS, row, strict=True))) for row in rows]
