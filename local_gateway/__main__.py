@@ -15,6 +15,7 @@ functions (local_gateway.aws_emulator).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import secrets
 import signal
@@ -84,6 +85,12 @@ def route_table(template: GatewayTemplate) -> list[str]:
     return lines
 
 
+def listen_failure(error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return "the port is already in use (another `make run`?); choose another with PORT=..."
+    return error.strerror or str(error)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local_gateway", description=__doc__.splitlines()[0])
     parser.add_argument("--template", default="template.yaml", help="SAM template (default: template.yaml)")
@@ -110,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         gateway.start()
     except OSError as error:
-        print(f"Cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        print(f"Cannot listen on {host}:{port}: {listen_failure(error)}", file=sys.stderr)
+        if emulator is not None:
+            emulator.stop()
         return 1
     print(f"Local gateway on {gateway.url} ({len(gateway.template.routes)} routes from {args.template})")
     print("\n".join(route_table(gateway.template)), flush=True)

@@ -116,7 +116,13 @@ class GatewayHTTPServer(socketserver.TCPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self._closing = threading.Event()
-        super().__init__(address, _RequestHandler)
+        super().__init__(address, _RequestHandler, bind_and_activate=False)
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError:
+            self.socket.close()  # not server_close(): nothing else exists yet
+            raise
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
         self._workers = ThreadPoolExecutor(
