@@ -145,6 +145,30 @@ def test_a_database_read_only_from_the_start_answers_503_with_the_reason(tmp_pat
     assert sorted(c["email"] for c in listed[1]["data"]) == ["a@x.example", "b@x.example"]
 
 
+def test_a_database_made_read_only_while_serving_refuses_every_write_as_health_says(gateway: Gateway) -> None:
+    # Connections opened before the chmod kept writing through their descriptors, one opened after could not:
+    # writes answered 201 or 503 by thread, and health answered for its own thread only.
+    create_customer(gateway)
+    database = gateway.data / "billing.db"
+    database.chmod(0o400)
+    try:
+        replies = []
+        for i in range(8):
+            replies.append(gateway.request("GET", "/v1/health", key=""))
+            replies.append(gateway.request("POST", "/v1/customers", {"name": "B", "email": f"b{i}@x.example"}))
+    finally:
+        database.chmod(0o600)  # fixed by the operator
+    healthy = gateway.request("GET", "/v1/health", key="")
+    after = gateway.request("POST", "/v1/customers", {"name": "C", "email": "c@x.example"})
+
+    read_only = {"error": {"code": "storage_unavailable", "message": "storage unavailable: the database is read-only"}}
+    assert replies == [(503, read_only)] * 16
+    assert healthy == (200, {"status": "ok"})
+    assert after[0] == 201
+    listed = gateway.request("GET", "/v1/customers")[1]["data"]
+    assert sorted(c["name"] for c in listed) == ["Acme", "C"]  # nothing written while it was read-only
+
+
 def test_a_truncated_shm_no_longer_kills_the_gateway(gateway: Gateway) -> None:
     customer = create_customer(gateway)
     shm = gateway.data / "billing.db-shm"
