@@ -14,7 +14,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import MutableMapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,7 @@ class LocalAws:
     endpoint_url: str
     region: str
     environment: dict[str, str]  # STORAGE_BACKEND, TABLE_NAME, QUEUE_URL, AWS_* for the functions
+    pid: int | None = None  # the gateway serving it
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +100,24 @@ class LocalAws:
     @classmethod
     def load(cls, path: Path) -> LocalAws:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def running(cls, path: Path) -> LocalAws | None:
+        """The emulator described at `path` if its gateway is still running, else None (the file is left by a
+        gateway that was killed, or missing)."""
+        try:
+            local = cls.load(path)
+        except (OSError, ValueError, TypeError):
+            return None
+        return local if local.pid is not None and _is_local_gateway(local.pid) else None
+
+
+def _is_local_gateway(pid: int) -> bool:
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"local_gateway" in command_line  # not a recycled pid: `python -m local_gateway ...`
 
 
 class AwsEmulator:
@@ -110,6 +129,7 @@ class AwsEmulator:
         self.created: CreatedResources | None = None
         self.pollers: list[SqsPoller] = []
         self.local: LocalAws | None = None
+        self.state_path: Path | None = None  # where start_for_gateway described it
 
     def start(self, environ: MutableMapping[str, str]) -> LocalAws:
         """Serve, create the tables and queues, and point `environ` (the functions' environment) at them."""
@@ -154,6 +174,8 @@ class AwsEmulator:
         for poller in self.pollers:
             poller.stop()
         self._server.stop()
+        if self.state_path is not None:  # its data is gone: nothing may bill it any more
+            self.state_path.unlink(missing_ok=True)
 
 
 def _report(error: BaseException) -> None:
@@ -178,10 +200,11 @@ def wants_emulator(environ: MutableMapping[str, str] | None = None) -> bool:
 def start_for_gateway(template: Path | str, environ: MutableMapping[str, str], default_db_path: str) -> AwsEmulator:
     """`python -m local_gateway` with STORAGE_BACKEND=dynamodb: the emulator, its pollers, its state file."""
     emulator = AwsEmulator(template)
-    local = emulator.start(environ)
+    local = replace(emulator.start(environ), pid=os.getpid())
     emulator.start_pollers()
     path = state_file(environ, default_db_path)
     local.save(path)
+    emulator.state_path = path
     print(f"DynamoDB and SQS emulated by moto on {local.endpoint_url} (in memory; described in {path})", flush=True)
     for name, value in sorted(local.environment.items()):
         if not name.startswith("AWS_"):
