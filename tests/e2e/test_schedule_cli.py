@@ -16,6 +16,7 @@ from tests.e2e.conftest import HttpClient
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+SCHEDULE = [sys.executable, "-m", "local_gateway.schedule", "--template", "template.yaml"]
 KEY = "schedule-admin-key-0123456789abcdefghijkl"
 
 
@@ -24,8 +25,7 @@ def fire_schedule(data: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {name: value for name, value in os.environ.items() if name not in ("STORAGE_BACKEND", "TABLE_NAME")}
     environ |= {"BILLING_DB_PATH": str(data / "billing.db"), "POWERTOOLS_METRICS_DISABLED": "true", **env}
     return subprocess.run(
-        [sys.executable, "-m", "local_gateway.schedule", "--template", "template.yaml", "--action", "bill"]
-        + ["--now", "2025-10-01T14:00:00Z"],
+        [*SCHEDULE, "--action", "bill", "--now", "2025-10-01T14:00:00Z"],
         cwd=ROOT,
         env=environ,
         capture_output=True,
