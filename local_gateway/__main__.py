@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from local_gateway.aws_emulator import start_for_gateway, wants_emulator
+from local_gateway.log_stream import guard_standard_streams
 from local_gateway.server import LocalGateway
 from local_gateway.template import GatewayTemplate, TemplateError
 
@@ -100,6 +101,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    guard_standard_streams()  # logs on a full disk lose lines, not answers
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))
     try:

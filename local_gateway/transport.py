@@ -81,8 +81,10 @@ def worker_thread_prefix(port: int) -> str:
 
 
 def log(message: str) -> None:
-    # Looked up at each call, so that test capture and redirections see it.
-    print(message, file=sys.stderr, flush=True)
+    # Looked up at each call, so that test capture and redirections see it. A log destination that fails (a
+    # full disk) loses the line, never the answer (`python -m local_gateway` also counts what it drops).
+    with suppress(OSError, ValueError):
+        print(message, file=sys.stderr, flush=True)
 
 
 def log_error(message: str, *, exception: bool = False) -> None:
