@@ -13,6 +13,7 @@ import sys
 import threading
 import traceback
 import uuid
+from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -35,14 +36,42 @@ DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
 STATE_FILE_NAME = "local-aws.json"
 
 
+class FifoLock:
+    """A lock taken in the order it was asked for. threading.Lock is not fair: under 8 writers, one request
+    could wait behind the others' for longer than the client's 5 s read timeout (one resent batch took 29 s,
+    retried)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the holder handed the lock over: still held, now by this thread
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
 class _OneDynamoDbRequestAtATime:
-    """WSGI middleware: moto's DynamoDB keeps no locks (a transaction snapshots and restores whole tables),
-    so concurrent requests could see states DynamoDB never shows. Serialized, each request is atomic, as on
-    AWS. SQS requests are not serialized (a long poll would block everything)."""
+    """WSGI middleware: moto's DynamoDB keeps no locks (a transaction applies its actions one by one and puts
+    them back if it is cancelled), so concurrent requests could see states DynamoDB never shows. Serialized,
+    first come first served, each request is atomic, as on AWS. SQS requests are not serialized (a long poll
+    would block everything)."""
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self._lock = FifoLock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):

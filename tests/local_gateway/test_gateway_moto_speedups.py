@@ -1,7 +1,10 @@
-"""local_gateway.moto_speedups: moto's transactions without whole-table copies, cancelled ones still undone."""
+"""local_gateway.moto_speedups: moto's transactions without whole-table copies, cancelled ones still undone; and
+the emulator's requests served in arrival order."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.dynamodb.models.table import Table
 
+from local_gateway.aws_emulator import FifoLock
 from tests.integration.dynamo import create_table, moto_dynamodb
 
 NOT_EXISTS = "attribute_not_exists(PK)"
@@ -126,3 +130,22 @@ def test_a_transaction_whose_conditions_hold_writes_everything_without_copying_t
         ("e", "1"),
     ]
     assert table_copies == []
+
+
+def test_the_emulators_requests_take_turns_in_arrival_order() -> None:
+    # threading.Lock is not fair: under 8 writers one request waited past the client's read timeout.
+    lock = FifoLock()
+    order: list[int] = []
+    lock.__enter__()
+    waiters = []
+    for number in range(5):
+        waiter = threading.Thread(target=lambda n=number: (lock.__enter__(), order.append(n), lock.__exit__()))
+        waiter.start()
+        waiters.append(waiter)
+        while len(lock._waiting) < number + 1:  # this one is queued before the next starts
+            time.sleep(0.001)
+    lock.__exit__()
+    for waiter in waiters:
+        waiter.join(timeout=10)
+
+    assert order == [0, 1, 2, 3, 4]
