@@ -232,8 +232,12 @@ def start_for_gateway(template: Path | str, environ: MutableMapping[str, str], d
     local = replace(emulator.start(environ), pid=os.getpid())
     emulator.start_pollers()
     path = state_file(environ, default_db_path)
-    local.save(path)
-    emulator.state_path = path
+    other = LocalAws.running(path)
+    if other is not None:  # another gateway serves from this data folder: `make schedule` keeps using that one
+        print(f"{path} describes the gateway running as pid {other.pid}: left as it is", flush=True)
+    else:
+        local.save(path)
+        emulator.state_path = path
     print(f"DynamoDB and SQS emulated by moto on {local.endpoint_url} (in memory; described in {path})", flush=True)
     for name, value in sorted(local.environment.items()):
         if not name.startswith("AWS_"):
