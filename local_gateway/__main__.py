@@ -15,6 +15,7 @@ functions (local_gateway.aws_emulator).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import secrets
 import signal
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from local_gateway.aws_emulator import start_for_gateway, wants_emulator
+from local_gateway.log_stream import guard_standard_streams
 from local_gateway.server import LocalGateway
 from local_gateway.template import GatewayTemplate, TemplateError
 
@@ -84,6 +86,12 @@ def route_table(template: GatewayTemplate) -> list[str]:
     return lines
 
 
+def listen_failure(error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return "the port is already in use (another `make run`?); choose another with PORT=..."
+    return error.strerror or str(error)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local_gateway", description=__doc__.splitlines()[0])
     parser.add_argument("--template", default="template.yaml", help="SAM template (default: template.yaml)")
@@ -93,6 +101,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    guard_standard_streams()  # logs on a full disk lose lines, not answers
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "3000"))
     try:
@@ -110,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         gateway.start()
     except OSError as error:
-        print(f"Cannot listen on {host}:{port}: {error}", file=sys.stderr)
+        print(f"Cannot listen on {host}:{port}: {listen_failure(error)}", file=sys.stderr)
+        if emulator is not None:
+            emulator.stop()
         return 1
     print(f"Local gateway on {gateway.url} ({len(gateway.template.routes)} routes from {args.template})")
     print("\n".join(route_table(gateway.template)), flush=True)

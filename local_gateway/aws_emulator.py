@@ -13,8 +13,9 @@ import sys
 import threading
 import traceback
 import uuid
+from collections import deque
 from collections.abc import MutableMapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,42 @@ DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "t
 STATE_FILE_NAME = "local-aws.json"
 
 
+class FifoLock:
+    """A lock taken in the order it was asked for. threading.Lock is not fair: under 8 writers, one request
+    could wait behind the others' for longer than the client's 5 s read timeout (one resent batch took 29 s,
+    retried)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the holder handed the lock over: still held, now by this thread
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
 class _OneDynamoDbRequestAtATime:
-    """WSGI middleware: moto's DynamoDB keeps no locks (a transaction snapshots and restores whole tables),
-    so concurrent requests could see states DynamoDB never shows. Serialized, each request is atomic, as on
-    AWS. SQS requests are not serialized (a long poll would block everything)."""
+    """WSGI middleware: moto's DynamoDB keeps no locks (a transaction applies its actions one by one and puts
+    them back if it is cancelled), so concurrent requests could see states DynamoDB never shows. Serialized,
+    first come first served, each request is atomic, as on AWS. SQS requests are not serialized (a long poll
+    would block everything)."""
 
     def __init__(self, app: Any) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self._lock = FifoLock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
@@ -91,6 +120,7 @@ class LocalAws:
     endpoint_url: str
     region: str
     environment: dict[str, str]  # STORAGE_BACKEND, TABLE_NAME, QUEUE_URL, AWS_* for the functions
+    pid: int | None = None  # the gateway serving it
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +129,24 @@ class LocalAws:
     @classmethod
     def load(cls, path: Path) -> LocalAws:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def running(cls, path: Path) -> LocalAws | None:
+        """The emulator described at `path` if its gateway is still running, else None (the file is left by a
+        gateway that was killed, or missing)."""
+        try:
+            local = cls.load(path)
+        except (OSError, ValueError, TypeError):
+            return None
+        return local if local.pid is not None and _is_local_gateway(local.pid) else None
+
+
+def _is_local_gateway(pid: int) -> bool:
+    try:
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"local_gateway" in command_line  # not a recycled pid: `python -m local_gateway ...`
 
 
 class AwsEmulator:
@@ -110,6 +158,7 @@ class AwsEmulator:
         self.created: CreatedResources | None = None
         self.pollers: list[SqsPoller] = []
         self.local: LocalAws | None = None
+        self.state_path: Path | None = None  # where start_for_gateway described it
 
     def start(self, environ: MutableMapping[str, str]) -> LocalAws:
         """Serve, create the tables and queues, and point `environ` (the functions' environment) at them."""
@@ -154,6 +203,8 @@ class AwsEmulator:
         for poller in self.pollers:
             poller.stop()
         self._server.stop()
+        if self.state_path is not None:  # its data is gone: nothing may bill it any more
+            self.state_path.unlink(missing_ok=True)
 
 
 def _report(error: BaseException) -> None:
@@ -178,10 +229,15 @@ def wants_emulator(environ: MutableMapping[str, str] | None = None) -> bool:
 def start_for_gateway(template: Path | str, environ: MutableMapping[str, str], default_db_path: str) -> AwsEmulator:
     """`python -m local_gateway` with STORAGE_BACKEND=dynamodb: the emulator, its pollers, its state file."""
     emulator = AwsEmulator(template)
-    local = emulator.start(environ)
+    local = replace(emulator.start(environ), pid=os.getpid())
     emulator.start_pollers()
     path = state_file(environ, default_db_path)
-    local.save(path)
+    other = LocalAws.running(path)
+    if other is not None:  # another gateway serves from this data folder: `make schedule` keeps using that one
+        print(f"{path} describes the gateway running as pid {other.pid}: left as it is", flush=True)
+    else:
+        local.save(path)
+        emulator.state_path = path
     print(f"DynamoDB and SQS emulated by moto on {local.endpoint_url} (in memory; described in {path})", flush=True)
     for name, value in sorted(local.environment.items()):
         if not name.startswith("AWS_"):

@@ -4,9 +4,9 @@
 
 The schedule is the one whose Input carries that action ("bill" when it names none); its Input is sent as the
 event, with "now" set. The function runs in this process with the local gateway's runtime, against the same
-storage as `make run`: the SQLite file at $BILLING_DB_PATH, or - with STORAGE_BACKEND=dynamodb - the moto
-server of the running gateway (read from the local-aws.json it writes), so the billing run's shards land on
-its queue and its poller bills them.
+storage as the running `make run`: the moto server of a gateway started with STORAGE_BACKEND=dynamodb (read
+from the local-aws.json it writes while it runs), so the billing run's shards land on its queue and its poller
+bills them, whether or not STORAGE_BACKEND is set here; otherwise the SQLite file at $BILLING_DB_PATH.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,31 @@ def schedules(template: str) -> list[tuple[str, str, dict[str, Any]]]:
     return found
 
 
+def point_at_the_running_stack(environ: MutableMapping[str, str]) -> str | None:
+    """Point `environ` at the storage the running gateway uses; a message instead when that cannot be done.
+
+    STORAGE_BACKEND unset follows the gateway: its emulator when `STORAGE_BACKEND=dynamodb make run` is serving
+    (else the schedule would bill the SQLite file, silently). STORAGE_BACKEND=dynamodb needs that gateway;
+    STORAGE_BACKEND=sqlite bills the SQLite file, as asked."""
+    if environ.get("TABLE_NAME") or environ.get("AWS_ENDPOINT_URL"):
+        return None  # a table of the caller's own
+    backend = environ.get("STORAGE_BACKEND")
+    path = state_file(environ, DEFAULT_DB_PATH)
+    local = LocalAws.running(path) if backend in (None, "", "dynamodb") else None
+    if local is not None:
+        if not backend:
+            print(
+                f"STORAGE_BACKEND is unset: billing the running gateway's DynamoDB (pid {local.pid}, {path});"
+                " STORAGE_BACKEND=sqlite bills the SQLite file instead",
+                file=sys.stderr,
+            )
+        environ.update(local.environment)
+        return None
+    if backend == "dynamodb":
+        return f"no running DynamoDB gateway is described in {path}: start it first (STORAGE_BACKEND=dynamodb make run)"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_gateway.schedule", description=__doc__.splitlines()[0])
     parser.add_argument("--template", default="template.yaml")
@@ -56,12 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         event["unit_price"] = args.unit_price
 
     os.environ.setdefault("BILLING_DB_PATH", DEFAULT_DB_PATH)
-    if os.environ.get("STORAGE_BACKEND") == "dynamodb" and not os.environ.get("TABLE_NAME"):
-        path = state_file(os.environ, DEFAULT_DB_PATH)
-        if not path.is_file():
-            print(f"{path} is missing: start the gateway first (STORAGE_BACKEND=dynamodb make run)", file=sys.stderr)
-            return 2
-        os.environ.update(LocalAws.load(path).environment)
+    problem = point_at_the_running_stack(os.environ)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
 
     function = _TemplateReader(Path(args.template).resolve(), load_yaml(args.template)).function(function_id)
     print(f"{function_id} <- {name} {json.dumps(event)}", file=sys.stderr)

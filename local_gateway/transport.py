@@ -4,8 +4,10 @@ What it guarantees, as API Gateway's front door does:
 
 - each response leaves in one write (status line, headers and body together) on a socket with
   TCP_NODELAY, so a request on a kept-alive connection costs the handler's time, not a delayed ACK;
-- a bounded pool of workers (at most `max_workers` connections served at once; further connections wait in
-  the listen backlog) and timeouts on idle and slow connections;
+- a reception thread (local_gateway/reception.py) that holds every connection until its request has arrived,
+  within a deadline for the head and one for the body, and bounds the connections open per client address and
+  in all; only then a worker of a bounded pool (`max_workers`) serves the request, so slow or silent clients
+  cost a file descriptor each, never a worker;
 - an answer to every malformed request: 400 for a bad request line or framing header, 413 for a body over
   `max_body_bytes` (decided from Content-Length before reading it; a chunked body stops being read as soon
   as it passes the limit), 408 for a body that stops arriving, 501 for an unknown transfer coding;
@@ -23,22 +25,27 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from local_gateway.reception import Reception
 from local_gateway.responses import GatewayResponse, gateway_message, internal_server_error
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 MAX_WORKERS = 32
-READ_TIMEOUT_S = 10.0  # between two reads of one request (headers, body)
+HEADER_TIMEOUT_S = 10.0  # for a request's whole head, from the connection (or the first byte of a kept-alive one)
+BODY_TIMEOUT_S = 10.0  # for a request's whole body, from the end of its head
 IDLE_TIMEOUT_S = 15.0  # waiting for the next request on a kept-alive connection
+MAX_CONNECTIONS = 1024  # open at once, waiting or served
+MAX_CONNECTIONS_PER_CLIENT = 64  # open at once from one client address
 MAX_REQUEST_LINE = 16 * 1024
+MAX_HEAD_BYTES = MAX_REQUEST_LINE + 64 * 1024  # past this a worker takes the request (and answers 431)
 _MAX_CHUNK_LINE = 1024
 _MAX_TRAILER_LINES = 100
 _LINGER_S = 1.0  # how long a refused body may keep arriving after the answer (so the client reads it)
@@ -65,10 +72,13 @@ class IncomingRequest:
 
 @dataclass(frozen=True)
 class Limits:
-    max_workers: int = MAX_WORKERS  # connections served at once
+    max_workers: int = MAX_WORKERS  # requests served at once
     max_body_bytes: int = MAX_BODY_BYTES
-    read_timeout_s: float = READ_TIMEOUT_S
+    header_timeout_s: float = HEADER_TIMEOUT_S
+    body_timeout_s: float = BODY_TIMEOUT_S
     idle_timeout_s: float = IDLE_TIMEOUT_S
+    max_connections: int = MAX_CONNECTIONS
+    max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT
 
 
 DEFAULT_LIMITS = Limits()
@@ -81,8 +91,10 @@ def worker_thread_prefix(port: int) -> str:
 
 
 def log(message: str) -> None:
-    # Looked up at each call, so that test capture and redirections see it.
-    print(message, file=sys.stderr, flush=True)
+    # Looked up at each call, so that test capture and redirections see it. A log destination that fails (a
+    # full disk) loses the line, never the answer (`python -m local_gateway` also counts what it drops).
+    with suppress(OSError, ValueError):
+        print(message, file=sys.stderr, flush=True)
 
 
 def log_error(message: str, *, exception: bool = False) -> None:
@@ -91,6 +103,20 @@ def log_error(message: str, *, exception: bool = False) -> None:
     if exception:
         record["exception"] = traceback.format_exc()
     log(json.dumps(record))
+
+
+def response_bytes(response: GatewayResponse, *, close: bool, include_body: bool = True) -> bytes:
+    """Status line, headers and body, to leave in one write."""
+    lines = [f"HTTP/1.1 {response.status} {_PHRASES.get(response.status, '')}".rstrip()]
+    lines += [f"{name}: {value}" for name, value in response.headers if name.lower() not in HOP_BY_HOP]
+    if response.header("x-content-type-options") is None:
+        lines.append("x-content-type-options: nosniff")
+    lines.append(f"date: {formatdate(usegmt=True)}")
+    lines.append(f"content-length: {len(response.body)}")
+    if close:
+        lines.append("connection: close")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    return head + response.body if include_body else head
 
 
 class Refused(Exception):
@@ -103,95 +129,182 @@ class Refused(Exception):
 
 
 class GatewayHTTPServer(socketserver.TCPServer):
-    """A TCP server handing each connection to a bounded pool of worker threads."""
+    """A TCP server whose reception (local_gateway.reception) holds connections until a request has arrived,
+    then hands it to a bounded pool of worker threads."""
 
     allow_reuse_address = True
-    request_queue_size = 128
+    request_queue_size = 512
 
     def __init__(self, address: tuple[str, int], serve: Serve, limits: Limits = DEFAULT_LIMITS) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.serve = serve
         self.limits = limits
-        self._free_workers = threading.BoundedSemaphore(limits.max_workers)
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
+        self._served: dict[socket.socket, Any] = {}  # connections a worker holds, with their address
+        self._served_lock = threading.Lock()
         self._closing = threading.Event()
-        super().__init__(address, _RequestHandler)
+        self._stopped = threading.Event()
+        self._stopped.set()
+        super().__init__(address, _RequestHandler, bind_and_activate=False)
+        try:
+            self.server_bind()
+            self.server_activate()
+        except OSError:
+            self.socket.close()  # not server_close(): nothing else exists yet
+            raise
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
         self._workers = ThreadPoolExecutor(
             limits.max_workers, thread_name_prefix=worker_thread_prefix(self.server_port)
         )
+        self.reception = Reception(
+            self.socket,
+            self._dispatch,
+            response_bytes(gateway_message(HTTPStatus.SERVICE_UNAVAILABLE, "Service Unavailable"), close=True),
+            header_timeout_s=limits.header_timeout_s,
+            body_timeout_s=limits.body_timeout_s,
+            idle_timeout_s=limits.idle_timeout_s,
+            max_body_bytes=limits.max_body_bytes,
+            max_head_bytes=MAX_HEAD_BYTES,
+            max_request_line=MAX_REQUEST_LINE,
+            max_connections=limits.max_connections,
+            max_connections_per_client=limits.max_connections_per_client,
+        )
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        # Runs on the accept loop: while every worker is busy, stop accepting (the kernel's backlog holds the
-        # next connections) instead of queueing without bound.
-        while not self._free_workers.acquire(timeout=0.2):
-            if self._closing.is_set():
-                self.shutdown_request(request)
-                return
-        self._workers.submit(self._serve_connection, request, client_address)
-
-    def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """The reception's loop, until `shutdown()`."""
+        self._stopped.clear()
         try:
-            with self._tracked(request):
-                self.finish_request(request, client_address)
+            self.reception.run()
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        self.reception.stop()
+        self._stopped.wait()
+
+    def _dispatch(self, connection: socket.socket, client_address: Any, received: bytes, deadline: float) -> None:
+        try:
+            self._workers.submit(self._serve_request, connection, client_address, received, deadline)
+        except RuntimeError:  # shutting down
+            self.reception.close(connection, client_address)
+
+    def _serve_request(self, connection: socket.socket, client_address: Any, received: bytes, deadline: float) -> None:
+        keep, leftover = False, b""
+        with self._served_lock:
+            self._served[connection] = client_address
+        try:
+            handler = _RequestHandler(connection, client_address, self, _RequestReader(connection, received, deadline))
+            keep = not handler.close_connection and not self._closing.is_set()
+            leftover = handler.rfile.leftover() if keep else b""
         except Exception:
-            self.handle_error(request, client_address)
+            self.handle_error(connection, client_address)
         finally:
-            self.shutdown_request(request)
-            self._free_workers.release()
-
-    @contextmanager
-    def _tracked(self, connection: socket.socket) -> Iterator[None]:
-        with self._open_lock:
-            self._open.add(connection)
-        try:
-            yield
-        finally:
-            with self._open_lock:
-                self._open.discard(connection)
+            with self._served_lock:
+                self._served.pop(connection, None)
+        if keep:
+            self.reception.readmit(connection, client_address, leftover)
+            return
+        with suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+        self.reception.close(connection, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log_error(f"connection from {client_address[0]} failed", exception=True)
 
     def begin_close(self) -> None:
-        """Stop waiting for free workers, so that `shutdown()` returns promptly."""
+        """Stop keeping connections alive, so that `shutdown()` and `server_close()` return promptly."""
         self._closing.set()
 
     def server_close(self) -> None:
         self._closing.set()
         super().server_close()
-        with self._open_lock:
-            open_connections = list(self._open)
-        for connection in open_connections:  # idle keep-alive connections: wake their workers up
+        with self._served_lock:
+            served = list(self._served)
+        for connection in served:  # a worker waiting on a slow body: wake it up
             with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
         self._workers.shutdown(wait=True)
 
 
+class _RequestReader:
+    """What a worker reads one request from: the bytes the reception received, then the socket, every read
+    bounded by the request's deadline (`body_timeout_s` after its head). Only what http.server and the body
+    reader call: `readline(limit)`, `read(size)`."""
+
+    def __init__(self, connection: socket.socket, received: bytes, deadline: float) -> None:
+        self._connection = connection
+        self._buffer = bytearray(received)
+        self._deadline = deadline
+
+    def _fill(self) -> bool:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._connection.settimeout(remaining)
+        chunk = self._connection.recv(65536)
+        self._buffer += chunk
+        return bool(chunk)
+
+    def _take(self, size: int) -> bytes:
+        taken = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return taken
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            end = self._buffer.find(b"\n")
+            if end >= 0 and (limit < 0 or end < limit):
+                return self._take(end + 1)
+            if 0 <= limit <= len(self._buffer):
+                return self._take(limit)
+            if not self._fill():
+                return self._take(len(self._buffer))
+
+    def read(self, size: int = -1) -> bytes:
+        while (size < 0 or len(self._buffer) < size) and self._fill():
+            pass
+        return self._take(len(self._buffer) if size < 0 else size)
+
+    def leftover(self) -> bytes:
+        """What the client sent past this request (a pipelined next one)."""
+        return self._take(len(self._buffer))
+
+    def close(self) -> None:
+        """The connection outlives the request: nothing to close."""
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
+    """One request on a connection; the server gives kept-alive connections back to the reception."""
+
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # TCP_NODELAY: a response never waits for the client's delayed ACK
     server: GatewayHTTPServer
+    rfile: _RequestReader  # type: ignore[assignment]
+
+    def __init__(
+        self, connection: socket.socket, client_address: Any, server: GatewayHTTPServer, reader: _RequestReader
+    ) -> None:
+        self._reader = reader
+        super().__init__(connection, client_address, server)
 
     def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.limits.read_timeout_s)
+        self.connection = self.request
+        # TCP_NODELAY: a response never waits for the client's delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        self.rfile = self._reader
+        self.wfile = socketserver._SocketWriter(self.connection)  # type: ignore[attr-defined]
         self._linger = False  # a refused body may still be arriving: drain it before closing
 
     def handle(self) -> None:
-        super().handle()
+        self.close_connection = True
+        self.handle_one_request()
         if self._linger:
             self._drain()
 
     def handle_one_request(self) -> None:
         try:
-            self.connection.settimeout(self.server.limits.idle_timeout_s)
             line = self.rfile.readline(MAX_REQUEST_LINE + 1)
             if line in (b"\r\n", b"\n"):  # RFC 9112 §2.2: ignore an empty line before a request
                 line = self.rfile.readline(MAX_REQUEST_LINE + 1)
-            self.connection.settimeout(self.server.limits.read_timeout_s)
             if not line:
                 self.close_connection = True
                 return
@@ -207,7 +320,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             self._serve()
         except TimeoutError:
-            self.close_connection = True  # idle, or silent half-way through the headers: nothing to answer
+            self.close_connection = True  # the head stopped arriving: nothing to answer
         except ConnectionError:
             self.close_connection = True
 
@@ -347,16 +460,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._write(gateway_message(status, status.phrase), include_body=self.command != "HEAD")
 
     def _write(self, response: GatewayResponse, include_body: bool) -> None:
-        lines = [f"HTTP/1.1 {response.status} {_PHRASES.get(response.status, '')}".rstrip()]
-        lines += [f"{name}: {value}" for name, value in response.headers if name.lower() not in HOP_BY_HOP]
-        if response.header("x-content-type-options") is None:
-            lines.append("x-content-type-options: nosniff")
-        lines.append(f"date: {formatdate(usegmt=True)}")
-        lines.append(f"content-length: {len(response.body)}")
-        if self.close_connection:
-            lines.append("connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-        self.wfile.write(head + response.body if include_body else head)
+        self.wfile.write(response_bytes(response, close=self.close_connection, include_body=include_body))
 
     def _drain(self) -> None:
         """Close gracefully after refusing a body the client may still be sending: stop writing, read and

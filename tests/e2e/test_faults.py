@@ -11,10 +11,17 @@ How each fault is made real without mounting anything:
 from __future__ import annotations
 
 import json
+import os
 import resource
+import signal
+import socket
 import stat
+import subprocess
+import sys
+import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +33,7 @@ from tests.e2e.conftest import HttpClient
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "faults-admin-key-0123456789abcdefghijklmn"
 
 
@@ -55,7 +63,7 @@ def gateway(tmp_path: Path, dashboard_build: Path) -> Iterator[Gateway]:
         yield Gateway(HttpClient(url, KEY), data)
 
 
-def create_customer(gateway: Gateway) -> str:
+def create_customer(gateway: Gateway | HttpClient) -> str:
     status, body = gateway.request("POST", "/v1/customers", {"name": "Acme", "email": "ops@acme.example"})
     assert status == 201, body
     return body["id"]
@@ -145,6 +153,30 @@ def test_a_database_read_only_from_the_start_answers_503_with_the_reason(tmp_pat
     assert sorted(c["email"] for c in listed[1]["data"]) == ["a@x.example", "b@x.example"]
 
 
+def test_a_database_made_read_only_while_serving_refuses_every_write_as_health_says(gateway: Gateway) -> None:
+    # Connections opened before the chmod kept writing through their descriptors, one opened after could not:
+    # writes answered 201 or 503 by thread, and health answered for its own thread only.
+    create_customer(gateway)
+    database = gateway.data / "billing.db"
+    database.chmod(0o400)
+    try:
+        replies = []
+        for i in range(8):
+            replies.append(gateway.request("GET", "/v1/health", key=""))
+            replies.append(gateway.request("POST", "/v1/customers", {"name": "B", "email": f"b{i}@x.example"}))
+    finally:
+        database.chmod(0o600)  # fixed by the operator
+    healthy = gateway.request("GET", "/v1/health", key="")
+    after = gateway.request("POST", "/v1/customers", {"name": "C", "email": "c@x.example"})
+
+    read_only = {"error": {"code": "storage_unavailable", "message": "storage unavailable: the database is read-only"}}
+    assert replies == [(503, read_only)] * 16
+    assert healthy == (200, {"status": "ok"})
+    assert after[0] == 201
+    listed = gateway.request("GET", "/v1/customers")[1]["data"]
+    assert sorted(c["name"] for c in listed) == ["Acme", "C"]  # nothing written while it was read-only
+
+
 def test_a_truncated_shm_no_longer_kills_the_gateway(gateway: Gateway) -> None:
     customer = create_customer(gateway)
     shm = gateway.data / "billing.db-shm"
@@ -229,3 +261,99 @@ def test_each_response_names_its_log_line(tmp_path: Path, dashboard_build: Path)
     assert (line["route"], line["status"]) == ("GET /v1/customers", 200)
     assert line["principal"] == {"key_id": "admin", "role": "admin", "customer_id": ""}
     assert isinstance(line["latency_ms"], float | int)
+
+
+@contextmanager
+def gateway_printing_to(output: Path, data: Path, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """`python -m local_gateway` with stdout and stderr both on `output` (a file, /dev/full), as `make run >
+    file 2>&1` does; yields its URL and pid."""
+    with socket.socket() as probe:  # a free port: the gateway cannot tell us its own through a full disk
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {
+        **{name: value for name, value in os.environ.items() if name != "POWERTOOLS_METRICS_DISABLED"},
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "BILLING_DB_PATH": str(data / "billing.db"),
+        "BILLING_ADMIN_API_KEY": KEY,
+        **env,
+    }
+    with output.open("w") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_gateway", "--template", "template.yaml"],
+            cwd=ROOT,
+            env=environ,
+            stdout=stream,
+            stderr=stream,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"the gateway exited ({process.returncode})"
+            assert time.monotonic() < deadline, "the gateway never answered"
+            with suppress(OSError):
+                urllib.request.urlopen(url + "/v1/openapi.json", timeout=5).close()
+                break
+            time.sleep(0.1)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def malformed_request_status(url: str) -> int:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"GARBAGE\r\n\r\n")
+        reply = connection.recv(65536)
+    assert reply, "the connection closed without an answer"
+    return int(reply.split()[1])
+
+
+def test_logs_on_the_full_disk_lose_lines_never_answers(tmp_path: Path) -> None:
+    # With its output in a file on the disk that filled up, every request got its connection closed, no answer.
+    data = tmp_path / "data"
+    data.mkdir()
+    output = data / "gateway.out"
+    with gateway_printing_to(output, data, {"POWERTOOLS_LOG_LEVEL": "INFO"}) as (url, pid):
+        client = HttpClient(url, KEY)
+        customer = create_customer(client)
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))  # no file may grow any more
+        try:
+            read = client.request("GET", f"/v1/customers/{customer}")
+            write = client.request("POST", "/v1/customers", {"name": "B", "email": "b@x.example"})
+            health = client.request("GET", "/v1/health", key="")
+            unauthorized = client.request("GET", "/v1/customers", key="")
+            malformed = malformed_request_status(url)
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        after = client.request("GET", "/v1/health", key="")
+
+    assert (read[0], read[1]["id"]) == (200, customer)
+    assert (write[0], write[1]["error"]["code"]) == (503, "storage_unavailable")  # the documented 503
+    assert (health[0], health[1]["error"]["code"]) == (503, "storage_unavailable")
+    assert unauthorized[0] == 401
+    assert malformed == 400
+    assert after == (200, {"status": "ok"})
+    assert "log lines dropped: [Errno 27] File too large" in output.read_text()  # counted, said once space is back
+
+
+def test_a_gateway_whose_output_cannot_be_written_at_all_still_serves(tmp_path: Path) -> None:
+    with gateway_printing_to(Path("/dev/full"), tmp_path, {"POWERTOOLS_LOG_LEVEL": "DEBUG"}) as (url, _):
+        client = HttpClient(url, KEY)
+        created = client.request("POST", "/v1/customers", {"name": "A", "email": "a@x.example"})
+        replies = [
+            client.request("GET", "/v1/health", key="")[0],
+            client.request("GET", f"/v1/customers/{created[1]['id']}")[0],
+            client.request("GET", "/v1/customers/cus_missing")[0],
+            client.request("POST", "/v1/customers", raw=b"{not json")[0],
+            malformed_request_status(url),
+        ]
+
+    assert created[0] == 201
+    assert replies == [200, 200, 404, 400, 400]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -174,3 +175,24 @@ def test_the_cli_refuses_a_template_it_cannot_serve(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "Fn: needs a local CodeUri" in result.stderr
+
+
+def test_a_busy_port_is_one_line_saying_so_and_a_failing_exit(tmp_path: Path, fixture_template: Path) -> None:
+    # It used to be an AttributeError traceback from the server's cleanup (no `_workers` yet) and exit code 1.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "local_gateway", "--template", str(fixture_template)],
+            cwd=REPO_ROOT,
+            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "BILLING_DB_PATH": str(tmp_path / "b.db")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Cannot listen on 127.0.0.1:{port}: the port is already in use (another `make run`?); "
+        "choose another with PORT=..."
+    ]

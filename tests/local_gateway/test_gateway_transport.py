@@ -9,7 +9,9 @@ import json
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,16 @@ class Wire:
 
     def closed_by_server(self) -> bool:
         return self.reader.read() == b""
+
+    @staticmethod
+    def closed_by_server_socket(sock: socket.socket) -> bool:
+        """Reads until the server closes (answers included); False if it never does within the timeout."""
+        try:
+            while sock.recv(65536):
+                pass
+        except TimeoutError:
+            return False
+        return True
 
     def close(self) -> None:
         self.reader.close()
@@ -293,29 +305,25 @@ def test_every_response_says_nosniff_has_a_date_and_no_server_version(wire: Wire
 # -- workers and timeouts -----------------------------------------------------------------------
 
 
-def test_connections_share_a_bounded_pool_of_workers(fixture_template: Path) -> None:
+def test_requests_share_a_bounded_pool_of_workers_and_idle_connections_hold_none(fixture_template: Path) -> None:
     with LocalGateway(fixture_template, limits=Limits(max_workers=2)) as small:
-        held = [Wire(small.url) for _ in range(2)]
-        for wire in held:  # served and kept alive: each holds a worker
+        held = [Wire(small.url) for _ in range(4)]
+        for wire in held:  # served, then kept alive and idle: a worker each, once, no more
             assert wire.send("GET /v1/health HTTP/1.1\r\n\r\n").response()[0] == 200
-        waiting = [Wire(small.url).send("GET /v1/health HTTP/1.1\r\n\r\n") for _ in range(6)]
+        fresh = [Wire(small.url).send("GET /v1/health HTTP/1.1\r\n\r\n") for _ in range(6)]
+        statuses = [wire.response()[0] for wire in fresh]
 
         prefix = worker_thread_prefix(int(small.url.rsplit(":", 1)[1]))
         workers = [t for t in threading.enumerate() if t.name.startswith(prefix)]
-        assert len(workers) == 2  # not one thread per connection
-
-        for wire in held:
-            wire.close()  # frees the workers: the waiting connections are served in turn
-        statuses = []
-        for wire in waiting:
-            statuses.append(wire.response()[0])
+        for wire in held + fresh:
             wire.close()
 
     assert statuses == [200] * 6
+    assert 1 <= len(workers) <= 2  # not one thread per connection
 
 
 def test_a_client_that_stops_sending_its_headers_is_disconnected(fixture_template: Path) -> None:
-    with LocalGateway(fixture_template, limits=Limits(read_timeout_s=0.2, idle_timeout_s=0.2)) as quick:
+    with LocalGateway(fixture_template, limits=Limits(header_timeout_s=0.2, idle_timeout_s=0.2)) as quick:
         wire = Wire(quick.url)
         try:
             wire.send("GET /v1/health HTTP/1.1\r\nHost: x\r\n")  # no empty line: the headers never end
@@ -325,7 +333,7 @@ def test_a_client_that_stops_sending_its_headers_is_disconnected(fixture_templat
 
 
 def test_a_body_that_stops_arriving_is_408(fixture_template: Path) -> None:
-    with LocalGateway(fixture_template, limits=Limits(read_timeout_s=0.2)) as quick:
+    with LocalGateway(fixture_template, limits=Limits(body_timeout_s=0.2)) as quick:
         wire = Wire(quick.url)
         try:
             status, headers, _ = wire.send(f"POST /v1/echo HTTP/1.1\r\n{GOOD}Content-Length: 10\r\n\r\n{{}}").response()
@@ -356,6 +364,123 @@ def test_stop_returns_while_connections_are_open(fixture_template: Path) -> None
     assert held.closed_by_server()
     held.close()
     queued.close()
+
+
+# -- slow and silent clients ----------------------------------------------------------------------
+
+
+class Trickle:
+    """Sockets that send their request a piece at a time, all from one thread, until stopped or closed."""
+
+    def __init__(self, url: str, count: int, first: str, piece: str, every_s: float, source: str = "127.0.0.1"):
+        host, port = url.removeprefix("http://").split(":")
+        self.sockets = [
+            socket.create_connection((host, int(port)), timeout=CLIENT_TIMEOUT_S, source_address=(source, 0))
+            for _ in range(count)
+        ]
+        for sock in self.sockets:
+            sock.sendall(first.encode())
+        self._piece, self._every_s = piece.encode(), every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            for sock in self.sockets:
+                with suppress(OSError):
+                    sock.sendall(self._piece)
+
+    def closed_by_server(self) -> list[bool]:
+        """Which sockets the server has closed (without waiting)."""
+        closed = []
+        for sock in self.sockets:
+            sock.setblocking(False)
+            try:
+                closed.append(sock.recv(65536) == b"")
+            except BlockingIOError:
+                closed.append(False)
+            except OSError:
+                closed.append(True)
+            finally:
+                sock.setblocking(True)
+        return closed
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def health_from(url: str, source: str = "127.0.0.1") -> int:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=CLIENT_TIMEOUT_S, source_address=(source, 0)) as sock:
+        sock.sendall(b"GET /v1/health HTTP/1.1\r\nConnection: close\r\n\r\n")
+        reply = sock.makefile("rb").readline()
+    assert reply, "the connection closed without an answer"
+    return int(reply.split()[1])
+
+
+def test_slow_and_silent_clients_hold_no_worker_and_fresh_clients_are_served(fixture_template: Path) -> None:
+    # 197 sockets sending a header line every 5 s, or 195 silent ones, held all 32 workers: 0 of 12 fresh health
+    # checks were answered for a minute. Here 2 workers and 16 of each kind (48: within the bound per address),
+    # all still connected while the fresh clients are served.
+    with LocalGateway(fixture_template, limits=Limits(max_workers=2)) as small:
+        slow_headers = Trickle(small.url, 16, "GET /v1/health HTTP/1.1\r\n", "X-Slow: 1\r\n", every_s=0.05)
+        slow_bodies = Trickle(
+            small.url, 24, f"POST /v1/echo HTTP/1.1\r\n{GOOD}Content-Length: 100000\r\n\r\n", "x", every_s=0.05
+        )
+        silent = Trickle(small.url, 16, "", "", every_s=1)
+        try:
+            statuses = [health_from(small.url) for _ in range(12)]
+            still_open = [not any(trickle.closed_by_server()) for trickle in (slow_headers, slow_bodies, silent)]
+        finally:
+            for trickle in (slow_headers, slow_bodies, silent):
+                trickle.close()
+
+    assert statuses == [200] * 12
+    assert still_open == [True, True, True]  # served during the attack, not after it timed out
+
+
+def test_a_head_that_keeps_trickling_in_is_cut_off_at_its_deadline(fixture_template: Path) -> None:
+    # A read timeout reset by every line let a header line every 5 s hold a connection forever.
+    with LocalGateway(fixture_template, limits=Limits(header_timeout_s=0.5)) as quick:
+        slow = Trickle(quick.url, 1, "GET /v1/health HTTP/1.1\r\n", "X-Slow: 1\r\n", every_s=0.05)
+        try:
+            assert Wire.closed_by_server_socket(slow.sockets[0])
+        finally:
+            slow.close()
+
+
+def test_a_body_that_keeps_trickling_in_is_408_at_its_deadline(fixture_template: Path) -> None:
+    with LocalGateway(fixture_template, limits=Limits(body_timeout_s=0.5)) as quick:
+        slow = Trickle(quick.url, 1, f"POST /v1/echo HTTP/1.1\r\n{GOOD}Content-Length: 100000\r\n\r\n", "x", 0.05)
+        try:
+            status_line = slow.sockets[0].makefile("rb").readline()
+        finally:
+            slow.close()
+
+    assert status_line.startswith(b"HTTP/1.1 408 ")
+
+
+def test_one_address_keeps_a_bounded_number_of_connections_and_its_newest_is_served(fixture_template: Path) -> None:
+    with LocalGateway(fixture_template, limits=Limits(max_connections_per_client=8)) as small:
+        silent = Trickle(small.url, 20, "", "", every_s=1, source="127.0.0.2")
+        try:
+            expected = [True] * 12 + [False] * 8  # the longest-waiting ones made room
+            deadline = time.monotonic() + CLIENT_TIMEOUT_S  # until the reception has taken them all in
+            while (closed := silent.closed_by_server()) != expected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            other_address = health_from(small.url)
+            same_address = health_from(small.url, source="127.0.0.2")  # closes the longest-waiting one
+            closed_after = silent.closed_by_server()
+        finally:
+            silent.close()
+
+    assert closed == expected
+    assert (other_address, same_address) == (200, 200)
+    assert closed_after[12] and not any(closed_after[13:])
 
 
 # -- the access log -----------------------------------------------------------------------------

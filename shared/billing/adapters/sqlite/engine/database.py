@@ -41,6 +41,7 @@ class Database:
         self._open_connections: set[FaultMappingConnection] = set()
         self._lock = threading.Lock()
         self._shm = SharedMemoryGuard(path) if journal_mode == "WAL" else None
+        self._writable_as: tuple[int, int, int, int] | None = None  # (inode, uid, gid, mode) last found writable
         if not path.parent.exists():
             path.parent.mkdir(parents=True, mode=0o700)
         _make_private(path)
@@ -98,6 +99,25 @@ class Database:
         register_sql_functions(conn)
         return conn
 
+    def _writer(self) -> sqlite3.Connection:
+        """This thread's connection, for a write: refused when the database file is not writable by this
+        process any more (chmod, a read-only remount). A connection opened before keeps writing through its open
+        descriptor and one opened after cannot, so without this check writes succeeded or failed by thread and
+        health answered for its own thread only; now every write and the health probe say the same."""
+        try:
+            info = os.stat(self.path)
+        except OSError as error:
+            raise StorageUnavailable(
+                f"storage unavailable: the database file cannot be opened ({error.strerror})"
+            ) from error
+        identity = (info.st_ino, info.st_uid, info.st_gid, info.st_mode)
+        if identity != self._writable_as:
+            if not os.access(self.path, os.W_OK):
+                self.close()  # a connection SQLite opened read-only stays so: the next one opens afresh
+                raise StorageUnavailable("storage unavailable: the database is read-only")
+            self._writable_as = identity
+        return self.connection()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT; on any error (COMMIT's own included) nothing of it stays.
@@ -108,7 +128,7 @@ class Database:
             with self._savepoint() as conn:
                 yield conn
             return
-        conn = self.connection()
+        conn = self._writer()
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
@@ -167,7 +187,7 @@ class Database:
         page-sized file next to the database (a full disk, a file-size limit or a read-only filesystem
         fail there: SQLite itself would only meet them when the WAL next grows).
         """
-        conn = self.connection()
+        conn = self._writer()
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("BEGIN IMMEDIATE")
         try:
