@@ -10,14 +10,23 @@ the server grew to 13 GB under 8 writers). With `install()`, moto runs every tra
 instead the items it names are copied first (one per action, what DynamoDB itself locks), and if moto cancels
 or refuses the transaction, whatever of it moto had already applied (it applies the actions whose conditions
 hold before it looks at the others' reasons) is put back from those copies. Cancellation reasons and errors
-stay moto's own. Requests must be serialized (the emulator's server and the tests' in-process mock do), as
+stay moto's own.
+
+Client request tokens: moto ignores TransactWriteItems' ClientRequestToken; DynamoDB answers a transaction
+resent with the token of one it applied in the last 10 minutes as applied, changing nothing (how botocore's
+resend of a reply that timed out stays harmless), and refuses the token with other items
+(IdempotentParameterMismatchException). Patched, moto does the same.
+
+Requests must be serialized (the emulator's server and the tests' in-process mock do), as
 moto's DynamoDB has no locks anyway.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import threading
+import time
 from typing import Any
 
 _installed = threading.Lock()
@@ -30,6 +39,7 @@ def install() -> None:
 
     with _installed:
         _install_partition_queries(Table)
+        _install_client_request_tokens()
         original = models.DynamoDBBackend.transact_write_items
         if getattr(original, "without_table_backups", False):
             return
@@ -121,3 +131,43 @@ def _install_partition_queries(table_class: Any) -> None:
 
     query.partition_only = True  # type: ignore[attr-defined]
     table_class.query = query
+
+
+TOKEN_LIFETIME_S = 600  # DynamoDB: "valid for 10 minutes after the first request that uses it completes"
+
+
+def _install_client_request_tokens() -> None:
+    from moto.dynamodb import responses
+    from moto.dynamodb.exceptions import DynamodbException
+
+    original = responses.DynamoHandler.transact_write_items
+    if getattr(original, "honours_tokens", False):
+        return
+    applied: dict[str, tuple[float, str, Any]] = {}  # token → (when, the items' JSON, the reply)
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
+
+    def transact_write_items(self: Any) -> Any:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        items = json.dumps(self.body["TransactItems"], sort_keys=True)
+        now = time.monotonic()
+        for stale in [key for key, (when, _, _) in applied.items() if now - when > TOKEN_LIFETIME_S]:
+            del applied[stale]
+        if token in applied:
+            _, first_items, reply = applied[token]
+            if first_items != items:
+                raise IdempotentParameterMismatch()
+            return reply
+        reply = original(self)
+        applied[token] = (now, items, reply)
+        return reply
+
+    transact_write_items.honours_tokens = True  # type: ignore[attr-defined]
+    responses.DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]

@@ -8,7 +8,6 @@ docs/storage-dynamodb.md tables describe and what the capacity counter sizes.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -130,14 +129,9 @@ class Table:
         if len(actions) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"{len(actions)} actions in one transaction; DynamoDB takes {MAX_TRANSACTION_ITEMS}")
         request = [{kind: {"TableName": self.name, **body} for kind, body in action.items()} for action in actions]
-        # botocore resends a request whose reply timed out; the token makes DynamoDB answer a resend of a
-        # transaction that was applied with success instead of cancelling it on its own conditions.
-        token = str(uuid.uuid4())
         try:
             with translated():
-                response = self.client.transact_write_items(
-                    TransactItems=request, ReturnConsumedCapacity="TOTAL", ClientRequestToken=token
-                )
+                response = self.client.transact_write_items(TransactItems=request, ReturnConsumedCapacity="TOTAL")
         except Cancelled:
             self.capacity.count_transaction(actions, None)
             raise
