@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from billing.domain.properties import PropertyError, flatten_properties
 from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.schemas.base import RequestModel, ResponseModel
-from billing.http.schemas.fields import EventTime, EventType, ExternalId, FeatureName, IsoInstant, Quantity, Text
+from billing.http.schemas.fields import EventTime, EventType, ExternalId, FeatureName, Quantity, Text
 
 if TYPE_CHECKING:  # the meter functions never ingest: the ingest service loads with the first event
     from billing.services.ingest import IngestResult, NewEvent
@@ -134,7 +134,7 @@ class CustomerEventIn(RequestModel):
     type: EventType | None = None
     feature: FeatureName | None = None
     quantity: Quantity | None = None
-    ts: IsoInstant
+    ts: EventTime
     id: EventId | None = None
     properties: NestedProperties = None
 
