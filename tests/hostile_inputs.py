@@ -64,6 +64,7 @@ RUN = ("run_invoices", "POST", "/v1/invoices/run")
 CUSTOMERS = ("create_customer", "POST", "/v1/customers")
 PLANS = ("create_plan", "POST", "/v1/plans")
 CREDITS = ("grant_credits", "POST", "/v1/customers/{customer_id}/credits")
+API_KEYS = ("create_api_key", "POST", "/v1/api-keys")
 
 HOSTILE: tuple[Hostile, ...] = (
     Hostile("json nested 1,000 deep", *EVENTS, "body", body="[" * 1_000 + "]" * 1_000),
@@ -127,6 +128,16 @@ HOSTILE: tuple[Hostile, ...] = (
         "events",
         body={"customer_id": "{customer_id}", "events": [_event()["events"][0]] * 1_001},
     ),
+    # Issue 17: a bare number became a model of defaults (an admin key); booleans and text became integers.
+    Hostile("api-key body 0", *API_KEYS, "body", body="0"),
+    Hostile("api-key body 1", *API_KEYS, "body", body="1"),
+    Hostile("api-key body false", *API_KEYS, "body", body="false"),
+    Hostile("api-key body null", *API_KEYS, "body", body="null"),
+    Hostile("grace period false", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": False}),
+    Hostile("grace period true", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": True}),
+    Hostile("grace period text", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": "3"}),
+    Hostile("grace period 3.0", *PLANS, "grace_period_days", body=_plan_text("3.0")),
+    Hostile("net days true", *PLANS, "net_days", body={"name": "p", "net_days": True}),
     Hostile(
         "a 10,000-character customer name",
         *CUSTOMERS,

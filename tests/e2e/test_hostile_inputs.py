@@ -48,6 +48,7 @@ def test_nothing_was_half_written_by_the_hostile_inputs(gateway, customer_id):
     assert gateway.request("GET", f"/v1/customers/{customer_id}/usage?{SEPTEMBER}") == (200, [])
     assert gateway.request("GET", f"/v1/customers/{customer_id}/credits")[1]["entries"] == []
     assert gateway.request("GET", f"/v1/customers/{customer_id}/invoices") == (200, [])
+    assert gateway.request("GET", "/v1/api-keys") == (200, {"data": [], "next_cursor": None})
 
 
 def test_a_static_path_of_5000_segments_is_a_404(gateway):

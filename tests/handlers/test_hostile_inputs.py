@@ -37,6 +37,7 @@ def test_each_hostile_input_is_a_400_naming_its_field_and_writes_nothing(case: H
     assert services.credits.ledger(customer_id).entries == ()
     assert services.usage.totals(customer_id, *SEPTEMBER) == []
     assert services.invoices.for_customer(customer_id) == []
+    assert services.api_keys.list(limit=10).items == []
 
 
 def test_the_largest_quantities_sum_exactly_and_the_usage_reply_stays_small(api, customer_id):

@@ -56,6 +56,15 @@ def _event_time(value: Any) -> datetime:
     return parsed
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON integer, strictly: pydantic's lax int takes true as 1, "3" and 3.0 as 3."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValueError("must be a JSON integer")
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent < 0:  # type: ignore[operator]
+        raise ValueError("must be a JSON integer, without a fractional part")
+    return value
+
+
 def _canonical(places: int) -> AfterValidator:
     """Drop trailing zeros beyond the allowed places (1.5000000000000 -> 1.500000000): sums never carry
     more fractional digits than the bounds allow."""
@@ -68,6 +77,8 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# Marks an integer of a JSON body (days, counts): `Annotated[int, Field(...), JSON_INTEGER]`.
+JSON_INTEGER = BeforeValidator(_json_integer)
 IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
 # Every event's time, /v1 and drop-in alike (the drop-ins' unix seconds: billing.http.dropin.unix_seconds).
 EventTime = Annotated[datetime, BeforeValidator(_event_time)]
