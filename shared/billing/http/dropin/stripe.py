@@ -37,6 +37,7 @@ from billing.http.dropin import (
 )
 from billing.http.errors import status_of
 from billing.http.routes import Refusals, body_content, request_body
+from billing.http.schemas.events import MAX_PROPERTIES, bounded_properties
 from billing.http.schemas.fields import EventTime, ExternalId
 from billing.services.ingest import IngestResult, NewEvent
 
@@ -46,13 +47,19 @@ _PARAMS = {"type": "event_name", "external_customer_id": f"payload[{CUSTOMER_KEY
 
 
 def _payload_values(value: Any) -> Any:
-    """Payload values are strings in Stripe; numbers and booleans sent as JSON are read as their text."""
+    """Payload values are strings in Stripe; numbers and booleans sent as JSON are read as their text. The
+    payload holds the event's properties: the bounds of every event's properties apply."""
     if not isinstance(value, dict):
         return value
+    if len(value) > MAX_PROPERTIES + 1:  # the properties and stripe_customer_id
+        raise ValueError(f"at most {MAX_PROPERTIES} properties besides {CUSTOMER_KEY}, got {len(value) - 1}")
     try:
-        return {key: property_text(item, f"payload[{key}]") for key, item in value.items()}
+        texts = {key: property_text(item, f"payload[{key}]") for key, item in value.items()}
     except PropertyError as error:
-        raise ValueError(str(error)) from None
+        raise ValueError(str(error)[:200]) from None
+    customer = texts.pop(CUSTOMER_KEY, None)
+    properties = bounded_properties(texts)
+    return properties if customer is None else {CUSTOMER_KEY: customer, **properties}
 
 
 class StripePayload(BaseModel):
