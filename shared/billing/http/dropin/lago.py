@@ -188,6 +188,8 @@ def create_resolver() -> APIGatewayHttpResolver:
 
 def _from_validation(app: APIGatewayHttpResolver, errors: Sequence[dict[str, Any]]) -> Response:
     root = "events" if app.current_event.path.endswith("/batch") else "event"
+    if any(error.get("type") == "json_invalid" for error in errors):  # nested too deep, a bare number, not JSON
+        return _envelope(HTTPStatus.BAD_REQUEST, error="BadRequest: the body is not a JSON object")
     # The body itself, or its `event`/`events` member, is not there or not an object/array: Lago's 400.
     if not errors or any(tuple(e.get("loc", ()))[:2] != ("body", root) or len(e["loc"]) == 2 for e in errors):
         return _envelope(HTTPStatus.BAD_REQUEST, error=f"BadRequest: param is missing or the value is empty: {root}")
