@@ -1,7 +1,11 @@
-"""Issue 8's hostile inputs, each with the field its 400 must name. Sent through the handlers
-(tests/handlers/test_hostile_inputs.py) and over HTTP through the local gateway (tests/e2e/test_hostile_inputs.py).
+"""Hostile inputs (issues 8 and 17), each with the field its refusal must name, on /v1 and on the drop-in routes
+(OpenMeter, Lago, Stripe) alike: the same JSON reader, event window and number bounds everywhere. Sent through the
+handlers (tests/handlers/test_hostile_inputs.py) and over HTTP through the local gateway on both backends
+(tests/e2e/test_hostile_inputs.py), which also sends GENERIC_BODIES to every operation of the OpenAPI document.
 
-`{customer_id}` in a path is replaced by a real customer's id; a `str`/`bytes` body is sent as it is.
+`{customer_id}` in a path or body is replaced by the target customer's id and `{external_id}` by its external id
+(TARGET: a customer in UTC+14 with a meter for `email_sent`, so a wrongly accepted event would be stored); a
+`str`/`bytes` body is sent as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class Hostile:
     field: str
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    status: int = 400  # Lago refuses an event with 422
 
     def path(self, customer_id: str) -> str:
         return self.route.replace("{customer_id}", customer_id)
@@ -31,10 +37,37 @@ class Hostile:
         return self.path(customer_id) + (f"?{urlencode(self.query)}" if self.query else "")
 
     def payload(self, customer_id: str) -> Any:
-        """The body: objects with `{customer_id}` filled in; str and bytes unchanged."""
+        """The body: objects and text with `{customer_id}` and `{external_id}` filled in; bytes unchanged."""
         if isinstance(self.body, dict | list):
-            return json.loads(json.dumps(self.body).replace("{customer_id}", customer_id))
+            return json.loads(_filled(json.dumps(self.body), customer_id))
+        if isinstance(self.body, str) and len(self.body) < 100_000:
+            return _filled(self.body, customer_id)
         return self.body
+
+    @property
+    def vendor(self) -> bool:
+        return not self.route.startswith("/v1/") or self.route == "/v1/billing/meter_events"
+
+
+def _filled(text: str, customer_id: str) -> str:
+    return text.replace("{customer_id}", customer_id).replace("{external_id}", TARGET["external_id"])
+
+
+def named_fields(reply: Any) -> list[str]:
+    """The fields a refusal names, in any of the four shapes: ours and OpenMeter's (`error.fields[].field`),
+    Lago's 422 (`error_details`, keyed by the event's index in a batch: `1.timestamp`) and Stripe's
+    (`error.param`). A refusal of the body as a whole names `body` (Lago's 400 and Stripe have no field for it)."""
+    if not isinstance(reply, dict):
+        return []
+    fields: list[str] = []
+    error = reply.get("error")
+    if isinstance(error, dict):
+        fields += [item["field"] for item in error.get("fields", [])]
+        if error.get("param"):
+            fields.append(error["param"])
+    for name, detail in (reply.get("error_details") or {}).items():
+        fields += [f"{name}.{inner}" for inner in detail] if isinstance(detail, dict) else [name]
+    return fields or ["body"]
 
 
 def _event(**overrides: Any) -> dict[str, Any]:
@@ -58,12 +91,22 @@ def _usage(**query: str) -> dict[str, str]:
     return {"start": "2025-09-01T00:00:00Z", "end": "2025-10-01T00:00:00Z", **query}
 
 
+# The target of every case: in UTC+14, where a year-9999 instant has no local date (issue 17's 500).
+TARGET = {
+    "name": "Target",
+    "email": "hostile@acme.example",
+    "external_id": "hostile-target",
+    "timezone": "Pacific/Kiritimati",
+}
+METER = {"feature": "emails", "event_type": "email_sent", "value_property": "value"}
+
 EVENTS = ("ingest_events", "POST", "/v1/events/batch")
 USAGE = ("get_usage", "GET", "/v1/customers/{customer_id}/usage")
 RUN = ("run_invoices", "POST", "/v1/invoices/run")
 CUSTOMERS = ("create_customer", "POST", "/v1/customers")
 PLANS = ("create_plan", "POST", "/v1/plans")
 CREDITS = ("grant_credits", "POST", "/v1/customers/{customer_id}/credits")
+API_KEYS = ("create_api_key", "POST", "/v1/api-keys")
 
 HOSTILE: tuple[Hostile, ...] = (
     Hostile("json nested 1,000 deep", *EVENTS, "body", body="[" * 1_000 + "]" * 1_000),
@@ -127,6 +170,16 @@ HOSTILE: tuple[Hostile, ...] = (
         "events",
         body={"customer_id": "{customer_id}", "events": [_event()["events"][0]] * 1_001},
     ),
+    # Issue 17: a bare number became a model of defaults (an admin key); booleans and text became integers.
+    Hostile("api-key body 0", *API_KEYS, "body", body="0"),
+    Hostile("api-key body 1", *API_KEYS, "body", body="1"),
+    Hostile("api-key body false", *API_KEYS, "body", body="false"),
+    Hostile("api-key body null", *API_KEYS, "body", body="null"),
+    Hostile("grace period false", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": False}),
+    Hostile("grace period true", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": True}),
+    Hostile("grace period text", *PLANS, "grace_period_days", body={"name": "p", "grace_period_days": "3"}),
+    Hostile("grace period 3.0", *PLANS, "grace_period_days", body=_plan_text("3.0")),
+    Hostile("net days true", *PLANS, "net_days", body={"name": "p", "net_days": True}),
     Hostile(
         "a 10,000-character customer name",
         *CUSTOMERS,
@@ -134,6 +187,169 @@ HOSTILE: tuple[Hostile, ...] = (
         body={"name": "n" * 10_000, "email": "long@name.example"},
     ),
 )
+
+
+def _number_in(document: dict[str, Any], literal: str) -> str:
+    """`document` as JSON text with its one `0` replaced by a raw number literal."""
+    return json.dumps(document).replace(": 0", f": {literal}", 1)
+
+
+OPENMETER = ("openmeter_ingest_events", "POST", "/api/v1/events")
+LAGO = ("lago_create_event", "POST", "/lago/api/v1/events")
+LAGO_BATCH = ("lago_create_batch_events", "POST", "/lago/api/v1/events/batch")
+STRIPE_V1 = ("stripe_meter_event_v1", "POST", "/v1/billing/meter_events")
+STRIPE_V2 = ("stripe_meter_event_v2", "POST", "/v2/billing/meter_events")
+CLOUDEVENTS = ("application/cloudevents+json", "application/cloudevents-batch+json", "application/json")
+FORM = "application/x-www-form-urlencoded"
+
+CLOUDEVENT = {"specversion": "1.0", "id": "h-1", "source": "hostile", "type": "email_sent", "subject": "{external_id}"}
+LAGO_EVENT = {"transaction_id": "h-1", "code": "email_sent", "external_customer_id": "{external_id}"}
+STRIPE_EVENT = {"event_name": "email_sent", "payload": {"stripe_customer_id": "{external_id}", "value": "1"}}
+
+
+def _stripe_form(**fields: str) -> str:
+    base = {"event_name": "email_sent", "payload[stripe_customer_id]": TARGET["external_id"], "payload[value]": "1"}
+    return urlencode({**base, **fields})
+
+
+# Issue 17: unix seconds that are instants no billing run accepts (1970, 1999, 2100, 9999: 500 in UTC+14).
+OUT_OF_WINDOW_SECONDS = (0, 946_684_799, 4_102_444_800, 253_402_300_799)
+FIVE_THOUSAND_DIGITS = "9" * 5_000
+DEEP_ARRAYS = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECTS = '{"a":' * 50_000 + "1" + "}" * 50_000
+
+DROP_IN: tuple[Hostile, ...] = (
+    *(
+        Hostile(
+            f"lago timestamp {seconds}", *LAGO, "timestamp", {"event": {**LAGO_EVENT, "timestamp": seconds}}, status=422
+        )
+        for seconds in OUT_OF_WINDOW_SECONDS
+    ),
+    Hostile(
+        "lago batch timestamp 9999",
+        *LAGO_BATCH,
+        "1.timestamp",
+        {"events": [LAGO_EVENT, {**LAGO_EVENT, "transaction_id": "h-2", "timestamp": "253402300799"}]},
+        status=422,
+    ),
+    *(
+        Hostile(
+            f"stripe v1 timestamp {seconds}",
+            *STRIPE_V1,
+            "timestamp",
+            _stripe_form(timestamp=str(seconds)),
+            content_type=FORM,
+        )
+        for seconds in OUT_OF_WINDOW_SECONDS
+    ),
+    Hostile("stripe v2 timestamp 2100", *STRIPE_V2, "timestamp", {**STRIPE_EVENT, "timestamp": "2100-01-01T00:00:00Z"}),
+    Hostile("cloudevent time 1999", *OPENMETER, "time", {**CLOUDEVENT, "time": "1999-12-31T23:59:59Z"}),
+    Hostile(
+        "lago 5,000-digit timestamp",
+        *LAGO,
+        "timestamp",
+        _number_in({"event": {**LAGO_EVENT, "timestamp": 0}}, FIVE_THOUSAND_DIGITS),
+        status=422,
+    ),
+    # A 5,000-digit number in properties is refused by the bound of every property value (1,024 characters).
+    Hostile(
+        "stripe v2 5,000-digit value",
+        *STRIPE_V2,
+        "payload",
+        _number_in(
+            {**STRIPE_EVENT, "payload": {"stripe_customer_id": "{external_id}", "value": 0}}, FIVE_THOUSAND_DIGITS
+        ),
+    ),
+    Hostile(
+        "stripe v1 5,000-digit timestamp",
+        *STRIPE_V1,
+        "timestamp",
+        _stripe_form(timestamp=FIVE_THOUSAND_DIGITS),
+        content_type=FORM,
+    ),
+    Hostile(
+        "stripe v1 5,000-digit value",
+        *STRIPE_V1,
+        "payload",
+        _stripe_form(**{"payload[value]": FIVE_THOUSAND_DIGITS}),
+        content_type=FORM,
+    ),
+    Hostile(
+        "cloudevent 5,000-digit value",
+        *OPENMETER,
+        "data",
+        _number_in({**CLOUDEVENT, "data": {"value": 0}}, FIVE_THOUSAND_DIGITS),
+    ),
+    Hostile(
+        "stripe v2 payload of 10,000 entries",
+        *STRIPE_V2,
+        "payload",
+        {**STRIPE_EVENT, "payload": {"stripe_customer_id": "{external_id}", **{f"p{i}": "v" for i in range(10_000)}}},
+    ),
+    Hostile(
+        "stripe v1 value of 2,000 characters",
+        *STRIPE_V1,
+        "payload",
+        _stripe_form(**{"payload[note]": "n" * 2_000}),
+        content_type=FORM,
+    ),
+    # A meter's value is a quantity: bounded as one sent to /v1 is.
+    Hostile(
+        "stripe v2 value 1e15",
+        *STRIPE_V2,
+        "payload[value]",
+        {**STRIPE_EVENT, "payload": {"stripe_customer_id": "{external_id}", "value": "1e15"}},
+    ),
+    Hostile(
+        "lago value with 10 decimals",
+        *LAGO,
+        "properties.value",
+        {"event": {**LAGO_EVENT, "properties": {"value": "0.0000000001"}}},
+        status=422,
+    ),
+    *(
+        Hostile(f"cloudevents nested 100,000 deep ({kind})", *OPENMETER, "body", DEEP_ARRAYS, content_type=kind)
+        for kind in CLOUDEVENTS
+    ),
+    *(
+        Hostile(f"cloudevents objects nested 50,000 deep ({kind})", *OPENMETER, "body", DEEP_OBJECTS, content_type=kind)
+        for kind in CLOUDEVENTS
+    ),
+    *(
+        Hostile(f"{name} nested 100,000 deep", *route, "body", body)
+        for name, route in (("lago", LAGO), ("lago batch", LAGO_BATCH), ("stripe v2", STRIPE_V2))
+        for body in (DEEP_ARRAYS,)
+    ),
+    *(
+        Hostile(f"{name} objects nested 50,000 deep", *route, "body", DEEP_OBJECTS)
+        for name, route in (("lago", LAGO), ("lago batch", LAGO_BATCH), ("stripe v2", STRIPE_V2))
+    ),
+    Hostile("stripe v1 form of 100,000 brackets", *STRIPE_V1, "event_name", DEEP_ARRAYS, content_type=FORM),
+    Hostile("cloudevents with 1,001 events", *OPENMETER, "body", [CLOUDEVENT] * 1_001, content_type=CLOUDEVENTS[1]),
+    Hostile(
+        "cloudevent data of 10,000 properties",
+        *OPENMETER,
+        "data",
+        {**CLOUDEVENT, "data": {f"p{i}": "v" for i in range(10_000)}},
+    ),
+    Hostile(
+        "lago property value of 1 MB",
+        *LAGO,
+        "properties",
+        {"event": {**LAGO_EVENT, "properties": {"value": "1" * 1_000_000}}},
+        status=422,
+    ),
+)
+
+# Sent to every operation of the OpenAPI document, with each content type it declares (application/json when none):
+# a body where none is expected must not matter, a body that is expected must be refused naming `body`.
+GENERIC_BODIES: dict[str, str | bytes] = {
+    "json nested 100,000 deep": DEEP_ARRAYS,
+    "objects nested 50,000 deep": DEEP_OBJECTS,
+    "a bare 0": "0",
+    "a 5,000-digit number": FIVE_THOUSAND_DIGITS,
+    "invalid utf-8": b'{"name": "\xff\xfe"}',
+}
 
 # The largest quantity the API takes, and what its usage reply may weigh.
 LARGEST_QUANTITY = "999999999999999.999999999"

@@ -275,3 +275,90 @@ def test_a_number_of_5000_digits_is_refused_in_the_vendors_envelope(api, acme, m
     # Issue 17: int() of a JSON integer past 4,300 digits raised ValueError in the drop-in reader (a 500).
     assert send(api, _with_number(document, FIVE_THOUSAND_DIGITS)).status == status
     assert usage(acme.id) == {}
+
+
+# Issue 17: unix seconds outside the event window were acknowledged (200) and stored in periods no billing run
+# accepts (1969-12, 9999-12), or answered 500 for a customer in UTC+14 (year 10000 has no local date).
+OUT_OF_WINDOW_SECONDS = [0, 946_684_799, 4_102_444_800, 253_402_300_799]
+OUT_OF_WINDOW_INSTANTS = ["1999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "2099-12-31T23:00:00-14:00"]
+
+
+@pytest.fixture
+def kiritimati(injected_services):
+    return injected_services.customers.create(
+        name="Kiritimati", email="ops@kiritimati.example", external_id="acme-1", timezone_name="Pacific/Kiritimati"
+    )
+
+
+@pytest.mark.parametrize("seconds", OUT_OF_WINDOW_SECONDS)
+def test_unix_seconds_outside_the_event_window_are_refused_naming_timestamp(api, kiritimati, meters, usage, seconds):
+    lago_reply = lago(api, {"event": {**LAGO_EVENT, "timestamp": seconds}})
+    lago_text = lago(api, {"event": {**LAGO_EVENT, "timestamp": str(seconds)}})
+    batch_reply = lago_batch(api, {"events": [LAGO_EVENT, {**LAGO_EVENT, "transaction_id": "b", "timestamp": seconds}]})
+    stripe_reply = stripe_v1(api, {**V1, "timestamp": str(seconds)})
+
+    assert [r.status for r in (lago_reply, lago_text, batch_reply)] == [422] * 3
+    assert list(lago_reply.body["error_details"]) == list(lago_text.body["error_details"]) == ["timestamp"]
+    assert list(batch_reply.body["error_details"]) == ["1"]
+    assert list(batch_reply.body["error_details"]["1"]) == ["timestamp"]
+    assert stripe_reply.status == 400 and stripe_reply.body["error"]["param"] == "timestamp"
+    assert usage(kiritimati.id) == {}
+
+
+@pytest.mark.parametrize("instant", OUT_OF_WINDOW_INSTANTS)
+def test_instants_outside_the_event_window_are_refused_naming_the_vendors_field(
+    api, kiritimati, meters, usage, instant
+):
+    cloud = openmeter(api, [CLOUDEVENT, {**CLOUDEVENT, "id": "e-2", "time": instant}], "application/json")
+    stripe = stripe_v2(api, {**STRIPE_V2_EVENT, "timestamp": instant, "payload": {"stripe_customer_id": "acme-1"}})
+
+    assert (cloud.status, cloud.body["error"]["fields"][0]["field"]) == (400, "[1].time")
+    assert (stripe.status, stripe.body["error"]["param"]) == (400, "timestamp")
+    assert usage(kiritimati.id) == {}
+
+
+def test_the_window_edges_are_accepted_and_billed_in_a_period_a_run_accepts(api, kiritimati, meters):
+    first, last = "946684800", "4102444799.999999"
+    assert lago(api, {"event": {**LAGO_EVENT, "transaction_id": "first", "timestamp": first}}).status == 200
+    assert lago(api, {"event": {**LAGO_EVENT, "transaction_id": "last", "timestamp": last}}).status == 200
+    for period in ("2000-01", "2100-01"):  # the local months in UTC+14
+        run = api("run_invoices", "POST /v1/invoices/run", "/v1/invoices/run", query={"period": period})
+        assert run.status == 200, run.text
+        invoices = api(
+            "list_customer_invoices",
+            "GET /v1/customers/{customer_id}/invoices",
+            f"/v1/customers/{kiritimati.id}/invoices",
+        ).body
+        assert period in [invoice["period"] for invoice in invoices]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("1e15", "less than 1E+15"), ("1e20", "less than 1E+15"), ("0.0000000001", "at most 9 decimal places")],
+)
+def test_a_meter_value_past_the_quantity_bound_is_refused_as_a_sent_quantity_is(
+    api, acme, meters, usage, value, reason
+):
+    # Issue 17: a meter read any 38-digit number, so a drop-in event could store what /v1 refuses as a quantity.
+    stripe = stripe_v1(api, {**V1, "payload[value]": value})
+    lago_reply = lago(api, {"event": {**LAGO_EVENT, "properties": {"value": value}}})
+    v1 = api(
+        "ingest_customer_events",
+        "POST /v1/events",
+        "/v1/events",
+        {
+            "events": [
+                {
+                    "external_customer_id": "acme-1",
+                    "type": "email_sent",
+                    "ts": "2025-09-03T10:00:00Z",
+                    "properties": {"value": value},
+                }
+            ]
+        },
+    )
+    assert (stripe.status, stripe.body["error"]["param"]) == (400, "payload[value]")
+    assert reason in stripe.body["error"]["message"]
+    assert (lago_reply.status, list(lago_reply.body["error_details"])) == (422, ["properties.value"])
+    assert (v1.status, v1.error_fields()) == (400, ["events[0].properties.value"])
+    assert usage(acme.id) == {}

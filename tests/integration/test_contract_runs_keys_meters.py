@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
 from billing.domain.api_keys import ApiKey
 from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
-from billing.domain.errors import BillingRunNotFound, Conflict, NotFound
+from billing.domain.errors import BillingRunNotFound, Conflict, InvalidInput, NotFound
 from billing.domain.meters import Meter
 
-from tests.integration.builders import NOW, D, every
+from tests.integration.builders import NOW, D, customer, every
 
 
 class TestBillingRuns:
@@ -125,3 +127,51 @@ class TestMeters:
 
 def test_the_health_probe_passes_on_a_working_store(store):
     store.check()
+
+
+def _crafted(position: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+# Issue 17: cursors this API never made reached SQLite's bindings (500: "Error binding parameter", "Python int too
+# large to convert to SQLite INTEGER"); the JSON nested past the recursion limit crashed the decoder.
+CRAFTED_CURSORS = {
+    "an object": _crafted({"after": {"a": 1}}),
+    "a list": _crafted({"after": [1, 2]}),
+    "10**400": _crafted({"after": 10**400}),
+    "a float": _crafted({"after": 1.5}),
+    "true": _crafted({"after": True}),
+    "a key of another shape": _crafted({"pk": ["N", "1e400"], "sk": ["S", "x"]}),
+    "JSON nested 1,500 deep": base64.urlsafe_b64encode(b"[" * 1_500).decode(),
+}
+PAGED_LISTINGS = {
+    "customers": lambda store, cursor: store.customers.list(limit=2, cursor=cursor),
+    "plans": lambda store, cursor: store.plans.list(limit=2, cursor=cursor),
+    "api keys": lambda store, cursor: store.api_keys.list(limit=2, cursor=cursor),
+    "meters": lambda store, cursor: store.meters.list(limit=2, cursor=cursor),
+    "invoices": lambda store, cursor: store.invoices.list(limit=2, cursor=cursor),
+    "a customer's invoices": lambda store, cursor: store.invoices.list_for_customer("c1", limit=2, cursor=cursor),
+    "drafts due": lambda store, cursor: store.invoices.drafts_due(period_end_before=NOW, limit=2, cursor=cursor),
+    "run outcomes": lambda store, cursor: store.billing_runs.outcomes("run_1", limit=2, cursor=cursor),
+}
+
+
+@pytest.mark.parametrize("listing", sorted(PAGED_LISTINGS))
+def test_a_cursor_the_listing_never_made_is_invalid_input_naming_cursor(store, listing):
+    for name, cursor in CRAFTED_CURSORS.items():
+        with pytest.raises(InvalidInput) as error:
+            PAGED_LISTINGS[listing](store, cursor)
+        assert error.value.field == "cursor", name
+
+
+def test_a_real_cursor_with_its_values_changed_in_type_is_invalid_input_naming_cursor(store):
+    for n in range(3):
+        store.customers.add(customer(f"c{n}", f"c{n}@acme.example"))
+    real = store.customers.list(limit=1).cursor
+    assert real is not None
+    position = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
+    for changed in (["N", "abc"], ["N", "1e400"], ["S", ""], 10**400, {"a": 1}):
+        crafted = _crafted({name: changed for name in position})
+        with pytest.raises(InvalidInput) as error:
+            store.customers.list(limit=2, cursor=crafted)
+        assert error.value.field == "cursor", changed

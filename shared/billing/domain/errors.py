@@ -130,6 +130,19 @@ class CarryoverSpent(Conflict):
         )
 
 
+class CustomerPlanMissing(Conflict):
+    """The customer names a plan that is not stored (written by hand, or lost): billing it without its plan
+    would invoice the wrong amount silently, so the customer is not billed until it names a plan again."""
+
+    def __init__(self, customer_id: str, plan_id: str) -> None:
+        super().__init__(
+            f"customer {customer_id} names plan {plan_id!r}, which does not exist; assign an existing plan "
+            "(PUT /v1/customers/{customer_id}/plan) and bill again",
+            field="plan_id",
+        )
+        self.plan_id = plan_id
+
+
 class UnratableUsage(Conflict):
     """Stored usage that exact arithmetic cannot rate (a quantity from before input bounds existed): the
     customer's period cannot be invoiced until it is corrected."""

@@ -53,6 +53,8 @@ PRECISION = 120
 # Instants the API accepts: backfill back to 2000 stays possible, nothing beyond 2099 is meant.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)  # exclusive for event ts, inclusive as the end of a range
+# The one window of an event's time, whatever route or vendor format sent it: EARLIEST <= ts < LATEST.
+EVENT_TIME_WINDOW = f"from {EARLIEST:%Y-%m-%dT%H:%MZ} and before {LATEST:%Y-%m-%dT%H:%MZ}"
 # Billing periods: every local month an accepted instant falls in, in any timezone (UTC-12 .. UTC+14).
 FIRST_PERIOD_YEAR = 1999
 LAST_PERIOD_YEAR = 2100
@@ -71,6 +73,24 @@ ROUNDING = Context(prec=PRECISION, traps=[InvalidOperation, DivisionByZero, Over
 ZERO = Decimal(0)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def event_time_refusal(instant: datetime) -> str | None:
+    """Why an event's time (aware) cannot be stored, or None: outside the window, its billing period in
+    some timezone is one no run can bill (or has no local date at all)."""
+    if EARLIEST <= instant < LATEST:
+        return None
+    return f"must be {EVENT_TIME_WINDOW}"
+
+
+def quantity_refusal(value: Decimal) -> str | None:
+    """Why a number cannot be an event's quantity, or None: the bound of every quantity, whether the client
+    sent it (Quantity in the request schemas) or a meter read it from the event's properties."""
+    if not value.is_finite() or not ZERO <= value < MAX_QUANTITY:
+        return f"must be at least 0 and less than {MAX_QUANTITY:.0E}"
+    if fractional_digits(value) > QUANTITY_PLACES:
+        return f"must have at most {QUANTITY_PLACES} decimal places"
+    return None
 
 
 def exact_arithmetic() -> AbstractContextManager[Context]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from billing.domain.exact import QUANTITY_PLACES, at_most_places, quantity_refusal
 from billing.domain.properties import parse_number
 
 
@@ -27,7 +28,8 @@ class Meter:
 
     def quantity_of(self, properties: Mapping[str, str]) -> Decimal:
         """The quantity one matching event adds: the number at `value_property`, or 1 without one.
-        Raises MeterValueError when the property is missing, not a number, or negative."""
+        Raises MeterValueError when the property is missing, not a number, or not a quantity (negative,
+        too large, too many decimals: the bound a quantity sent as such has)."""
         if self.value_property is None:
             return Decimal(1)
         text = properties.get(self.value_property)
@@ -35,10 +37,11 @@ class Meter:
             raise MeterValueError(self, "is missing")
         number = parse_number(text)
         if number is None:
-            raise MeterValueError(self, f"is not a number: {text!r}")
-        if number < 0:
-            raise MeterValueError(self, f"must not be negative: {text!r}")
-        return number
+            raise MeterValueError(self, f"is not a number: {text[:40]!r}")
+        refusal = quantity_refusal(number)
+        if refusal is not None:
+            raise MeterValueError(self, f"{refusal}: {text[:40]!r}")
+        return at_most_places(number, places=QUANTITY_PLACES)
 
 
 class MeterValueError(ValueError):

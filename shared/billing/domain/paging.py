@@ -52,7 +52,7 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         raise InvalidInput("cursor is not one this API returned", field="cursor")
     try:
         position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None
     if not isinstance(position, dict):
         raise InvalidInput("cursor is not one this API returned", field="cursor")

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.http.access import enforce_access
-from billing.http.body import exact_json, text_body
+from billing.http.body import request_json, text_body
 from billing.http.errors import OnRefused, register_error_handlers
 from billing.http.request_log import REQUEST_ID_HEADER, request_id, request_keys
 from billing.observability import logger, metrics
@@ -25,7 +25,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 def create_resolver(on_refused: OnRefused | None = None) -> APIGatewayHttpResolver:
     """A resolver with the one error map. `on_refused` is called for each request answered with a 4xx."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=request_json)
     register_error_handlers(app, on_refused)
     # Every route: its declared access policy first (then, on routes that opt in, the Idempotency-Key header:
     # billing.http.routes.ApiRouter registers that middleware on those routes only).

@@ -40,6 +40,16 @@ def exact_json(text: str) -> Any:
 _CONTAINERS = frozenset({dict, list})  # what json.loads nests (exactly these types, never subclasses)
 
 
+def request_json(text: str) -> Any:
+    """A request body: `exact_json`, and an object or an array. Powertools validates a body model with
+    from_attributes=True, so a bare `0` (a Decimal, which has attributes) would become a model of defaults:
+    POST /v1/api-keys with the body 0 created an admin key."""
+    value = exact_json(text)
+    if type(value) not in _CONTAINERS:
+        raise json.JSONDecodeError("the body must be a JSON object or array", "", 0)
+    return value
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
     if type(value) not in _CONTAINERS:
         return False

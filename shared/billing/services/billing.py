@@ -207,8 +207,16 @@ class BillingService:
     ) -> dict[str, Invoice]:
         """The drafts of `customers` that must be saved, by customer id; the outcome of every other one goes
         into `outcomes`."""
+        accounts: dict[str, tuple[str, str]] = {}  # customer id -> its credit account (customer, currency)
+        for customer in customers:
+            try:
+                accounts[customer.id] = (customer.id, self._composer.currency(customer))
+            except StorageUnavailable:
+                raise
+            except Exception as error:  # e.g. its plan is missing: it fails alone
+                outcomes[customer.id] = _failed(customer.id, error, now)
+        customers = [customer for customer in customers if customer.id in accounts]
         ids = [customer.id for customer in customers]
-        accounts = {customer.id: (customer.id, self._composer.currency(customer)) for customer in customers}
         try:
             usages = self._storage.usage.period_usage_many(ids, period.key)
             invoices = self._storage.invoices.list_for_customers(ids)
@@ -289,7 +297,7 @@ class BillingService:
         return new_invoice(customer, period, content, now, replacing=current), True
 
     def _due_at(self, draft: Invoice, customer: Customer) -> datetime:
-        plan = self._composer.plan(customer.plan_id)
+        plan = self._composer.customer_plan(customer)
         days = plan.grace_period_days if plan is not None else DEFAULT_GRACE_PERIOD_DAYS
         local_end = draft.period_end.astimezone(timezone(customer.timezone))
         return (local_end + timedelta(days=days)).astimezone(UTC)  # wall-clock days: DST-proof

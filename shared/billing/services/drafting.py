@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.customers import Customer
-from billing.domain.errors import StorageUnavailable
+from billing.domain.errors import CustomerPlanMissing, StorageUnavailable
 from billing.domain.exact import exact
 from billing.domain.invoices import Invoice, InvoiceContent, InvoiceStatus, LineItem, LineType, invoice_id_for
 from billing.domain.money import ZERO, format_money
@@ -54,9 +54,17 @@ class InvoiceComposer:
             self._plans[plan_id] = self._storage.plans.get(plan_id)
         return self._plans[plan_id]
 
+    def customer_plan(self, customer: Customer) -> Plan | None:
+        """The customer's plan (None: it has none). A plan_id naming no stored plan raises CustomerPlanMissing
+        rather than rating the customer as if it had no plan."""
+        plan = self.plan(customer.plan_id)
+        if plan is None and customer.plan_id is not None:
+            raise CustomerPlanMissing(customer.id, customer.plan_id)
+        return plan
+
     def currency(self, customer: Customer) -> str:
         """The currency the customer's invoices are in: their plan's, else their own."""
-        return invoice_currency(customer, self.plan(customer.plan_id))
+        return invoice_currency(customer, self.customer_plan(customer))
 
     @exact
     def compose(
@@ -71,7 +79,7 @@ class InvoiceComposer:
     ) -> InvoiceContent:
         """The customer's invoice for the period. `usage`, `invoices` (all of the customer's) and `balance`
         (their credit balance in the invoice's currency) may be passed when the caller has read them already."""
-        plan = self.plan(customer.plan_id)
+        plan = self.customer_plan(customer)
         currency = invoice_currency(customer, plan)
         if usage is None:
             usage = self._storage.usage.period_usage(customer.id, period.key)

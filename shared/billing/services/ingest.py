@@ -12,6 +12,7 @@ from typing import Generic, Protocol, TypeVar
 
 from billing.domain.customers import Customer
 from billing.domain.errors import InvalidEvent, InvalidInput
+from billing.domain.exact import event_time_refusal
 from billing.domain.meters import Meter, MeterValueError, derived_event_id
 from billing.domain.paging import MAX_PAGE, all_items
 from billing.domain.time import BUCKET_MICROS, local_day_of, to_micros
@@ -144,12 +145,15 @@ class IngestService:
         written). Each event is stored atomically with its rollups; if storage fails part-way, a retry
         of the batch reports the events stored by the first attempt as duplicates.
 
+        An event whose time is outside the one event window (billing.domain.exact) refuses the batch.
         An event whose id was stored before (or repeats an earlier id in this batch) is a duplicate
         and is never counted again. Events without an id get a random one: they cannot be deduplicated.
         """
         customer = self._storage.customers.get(customer_id)
         if customer is None:
             raise InvalidInput(f"customer {customer_id!r} does not exist", field="customer_id")
+        for index, event in enumerate(events):
+            _check_time(index, event.ts)
         ids = [event.id or f"evt_{uuid.uuid4().hex}" for event in events]
         first_index: dict[str, int] = {}
         for index, event_id in enumerate(ids):
@@ -168,9 +172,9 @@ class IngestService:
 
     def ingest_events(self, events: Sequence[NewEvent]) -> IngestResult:
         """Store a batch whose events name their own customers, all or nothing as to validation: an
-        unknown customer, an event type no meter counts, or a meter value that is missing or not a
-        number refuses the whole batch (InvalidEvent naming the event's index and field) before
-        anything is written.
+        unknown customer, a time outside the one event window, an event type no meter counts, or a meter
+        value that is missing or not a quantity refuses the whole batch (InvalidEvent naming the event's
+        index and field) before anything is written.
 
         De-duplication is per event and per customer, before meters apply: an event of a type is
         stored as one derived record per meter it feeds, with id `<id>#<feature>`, so a retried event
@@ -186,6 +190,7 @@ class IngestService:
             customer = self._resolve_customer(index, event, customers)
             event_id = event.id or f"evt_{uuid.uuid4().hex}"
             ts = event.ts or now
+            _check_time(index, ts)
             quantities = self._quantities(index, event, event_id, ts, meters)
             # each of a feature, with a quantity and a time: the EventData that NewEvent's optional fields hide
             records = self._usage_events(customer.id, customer.timezone, quantities)  # type: ignore[arg-type]
@@ -295,6 +300,14 @@ class IngestService:
                 )
             )
         return usage_events
+
+
+def _check_time(index: int, ts: datetime) -> None:
+    """Every route's schema keeps event times in the one window; the core holds it too, so that no path can
+    store usage in a period no billing run accepts."""
+    refusal = event_time_refusal(ts)
+    if refusal is not None:
+        raise InvalidEvent(index, "ts", refusal)
 
 
 class _Lookup(Generic[K, V]):

@@ -74,7 +74,7 @@ class PreviewService:
         invoices = all_invoices(self._storage, customer.id)
         unit_price = _unit_price_of(invoices, period)
         content = composer.compose(customer, period, unit_price=unit_price, invoices=invoices)
-        plan = composer.plan(customer.plan_id)
+        plan = composer.customer_plan(customer)
         return _preview(PreviewKind.UPCOMING, customer, period, content, now=now, plan=plan)
 
     def estimate(
@@ -98,7 +98,7 @@ class PreviewService:
         composer = InvoiceComposer(self._storage)
         usage = self._storage.usage.period_usage(customer.id, period.key)
         unit_price = _unit_price_of(all_invoices(self._storage, customer.id), period)
-        own_plan = composer.plan(customer.plan_id)
+        own_plan = composer.customer_plan(customer)
         current = composer.rate(customer, period, own_plan, unit_price=unit_price, usage=usage)
         estimate = composer.rate(customer, period, other, unit_price=unit_price, usage=usage)
         return Estimate(

@@ -62,6 +62,15 @@ def test_an_unknown_customer_is_refused_naming_customer_id(services):
     assert error.value.field == "customer_id"
 
 
+@pytest.mark.parametrize("ts", [utc(1999, 12, 31, 23, 59), utc(2100, 1, 1)], ids=["before 2000", "2100"])
+def test_an_event_outside_the_one_window_refuses_the_batch_and_nothing_is_stored(services, customer, ts):
+    good = event("a", "1", utc(2025, 9, 3), "good")
+    with pytest.raises(InvalidInput) as error:
+        services.ingest.ingest(customer.id, [good, event("a", "1", ts, "bad")])
+    assert error.value.field == "events[1].ts"
+    assert totals(services, customer.id, utc(2000, 1, 1), utc(2100, 1, 1)) == {}
+
+
 def test_quantities_stay_exact_decimals(services, customer):
     services.ingest.ingest(customer.id, [event("gb", "0.1", utc(2025, 9, 3, 1), f"e{i}") for i in range(3)])
     assert totals(services, customer.id, utc(2025, 9, 1), utc(2025, 10, 1)) == {"gb": Decimal("0.3")}

@@ -88,6 +88,11 @@ def test_a_batch_mixes_customers_by_id_or_external_id_and_feature_events(service
         (typed("prompt", "x", **{"usage.tokens": "many"}), "events[1].properties.usage.tokens"),
         (typed("request", "x", external="nobody"), "events[1].external_customer_id"),
         (NewEvent(ts=None, id="x", customer_id="cus_nope", type="request"), "events[1].customer_id"),
+        # issue 17: the one event window and the one quantity bound hold in the core too, whatever the route
+        (typed("request", "x", ts=utc(1970, 1, 1)), "events[1].ts"),
+        (typed("request", "x", ts=utc(9999, 12, 31, 23, 59)), "events[1].ts"),
+        (typed("prompt", "x", **{"usage.tokens": "1e15"}), "events[1].properties.usage.tokens"),
+        (typed("prompt", "x", **{"usage.tokens": "0.0000000001"}), "events[1].properties.usage.tokens"),
     ],
 )
 def test_one_bad_event_refuses_the_whole_batch_naming_its_index_and_field(services, acme, meters, bad, field):

@@ -67,7 +67,9 @@ def test_a_meter_reads_its_value_at_a_dotted_path():
     for properties, reason in [
         ({}, "is missing"),
         ({"usage.tokens": "lots"}, "is not a number"),
-        ({"usage.tokens": "-1"}, "negative"),
+        ({"usage.tokens": "-1"}, "at least 0"),
+        ({"usage.tokens": "1e15"}, "less than 1E+15"),  # the bound of a quantity sent as such (issue 17)
+        ({"usage.tokens": "0.0000000001"}, "at most 9 decimal places"),
     ]:
         with pytest.raises(MeterValueError) as error:
             tokens.quantity_of(properties)

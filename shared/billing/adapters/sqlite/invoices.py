@@ -16,7 +16,7 @@ from billing.adapters.sqlite.customers import advance_version
 from billing.adapters.sqlite.engine.database import Database
 from billing.adapters.sqlite.engine.paging import after, document, page_of
 from billing.domain.credits import CreditEntry
-from billing.domain.errors import ConcurrentUpdate, Conflict, InvalidInput
+from billing.domain.errors import ConcurrentUpdate, Conflict
 from billing.domain.invoices import Invoice, InvoiceStatus, invoice_number
 from billing.domain.paging import Page
 from billing.domain.time import to_micros
@@ -31,14 +31,11 @@ def _invoice(row: tuple) -> Invoice:
 def _before(cursor: str | None) -> tuple[str, int]:
     """The (period, issue) a page of a customer's invoices starts below. A cursor made before reissues
     existed holds a period alone: every issue of it was listed."""
-    position = after(cursor, ["\uffff", 0])
+    position = after(cursor, ["\uffff", 0], "")
     if isinstance(position, str):
         return position, -1
-    if isinstance(position, list) and len(position) == 2:
-        period, issue = position
-        if isinstance(period, str) and isinstance(issue, int):
-            return period, issue
-    raise InvalidInput("cursor is not one this API returned", field="cursor")
+    period, issue = position
+    return period, issue
 
 
 class SqliteInvoices:

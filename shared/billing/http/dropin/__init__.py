@@ -17,12 +17,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import TypeAdapter, ValidationError
 
 from billing.domain.errors import BillingError, ForeignEvent, InvalidEvent
+from billing.domain.exact import EARLIEST, EVENT_TIME_WINDOW, LATEST
 from billing.http.access import enforce_access
-from billing.http.body import exact_json
+from billing.http.body import request_json
 
 MICROS = Decimal(1_000_000)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_UNIX_SECONDS = Decimal(253_402_300_800)  # 10000-01-01
+# The one event window (billing.domain.exact) in unix seconds, for the vendors that send those.
+EARLIEST_SECONDS = int(EARLIEST.timestamp())
+LATEST_SECONDS = int(LATEST.timestamp())  # exclusive
 
 
 def vendor_resolver(
@@ -32,7 +35,7 @@ def vendor_resolver(
 ) -> APIGatewayHttpResolver:
     """A resolver like billing.http.app.create_resolver's (validation, then the route's access policy) whose
     errors are rendered by the vendor's map."""
-    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=exact_json)
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=request_json)
     app.exception_handler(RequestValidationError)(lambda error: on_validation(error.errors()))
     app.exception_handler(BillingError)(on_error)
     app.not_found(lambda _: on_not_found())
@@ -52,18 +55,19 @@ def validate_body(adapter: TypeAdapter[Any], value: Any) -> Any:
 
 
 def read_json(text: str | None) -> Any:
-    """A raw JSON body read as every body is (billing.http.body: numbers as Decimal, nesting bounded);
-    RequestValidationError (as Powertools raises) when it is not JSON."""
+    """A raw JSON body read as every body is (billing.http.body: numbers as Decimal, nesting bounded, an object
+    or an array); RequestValidationError (as Powertools raises) when it is not that."""
     try:
-        return exact_json(text or "")
+        return request_json(text or "")
     except ValueError:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "invalid JSON"}]) from None
 
 
 def unix_seconds(value: Decimal) -> datetime:
-    """Unix seconds, possibly fractional, as an aware UTC instant (exact to the microsecond)."""
-    if not value.is_finite() or not 0 <= value < MAX_UNIX_SECONDS:
-        raise ValueError("must be unix seconds between 1970 and 9999")
+    """Unix seconds, possibly fractional, as an aware UTC instant (exact to the microsecond), within the one
+    event window: a number outside it (0, 10**5000) is refused before any arithmetic."""
+    if not value.is_finite() or not EARLIEST_SECONDS <= value < LATEST_SECONDS:
+        raise ValueError(f"must be unix seconds {EVENT_TIME_WINDOW} ({EARLIEST_SECONDS} to {LATEST_SECONDS - 1})")
     return EPOCH + timedelta(microseconds=int(value * MICROS))
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from billing.domain.errors import BillingError
 from billing.domain.time import iso_utc
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, unix_seconds, vendor_resolver
+from billing.http.dropin import EARLIEST_SECONDS, LATEST_SECONDS, event_field, unix_seconds, vendor_resolver
 from billing.http.errors import status_of
 from billing.http.routes import Refusals
 from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
@@ -33,7 +33,7 @@ from billing.http.schemas.fields import EventType, ExternalId
 from billing.services.ingest import IngestResult, NewEvent
 
 # Our field names inside an event → Lago's.
-_FIELDS = {"type": "code", "customer_id": "external_subscription_id"}
+_FIELDS = {"type": "code", "customer_id": "external_subscription_id", "ts": "timestamp"}
 
 
 def _lago_timestamp(value: Any) -> Any:
@@ -51,8 +51,8 @@ def _lago_timestamp(value: Any) -> Any:
 # What the timestamp accepts, as the document says it: unix seconds, a number or a numeric string.
 _UNIX_SECONDS = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "exclusiveMaximum": 253_402_300_800},
-        {"type": "string", "pattern": r"^\s*[0-9]{1,11}(\.[0-9]{1,6})?\s*$"},
+        {"type": "number", "minimum": EARLIEST_SECONDS, "exclusiveMaximum": LATEST_SECONDS},
+        {"type": "string", "pattern": r"^\s*[0-9]{9,10}(\.[0-9]{1,6})?\s*$"},
         {"type": "null"},
     ],
     "description": "Unix seconds, possibly fractional; now when absent",
@@ -188,6 +188,8 @@ def create_resolver() -> APIGatewayHttpResolver:
 
 def _from_validation(app: APIGatewayHttpResolver, errors: Sequence[dict[str, Any]]) -> Response:
     root = "events" if app.current_event.path.endswith("/batch") else "event"
+    if any(error.get("type") == "json_invalid" for error in errors):  # nested too deep, a bare number, not JSON
+        return _envelope(HTTPStatus.BAD_REQUEST, error="BadRequest: the body is not a JSON object")
     # The body itself, or its `event`/`events` member, is not there or not an object/array: Lago's 400.
     if not errors or any(tuple(e.get("loc", ()))[:2] != ("body", root) or len(e["loc"]) == 2 for e in errors):
         return _envelope(HTTPStatus.BAD_REQUEST, error=f"BadRequest: param is missing or the value is empty: {root}")

@@ -26,7 +26,7 @@ from billing.http.dropin import event_field, read_json, validate_body, vendor_re
 from billing.http.errors import field_path, status_of
 from billing.http.routes import ErrorDetail, Refusals, body_content, request_body
 from billing.http.schemas.events import MAX_EVENTS_PER_BATCH, NestedProperties
-from billing.http.schemas.fields import EventType, IsoInstant
+from billing.http.schemas.fields import EventTime, EventType
 from billing.services.ingest import NewEvent
 
 PATH = "/api/v1/events"
@@ -35,7 +35,7 @@ BATCH = "application/cloudevents-batch+json"
 PROBLEM = "application/problem+json"
 
 # Our field names inside an event → the CloudEvents attribute that carries them.
-_ATTRIBUTES = {"type": "type", "external_customer_id": "subject", "customer_id": "subject"}
+_ATTRIBUTES = {"type": "type", "external_customer_id": "subject", "customer_id": "subject", "ts": "time"}
 
 
 class CloudEvent(BaseModel):
@@ -46,7 +46,7 @@ class CloudEvent(BaseModel):
     specversion: Literal["1.0"]
     type: EventType
     subject: Annotated[str, Field(min_length=1, max_length=255)]
-    time: IsoInstant | None = None
+    time: EventTime | None = None
     datacontenttype: Literal["application/json"] | None = None
     dataschema: str | None = None
     data: NestedProperties = None

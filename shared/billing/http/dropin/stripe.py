@@ -27,25 +27,39 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from billing.domain.errors import BillingError, Forbidden
 from billing.domain.properties import PropertyError, property_text
 from billing.http.access import CustomerNamed, RouteRequest
-from billing.http.dropin import event_field, unix_seconds, validate_body, vendor_resolver
+from billing.http.dropin import (
+    EARLIEST_SECONDS,
+    LATEST_SECONDS,
+    event_field,
+    unix_seconds,
+    validate_body,
+    vendor_resolver,
+)
 from billing.http.errors import status_of
 from billing.http.routes import Refusals, body_content, request_body
-from billing.http.schemas.fields import ExternalId, IsoInstant
+from billing.http.schemas.events import MAX_PROPERTIES, bounded_properties
+from billing.http.schemas.fields import EventTime, ExternalId
 from billing.services.ingest import IngestResult, NewEvent
 
 CUSTOMER_KEY = "stripe_customer_id"
 
-_PARAMS = {"type": "event_name", "external_customer_id": f"payload[{CUSTOMER_KEY}]"}
+_PARAMS = {"type": "event_name", "external_customer_id": f"payload[{CUSTOMER_KEY}]", "ts": "timestamp"}
 
 
 def _payload_values(value: Any) -> Any:
-    """Payload values are strings in Stripe; numbers and booleans sent as JSON are read as their text."""
+    """Payload values are strings in Stripe; numbers and booleans sent as JSON are read as their text. The
+    payload holds the event's properties: the bounds of every event's properties apply."""
     if not isinstance(value, dict):
         return value
+    if len(value) > MAX_PROPERTIES + 1:  # the properties and stripe_customer_id
+        raise ValueError(f"at most {MAX_PROPERTIES} properties besides {CUSTOMER_KEY}, got {len(value) - 1}")
     try:
-        return {key: property_text(item, f"payload[{key}]") for key, item in value.items()}
+        texts = {key: property_text(item, f"payload[{key}]") for key, item in value.items()}
     except PropertyError as error:
-        raise ValueError(str(error)) from None
+        raise ValueError(str(error)[:200]) from None
+    customer = texts.pop(CUSTOMER_KEY, None)
+    properties = bounded_properties(texts)
+    return properties if customer is None else {CUSTOMER_KEY: customer, **properties}
 
 
 class StripePayload(BaseModel):
@@ -79,14 +93,14 @@ class _MeterEventIn(BaseModel):
 
 
 class MeterEventV1In(_MeterEventIn):
-    timestamp: Annotated[int, Field(ge=0, lt=253_402_300_800)] | None = None
+    timestamp: Annotated[int, Field(ge=EARLIEST_SECONDS, lt=LATEST_SECONDS)] | None = None
 
     def time(self, now: datetime) -> datetime:
         return now if self.timestamp is None else unix_seconds(Decimal(self.timestamp))
 
 
 class MeterEventV2In(_MeterEventIn):
-    timestamp: IsoInstant | None = None
+    timestamp: EventTime | None = None
 
     def time(self, now: datetime) -> datetime:
         return self.timestamp or now

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from billing.domain.properties import PropertyError, flatten_properties
 from billing.http.access import CustomerNamed, RouteRequest
 from billing.http.schemas.base import RequestModel, ResponseModel
-from billing.http.schemas.fields import EventTime, EventType, ExternalId, FeatureName, IsoInstant, Quantity, Text
+from billing.http.schemas.fields import EventTime, EventType, ExternalId, FeatureName, Quantity, Text
 
 if TYPE_CHECKING:  # the meter functions never ingest: the ingest service loads with the first event
     from billing.services.ingest import IngestResult, NewEvent
@@ -25,8 +25,9 @@ MAX_PROPERTY_KEY = 128
 MAX_PROPERTY_VALUE = 1024
 
 
-def _scalar_properties(value: Any) -> Any:
-    """Event properties are flat: strings, numbers or booleans, kept as strings."""
+def bounded_properties(value: Any) -> Any:
+    """Event properties are flat: strings, numbers or booleans, kept as strings; at most MAX_PROPERTIES, keys
+    and values bounded. Every route's properties end here (nested ones once flattened, Stripe's payload)."""
     if not isinstance(value, dict):
         return value
     if len(value) > MAX_PROPERTIES:
@@ -60,7 +61,7 @@ class EventIn(RequestModel):
     quantity: Quantity
     ts: EventTime
     id: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    properties: Annotated[FlatProperties | None, BeforeValidator(_scalar_properties)] = None
+    properties: Annotated[FlatProperties | None, BeforeValidator(bounded_properties)] = None
 
 
 class EventBatchRequest(RequestModel):
@@ -112,13 +113,17 @@ EventId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def nested_properties(value: Any) -> Any:
-    """Properties may nest objects: flattened to dotted keys with text values (billing.domain.properties)."""
+    """Properties may nest objects: flattened to dotted keys with text values (billing.domain.properties),
+    then held to the bounds of flat properties (count, key and value lengths), whichever route sent them."""
     if not isinstance(value, dict):
         return value
+    if len(value) > MAX_PROPERTIES:  # before flattening 10,000 of them
+        raise ValueError(f"at most {MAX_PROPERTIES} properties, got {len(value)}")
     try:
-        return flatten_properties(value)
+        flat = flatten_properties(value)
     except PropertyError as error:
-        raise ValueError(str(error)) from None
+        raise ValueError(str(error)[:200]) from None
+    return bounded_properties(flat)
 
 
 NestedProperties = Annotated[dict[str, str] | None, BeforeValidator(nested_properties)]
@@ -134,7 +139,7 @@ class CustomerEventIn(RequestModel):
     type: EventType | None = None
     feature: FeatureName | None = None
     quantity: Quantity | None = None
-    ts: IsoInstant
+    ts: EventTime
     id: EventId | None = None
     properties: NestedProperties = None
 

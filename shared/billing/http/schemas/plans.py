@@ -12,7 +12,7 @@ from billing.domain.exact import MAX_GRACE_PERIOD_DAYS, MAX_NET_DAYS
 from billing.domain.money import format_money
 from billing.domain.time import iso_utc
 from billing.http.schemas.base import PageOut, RequestModel, ResponseModel
-from billing.http.schemas.fields import Money, Text
+from billing.http.schemas.fields import JSON_INTEGER, Money, Text
 
 if TYPE_CHECKING:
     from billing.pricing import Plan
@@ -29,8 +29,8 @@ class CreatePlanRequest(RequestModel):
     currency: Annotated[str, Field(min_length=1, max_length=8)] = "USD"
     amount: Money = Decimal(0)  # the plan fee per period (Lago's plan amount_cents, as a decimal string)
     minimum_amount: Money = Decimal(0)
-    grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS)] = 0
-    net_days: Annotated[int, Field(ge=0, le=MAX_NET_DAYS)] | None = None  # None: INVOICE_NET_DAYS applies
+    grace_period_days: Annotated[int, Field(ge=0, le=MAX_GRACE_PERIOD_DAYS), JSON_INTEGER] = 0
+    net_days: Annotated[int, Field(ge=0, le=MAX_NET_DAYS), JSON_INTEGER] | None = None  # None: INVOICE_NET_DAYS applies
     prices: Annotated[list[dict[str, Any]], Field(max_length=MAX_PRICES_PER_PLAN)] = []
 
 

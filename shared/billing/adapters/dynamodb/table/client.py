@@ -7,6 +7,7 @@ docs/storage-dynamodb.md tables describe and what the capacity counter sizes.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from botocore.exceptions import ClientError
 from billing.adapters.dynamodb.table.attributes import Item, s
 from billing.adapters.dynamodb.table.capacity import CapacityCounter
 from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed, translated
-from billing.adapters.dynamodb.table.schema import INDEX_KEYS, LIST_INDEX, LIST_PK, PK, SK
+from billing.adapters.dynamodb.table.schema import INDEX_KEYS, LIST_INDEX, LIST_PK, NUMBER_KEYS, PK, SK
 from billing.domain.errors import InvalidInput
 from billing.domain.paging import Page, decode_cursor, encode_cursor
 
@@ -256,23 +257,26 @@ def _cursor_position(key: Item) -> dict[str, Any]:
 
 
 def _start_key(cursor: str, index: str | None) -> Item:
-    """LastEvaluatedKey back from a cursor, refusing anything this listing could not have returned."""
+    """LastEvaluatedKey back from a cursor, refusing anything this listing could not have returned: other
+    attributes, another type than the key schema's, an empty value, a number DynamoDB cannot read (moto fails
+    on those with a Python exception, a 500, where AWS answers a ValidationException, which `query` maps)."""
     position = decode_cursor(cursor)
-    allowed = {PK, SK, *INDEX_KEYS[index]}
+    if position.keys() != {PK, SK, *INDEX_KEYS[index]}:
+        raise InvalidInput("cursor is not one this API returned", field="cursor")
     key: Item = {}
     for name, value in position.items():
-        if (
-            name not in allowed
-            or not isinstance(value, list)
-            or len(value) != 2
-            or value[0] not in ("S", "N")
-            or not isinstance(value[1], str)
+        kind = "N" if name in NUMBER_KEYS else "S"
+        if not (isinstance(value, list) and len(value) == 2 and value[0] == kind and isinstance(value[1], str)) or (
+            not value[1]  # AWS refuses an empty key value
         ):
             raise InvalidInput("cursor is not one this API returned", field="cursor")
-        key[name] = {value[0]: value[1]}
-    if not {PK, SK} <= set(key):
-        raise InvalidInput("cursor is not one this API returned", field="cursor")
+        if kind == "N" and not _INTEGER.fullmatch(value[1]):
+            raise InvalidInput("cursor is not one this API returned", field="cursor")
+        key[name] = {kind: value[1]}
     return key
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,38}")  # the number keys hold integer microseconds
 
 
 def put_action(

@@ -6,6 +6,7 @@ PK, SK = "PK", "SK"
 LIST_INDEX, LIST_PK, LIST_SK = "ByType", "TypePK", "TypeSK"  # entity listings
 DRAFTS_INDEX, DRAFTS_PK, DRAFTS_SK = "DraftsDue", "DraftPK", "DraftSK"  # sparse: drafts only
 TIME_INDEX, TIME_PK, TIME_SK = "EventsByTime", "TimePK", "TimeSK"  # a customer's events by ts
+NUMBER_KEYS = frozenset({TIME_SK})  # every other key attribute is a string (S)
 INDEX_KEYS = {
     None: (PK, SK),
     LIST_INDEX: (LIST_PK, LIST_SK),
