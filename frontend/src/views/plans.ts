@@ -3,9 +3,10 @@
 import type { Plan } from "../api-types.js";
 import { adminViewAllowed, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
-import { dataTable, facts, h, link, note } from "../dom.js";
+import { dataTable, facts, h, isolated, link, note, userText, userTexts } from "../dom.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { pager } from "../pager.js";
+import type { PriceSpec } from "../prices.js";
 import { pricesEditor } from "../plan-editor.js";
 import { checkPlan, PLAN_LABELS, priceInWords } from "../plan-model.js";
 import { href, type Route } from "../routes.js";
@@ -25,11 +26,11 @@ function plansList(route: Extract<Route, { view: "plans" }>, page: { data: Plan[
         `${page.data.length} plan${page.data.length === 1 ? "" : "s"}`,
         [{ label: "Plan", kind: "key" }, { label: "Currency" }, { label: "Fee", kind: "num" }, { label: "Minimum", kind: "num" }, { label: "Prices" }],
         page.data.map((p) => [
-          link(href({ view: "plan", id: p.id }), p.name),
+          link(href({ view: "plan", id: p.id }), userText(p.name)),
           p.currency,
           money(p.amount, p.currency),
           money(p.minimum_amount, p.currency),
-          p.prices.map((price) => price.feature).join(", ") || "none",
+          p.prices.length ? h("span", {}, userTexts(p.prices.map((price) => price.feature))) : "none",
         ]),
         true,
       ),
@@ -48,6 +49,11 @@ export const plansView: View = async (ctx, route, root) => {
   if (!ctx.alive()) return;
   root.append(plansList(route, page));
 };
+
+/** The price with its feature and property isolated, for the sentence priceInWords makes of it. */
+function withIsolatedNames(price: PriceSpec): PriceSpec {
+  return { ...price, feature: isolated(price.feature), ...(price.property === undefined ? {} : { property: isolated(price.property) }) };
+}
 
 export function planDetail(plan: Plan): HTMLElement {
   return h(
@@ -71,7 +77,7 @@ export function planDetail(plan: Plan): HTMLElement {
       { class: "card", "aria-labelledby": "plan-prices" },
       h("h2", { id: "plan-prices" }, "Prices"),
       plan.prices.length
-        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceInWords(p, plan.currency))))
+        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceInWords(withIsolatedNames(p), plan.currency))))
         : note("No usage prices: the plan charges its minimum only.", "empty"),
       h("p", { class: "hint" }, "Usage of features the plan does not price is billed at the billing run's unit price."),
     ),
@@ -83,7 +89,7 @@ export const planView: View = async (ctx, route, root) => {
   const notFound = [note(`There is no plan ${route.id}.`, "warning")];
   const plan = await loadDetail(ctx, root, { title: "Plan", needsKey: "A plan", notFound }, () => ctx.api.getPlan(route.id));
   if (!plan) return;
-  root.append(pageHeader(plan.name, isAdmin() ? link(href({ view: "plans", cursor: "" }), "All plans") : null), planDetail(plan));
+  root.append(pageHeader(userText(plan.name), isAdmin() ? link(href({ view: "plans", cursor: "" }), "All plans") : null), planDetail(plan));
 };
 
 function newPlanForm(ctx: Ctx): HTMLFormElement {

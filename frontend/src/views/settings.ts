@@ -4,7 +4,7 @@
 import { ApiClient, ApiError, type ApiConfig } from "../api.js";
 import type { Principal } from "../api-types.js";
 import { pageHeader, type View } from "../context.js";
-import { h } from "../dom.js";
+import { h, isolated } from "../dom.js";
 import { explainError } from "../errors.js";
 import { actions, feedback, field, input, onSubmit } from "../forms.js";
 import { getConfig, saveConfig } from "../settings.js";
@@ -28,7 +28,7 @@ export async function checkKey(config: ApiConfig): Promise<Verdict> {
   }
   const id = me.customer_id;
   const customer = await api.getCustomer(id).catch(() => null);
-  const who = customer ? `${customer.name} (${id})` : id;
+  const who = customer ? `${isolated(customer.name)} (${id})` : id;
   return { ok: true, customerId: id, text: `Key accepted: a customer key for ${who}. The dashboard shows that customer's page only.` };
 }
 
