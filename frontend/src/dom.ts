@@ -42,7 +42,12 @@ const POP_DIRECTIONAL_ISOLATE = "\u2069";
 
 /** Someone's text as an element: <bdi class="user-text"> (isolated; long unbroken text wraps, see styles.css). */
 export function userText(text: string): HTMLElement {
-  return h("bdi", { class: "user-text" }, text.replace(BIDI_CONTROLS, ""));
+  return h("bdi", { class: "user-text" }, withoutBidiControls(text));
+}
+
+/** Someone's text where only a plain string fits and the string is theirs alone (an attribute, a label part). */
+export function withoutBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, "");
 }
 
 /** A list of someone's texts ("a, b, c"), each isolated. */
@@ -52,7 +57,7 @@ export function userTexts(texts: string[], separator = ", "): Child[] {
 
 /** Someone's text inside a string that cannot hold elements (an <option>, a label, a sentence built as one string). */
 export function isolated(text: string): string {
-  return FIRST_STRONG_ISOLATE + text.replace(BIDI_CONTROLS, "") + POP_DIRECTIONAL_ISOLATE;
+  return FIRST_STRONG_ISOLATE + withoutBidiControls(text) + POP_DIRECTIONAL_ISOLATE;
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -82,6 +87,8 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
 
 export interface Column {
   label: string;
+  /** The header's content when it is not just the label (someone's text in it: a feature's name). */
+  heading?: Child | Child[];
   /** "num": right-aligned figures; "key": kept first and prominent on a phone. */
   kind?: "num" | "key" | "text";
 }
@@ -101,7 +108,7 @@ export function dataTable(attrs: Attrs, caption: string, columns: Column[], rows
       h(
         "tr",
         {},
-        columns.map((c) => h("th", { scope: "col", class: c.kind === "num" ? "num" : null }, c.label)),
+        columns.map((c) => h("th", { scope: "col", class: c.kind === "num" ? "num" : null }, c.heading ?? c.label)),
       ),
     ),
     h(

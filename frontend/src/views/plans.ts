@@ -3,12 +3,11 @@
 import type { Plan } from "../api-types.js";
 import { adminViewAllowed, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
-import { dataTable, facts, h, isolated, link, note, userText, userTexts } from "../dom.js";
+import { dataTable, facts, h, link, note, userText, userTexts } from "../dom.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { pager } from "../pager.js";
-import type { PriceSpec } from "../prices.js";
 import { pricesEditor } from "../plan-editor.js";
-import { checkPlan, PLAN_LABELS, priceInWords } from "../plan-model.js";
+import { checkPlan, PLAN_LABELS, priceWords } from "../plan-model.js";
 import { href, type Route } from "../routes.js";
 import { formatLocal } from "../time.js";
 
@@ -50,11 +49,6 @@ export const plansView: View = async (ctx, route, root) => {
   root.append(plansList(route, page));
 };
 
-/** The price with its feature and property isolated, for the sentence priceInWords makes of it. */
-function withIsolatedNames(price: PriceSpec): PriceSpec {
-  return { ...price, feature: isolated(price.feature), ...(price.property === undefined ? {} : { property: isolated(price.property) }) };
-}
-
 export function planDetail(plan: Plan): HTMLElement {
   return h(
     "div",
@@ -77,7 +71,7 @@ export function planDetail(plan: Plan): HTMLElement {
       { class: "card", "aria-labelledby": "plan-prices" },
       h("h2", { id: "plan-prices" }, "Prices"),
       plan.prices.length
-        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceInWords(withIsolatedNames(p), plan.currency))))
+        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceWords(p, plan.currency, userText))))
         : note("No usage prices: the plan charges its minimum only.", "empty"),
       h("p", { class: "hint" }, "Usage of features the plan does not price is billed at the billing run's unit price."),
     ),
