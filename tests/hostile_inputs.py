@@ -142,7 +142,7 @@ HOSTILE: tuple[Hostile, ...] = (
         "name",
         body={"name": "n" * 10_000, "email": "long@name.example"},
     ),
-    Hostile("customer name with U+202E", *CUSTOMERS, "name", body={"name": f"Acme{RLO}gnp.exe", "email": "a@b.example"}),
+    Hostile("customer name with U+202E", *CUSTOMERS, "name", body={"name": f"Acme{RLO}gnp.exe", "email": "a@b.ex"}),
     Hostile("customer email with U+2066", *CUSTOMERS, "email", body={"name": "Acme", "email": f"a{LRI}@b.example"}),
     Hostile("plan name with U+2069", *PLANS, "name", body={"name": f"Gold{PDI}"}),
     Hostile("plan feature with U+202E", *PLANS, "prices[0].feature", body=_priced(feature=f"calls{RLO}dab")),
