@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 from html.parser import HTMLParser
 
 __all__ = ["html_page_headers"]
@@ -52,6 +53,9 @@ def _hashes(texts: list[str]) -> str:
     return " ".join(sorted({f"'sha256-{base64.b64encode(digest).decode()}'" for digest in digests})) or "'none'"
 
 
+# The page is the same on every request of a container (the document changes only with a deployment): reading
+# 1.9 MB of it costs ~40 ms, comparing it with the last one ~1 ms.
+@lru_cache(maxsize=2)
 def content_security_policy(html: str) -> str:
     """The page's own inline scripts and styles, data: images, requests to its own origin; nothing else."""
     code = _InlineCode()
