@@ -41,7 +41,7 @@ function issuerBlock(issuer: Issuer | null | undefined): HTMLElement | null {
       "p",
       {},
       issuer.name ? h("strong", {}, userText(issuer.name)) : null,
-      issuer.address ? h("span", { class: "issuer-address" }, issuer.address) : null,
+      issuer.address ? h("span", { class: "issuer-address" }, userText(issuer.address)) : null,
       issuer.tax_id ? h("span", {}, `Tax id ${issuer.tax_id}`) : null,
     ),
   );
