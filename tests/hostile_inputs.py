@@ -108,6 +108,14 @@ PLANS = ("create_plan", "POST", "/v1/plans")
 CREDITS = ("grant_credits", "POST", "/v1/customers/{customer_id}/credits")
 API_KEYS = ("create_api_key", "POST", "/v1/api-keys")
 
+# Issue 17: bidirectional controls in what people read ("Acme<U+202E>gnp.exe" shows as "Acmeexe.png").
+RLO, LRI, PDI = "\u202e", "\u2066", "\u2069"
+
+
+def _priced(**price: str) -> dict[str, Any]:
+    return {"name": "Spoof", "prices": [{"feature": "api_calls", "model": "per_unit", "unit_amount": "1", **price}]}
+
+
 HOSTILE: tuple[Hostile, ...] = (
     Hostile("json nested 1,000 deep", *EVENTS, "body", body="[" * 1_000 + "]" * 1_000),
     Hostile("json nested 100,000 deep", *EVENTS, "body", body="[" * 100_000 + "]" * 100_000),
@@ -186,6 +194,18 @@ HOSTILE: tuple[Hostile, ...] = (
         "name",
         body={"name": "n" * 10_000, "email": "long@name.example"},
     ),
+    Hostile("customer name with U+202E", *CUSTOMERS, "name", body={"name": f"Acme{RLO}gnp.exe", "email": "a@b.ex"}),
+    Hostile("customer email with U+2066", *CUSTOMERS, "email", body={"name": "Acme", "email": f"a{LRI}@b.example"}),
+    Hostile("plan name with U+2069", *PLANS, "name", body={"name": f"Gold{PDI}"}),
+    Hostile("plan feature with U+202E", *PLANS, "prices[0].feature", body=_priced(feature=f"calls{RLO}dab")),
+    Hostile(
+        "plan property with U+202E",
+        *PLANS,
+        "prices[0].property",
+        body=_priced(aggregation="unique_count", property=f"user{RLO}di"),
+    ),
+    Hostile("credit description with U+202A", *CREDITS, "description", body={"amount": "1", "description": "\u202ax"}),
+    Hostile("api key name with U+202E", *API_KEYS, "name", body={"name": f"ops{RLO}"}),
 )
 
 

@@ -4,7 +4,7 @@
 // frontend/README.md for why not uPlot. The values are also given as a table.
 import { aggregationLabel } from "./aggregation.js";
 import { formatTick, labelEvery, niceScale, tickValues, type FilledUsage, type FeatureSeries } from "./chart-scale.js";
-import { dataTable, h, svg } from "./dom.js";
+import { dataTable, h, svg, userText, withoutBidiControls } from "./dom.js";
 
 export const PALETTE = ["#1d4ed8", "#b45309", "#047857", "#be185d", "#6d28d9", "#0e7490"];
 
@@ -72,17 +72,18 @@ export function usageCharts(usage: FilledUsage, labels: string[], zone: string, 
   }
   const figures = usage.series.map((series, i) => {
     const peak = series.heights.reduce((best, v, j) => (v > (series.heights[best] ?? 0) ? j : best), 0);
-    const how = aggregationLabel(series.aggregation, series.property);
+    const how = aggregationLabel(series.aggregation, series.property ? withoutBidiControls(series.property) : undefined);
     const figure = `${series.total} in the period`;
+    const name = withoutBidiControls(series.feature);
     const describe =
-      (series.aggregation === "sum" ? `${series.feature}: ${series.total} in total` : `${series.feature}, ${how}: ${figure}`) +
+      (series.aggregation === "sum" ? `${name}: ${series.total} in total` : `${name}, ${how}: ${figure}`) +
       ` over ${labels.length} days` +
       (series.heights[peak] ? `, most on ${labels[peak] ?? ""} (${series.values[peak] ?? ""})` : "") +
       ".";
     return h(
       "figure",
       { class: "chart-figure", "data-feature": series.feature },
-      h("figcaption", {}, h("strong", {}, series.feature), " · ", h("span", { class: "chart-aggregation" }, how), ` · ${figure} · own scale`),
+      h("figcaption", {}, h("strong", {}, userText(series.feature)), " · ", h("span", { class: "chart-aggregation" }, how), ` · ${figure} · own scale`),
       featureChart(series, labels, PALETTE[i % PALETTE.length] ?? "#1d4ed8", describe),
     );
   });
@@ -91,7 +92,10 @@ export function usageCharts(usage: FilledUsage, labels: string[], zone: string, 
     `Usage per day${asBilled ? " as billed" : ""} (${zone})`,
     [
       { label: "Day", kind: "key" },
-      ...usage.series.map((s) => ({ label: `${s.feature} (${aggregationLabel(s.aggregation, s.property)})`, kind: "num" as const })),
+      ...usage.series.map((s) => {
+        const how = aggregationLabel(s.aggregation, s.property ? withoutBidiControls(s.property) : undefined);
+        return { label: `${withoutBidiControls(s.feature)} (${how})`, heading: [userText(s.feature), ` (${how})`], kind: "num" as const };
+      }),
     ],
     usage.windows.map((_, i) => [labels[i] ?? "", ...usage.series.map((s) => s.values[i] ?? "0")]),
   );

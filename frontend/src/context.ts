@@ -2,7 +2,7 @@
 // (invoice lists name their customers).
 import { ApiError, type ApiClient } from "./api.js";
 import type { Customer } from "./api-types.js";
-import { h, link } from "./dom.js";
+import { h, link, userText } from "./dom.js";
 import { isMissingRoute } from "./errors.js";
 import { href, type Route } from "./routes.js";
 import { getConfig } from "./settings.js";
@@ -93,12 +93,14 @@ export async function loadDetail<T>(ctx: Ctx, root: HTMLElement, page: DetailPag
   return ctx.alive() ? record : null;
 }
 
-export function pageHeader(title: string, ...extra: (Node | string | null)[]): HTMLElement {
+export function pageHeader(title: string | Node, ...extra: (Node | string | null)[]): HTMLElement {
   return h("div", { class: "page-header" }, h("h1", { id: "view-title", tabindex: "-1" }, title), ...extra);
 }
 
-export function customerLink(id: string, name?: string): HTMLAnchorElement {
-  return link(href({ view: "customer", id }), name ?? id);
+/** A link to a customer, named by its name (as someone's text) and, with `withId`, its id after it. */
+export function customerLink(id: string, name?: string, withId = false): HTMLAnchorElement {
+  const text = name === undefined ? id : [userText(name), withId ? ` (${id})` : null];
+  return link(href({ view: "customer", id }), text);
 }
 
 export function invoiceLink(id: string, text?: string): HTMLAnchorElement {

@@ -2,7 +2,7 @@
 // fills the suggestions, and the chosen customer is named under the field (with its timezone).
 import type { Customer } from "./api-types.js";
 import type { Ctx } from "./context.js";
-import { h } from "./dom.js";
+import { h, isolated, replaceChildren, userText } from "./dom.js";
 import { field, input, type Field } from "./forms.js";
 
 export interface CustomerPicker extends Field<HTMLInputElement> {
@@ -29,7 +29,7 @@ export function customerPicker(ctx: Ctx, id: string, initial = "", fixed = false
       return null;
     }
     const customer = await ctx.customer(value);
-    chosen.textContent = customer ? `${customer.name} · ${customer.email} · timezone ${customer.timezone}` : "";
+    replaceChildren(chosen, customer ? [userText(customer.name), " · ", userText(customer.email), ` · timezone ${customer.timezone}`] : null);
     return customer;
   };
 
@@ -43,7 +43,7 @@ export function customerPicker(ctx: Ctx, id: string, initial = "", fixed = false
     try {
       const page = await ctx.api.listCustomers({ q, limit: 20 });
       if (mine !== seq) return;
-      options.replaceChildren(...page.data.map((c) => h("option", { value: c.id }, `${c.name} <${c.email}>`)));
+      options.replaceChildren(...page.data.map((c) => h("option", { value: c.id }, `${isolated(c.name)} <${isolated(c.email)}>`)));
       page.data.forEach((c) => ctx.remember(c));
       void resolve();
     } catch {

@@ -31,6 +31,35 @@ function append(parent: Node, children: (Child | Child[])[]): void {
   }
 }
 
+// Text someone typed (a customer, plan or feature name, an email, a description) is shown through one of the
+// two helpers below. Bidi embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069) are dropped:
+// "Acme<U+202E>gnp.exe" would show as "Acmeexe.png" and reverse whatever follows it on the line. The API refuses
+// them in names; names stored before are shown without them. What remains is isolated, so right-to-left
+// letters in a name cannot move the text around it either.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+const FIRST_STRONG_ISOLATE = "\u2068";
+const POP_DIRECTIONAL_ISOLATE = "\u2069";
+
+/** Someone's text as an element: <bdi class="user-text"> (isolated; long unbroken text wraps, see styles.css). */
+export function userText(text: string): HTMLElement {
+  return h("bdi", { class: "user-text" }, withoutBidiControls(text));
+}
+
+/** Someone's text where only a plain string fits and the string is theirs alone (an attribute, a label part). */
+export function withoutBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, "");
+}
+
+/** A list of someone's texts ("a, b, c"), each isolated. */
+export function userTexts(texts: string[], separator = ", "): Child[] {
+  return texts.flatMap((text, i) => (i === 0 ? [userText(text)] : [separator, userText(text)]));
+}
+
+/** Someone's text inside a string that cannot hold elements (an <option>, a label, a sentence built as one string). */
+export function isolated(text: string): string {
+  return FIRST_STRONG_ISOLATE + withoutBidiControls(text) + POP_DIRECTIONAL_ISOLATE;
+}
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 export function svg<K extends keyof SVGElementTagNameMap>(
@@ -58,6 +87,8 @@ export function replaceChildren(parent: Element, ...children: (Child | Child[])[
 
 export interface Column {
   label: string;
+  /** The header's content when it is not just the label (someone's text in it: a feature's name). */
+  heading?: Child | Child[];
   /** "num": right-aligned figures; "key": kept first and prominent on a phone. */
   kind?: "num" | "key" | "text";
 }
@@ -77,7 +108,7 @@ export function dataTable(attrs: Attrs, caption: string, columns: Column[], rows
       h(
         "tr",
         {},
-        columns.map((c) => h("th", { scope: "col", class: c.kind === "num" ? "num" : null }, c.label)),
+        columns.map((c) => h("th", { scope: "col", class: c.kind === "num" ? "num" : null }, c.heading ?? c.label)),
       ),
     ),
     h(
@@ -106,7 +137,7 @@ export function facts(pairs: [string, Child | Child[]][], attrs: Attrs = {}): HT
   );
 }
 
-export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {
+export function link(href: string, text: Child | Child[], attrs: Attrs = {}): HTMLAnchorElement {
   return h("a", { href, ...attrs }, text);
 }
 

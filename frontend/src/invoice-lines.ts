@@ -3,7 +3,7 @@
 import type { Invoice, InvoicePreview, LineItem } from "./api-types.js";
 import type { PercentageCharge, TierCharge } from "./prices.js";
 import { formatMoney, groupDigits, isDecimalString, isZeroDecimal } from "./decimal.js";
-import { h } from "./dom.js";
+import { h, userText } from "./dom.js";
 
 const isZero = (v: string | undefined): boolean => v === undefined || !isDecimalString(v) || isZeroDecimal(v);
 
@@ -54,7 +54,7 @@ export function linesTable(invoice: Priced, caption: string, id: string, totalLa
     h(
       "tr",
       {},
-      h("td", { "data-label": "Description", class: "key" }, h("span", { class: "line-description" }, line.description), lineDetail(line)),
+      h("td", { "data-label": "Description", class: "key" }, h("span", { class: "line-description" }, userText(line.description)), lineDetail(line)),
       h("td", { "data-label": "Quantity", class: "num" }, quantityText(line)),
       h("td", { "data-label": "Amount", class: "num" }, groupDigits(line.amount)),
     );

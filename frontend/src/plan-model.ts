@@ -157,15 +157,20 @@ function tierRate(t: Tier): string {
   return t.flat_amount && !isZero(t.flat_amount) ? `${unit} + ${t.flat_amount} flat` : unit;
 }
 
-/** What one price charges, in words. */
-export function priceInWords(price: PriceSpec, currency = ""): string {
+/** What one price charges, in words, in parts: the names in it (feature, property) are given to `name`, which
+ * makes someone's text of them on the page ("unique user_id of users: 3 per unit"). */
+export function priceWords<T>(price: PriceSpec, currency: string, name: (text: string) => T): (string | T)[] {
   const money = currency ? ` ${currency}` : "";
   const counted =
     price.aggregation === "unique_count"
-      ? `unique ${price.property ?? "values"} of ${price.feature}`
+      ? ["unique ", price.property === undefined ? "values" : name(price.property), " of ", name(price.feature)]
       : price.aggregation && price.aggregation !== "sum"
-        ? `${price.feature} (${price.aggregation} over the period)`
-        : price.feature;
+        ? [name(price.feature), ` (${price.aggregation} over the period)`]
+        : [name(price.feature)];
+  return [...counted, chargeWords(price, money)];
+}
+
+function chargeWords(price: PriceSpec, money: string): string {
   if (Array.isArray(price.tiers)) {
     let from = "0";
     const parts = price.tiers.map((t, i) => {
@@ -180,16 +185,16 @@ export function priceInWords(price: PriceSpec, currency = ""): string {
         : price.model === RATE_TIERS
           ? "each slice of the value at the rate of its own tier"
           : "each unit at the rate of its own tier";
-    return `${counted}, ${how}${money ? ` (${money.trim()})` : ""}: ${parts.join("; ")}`;
+    return `, ${how}${money ? ` (${money.trim()})` : ""}: ${parts.join("; ")}`;
   }
   if (price.model === "package") {
-    return `${counted}: ${price.package_amount ?? "?"}${money} per started package of ${price.package_size ?? "?"}`;
+    return `: ${price.package_amount ?? "?"}${money} per started package of ${price.package_size ?? "?"}`;
   }
   if (price.model === "percentage") {
     const fee = price.fixed_amount && !isZero(price.fixed_amount) ? ` + ${price.fixed_amount}${money} per event` : "";
-    return `${counted}: ${price.rate ?? "?"} % of the value${fee}`;
+    return `: ${price.rate ?? "?"} % of the value${fee}`;
   }
-  return `${counted}: ${price.unit_amount ?? "?"}${money} per unit`;
+  return `: ${price.unit_amount ?? "?"}${money} per unit`;
 }
 
 /** Short text of a price for lists, e.g. "graduated · sum: ≤ 100 at 0; ≤ 1000 at 0.01; above at 0.0035 + 2 flat". */

@@ -143,3 +143,6 @@ def test_the_docs_page_is_swagger_ui_with_the_document_inlined_and_no_remote_ass
     page = reply["body"]
     assert "SwaggerUIBundle" in page and '"/v1/openapi.json"' in page.replace("\\/", "/")
     assert "<script src=" not in page and '<link rel="stylesheet" href=' not in page
+    policy = reply["headers"]["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy
+    assert reply["headers"]["X-Frame-Options"] == "DENY"

@@ -3,7 +3,7 @@
 import type { BillingFailure, BillingRun, BillingRunResult, UnpricedUsage } from "../api-types.js";
 import { adminViewAllowed, customerLink, invoiceLink, pageHeader, type Ctx, type View } from "../context.js";
 import { isDecimalString } from "../decimal.js";
-import { dataTable, facts, h, link, note, replaceChildren, type Column } from "../dom.js";
+import { dataTable, facts, h, link, note, replaceChildren, userTexts, type Column } from "../dom.js";
 import { explainError } from "../errors.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError, submitting } from "../forms.js";
 import { href } from "../routes.js";
@@ -13,7 +13,7 @@ async function failureRows(ctx: Ctx, failures: BillingFailure[]): Promise<Node[]
   const customers = await Promise.all(failures.map((f) => ctx.customer(f.customer_id)));
   return failures.map((f, i) => {
     const customer = customers[i];
-    return [customerLink(f.customer_id, customer ? `${customer.name} (${f.customer_id})` : f.customer_id), h("span", { class: "failure-reason" }, f.reason)];
+    return [customerLink(f.customer_id, customer?.name, true), h("span", { class: "failure-reason" }, f.reason)];
   });
 }
 
@@ -68,7 +68,7 @@ async function unpricedRows(ctx: Ctx, items: UnpricedUsage[]): Promise<Node[][]>
   const customers = await Promise.all(items.map((u) => ctx.customer(u.customer_id)));
   return items.map((u, i) => {
     const customer = customers[i];
-    return [customerLink(u.customer_id, customer ? `${customer.name} (${u.customer_id})` : u.customer_id), invoiceLink(u.invoice_id), h("span", { class: "unpriced-features" }, u.features.join(", "))];
+    return [customerLink(u.customer_id, customer?.name, true), invoiceLink(u.invoice_id), h("span", { class: "unpriced-features" }, userTexts(u.features))];
   });
 }
 
@@ -81,7 +81,7 @@ async function unpricedBlock(ctx: Ctx, count: number, items: UnpricedUsage[], ne
   const block = h(
     "div",
     { class: "billing-unpriced" },
-    note(`${customers} customer${customers === 1 ? " has" : "s have"} usage with no price: ${features.join(", ")}${more}`, "warning", { id: "billing-unpriced-warning" }),
+    note([`${customers} customer${customers === 1 ? " has" : "s have"} usage with no price: `, ...userTexts(features), more], "warning", { id: "billing-unpriced-warning" }),
     h("p", {}, "No plan of theirs prices these features and their draft has no unit price, so they are listed at 0.00 (no price set). Run billing again with a unit price, or move the customers to a plan that prices them."),
   );
   const table = dataTable({ id: "billing-unpriced" }, "Customers billed with usage no price rates", UNPRICED_COLUMNS, await unpricedRows(ctx, items));

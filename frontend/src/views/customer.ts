@@ -6,7 +6,7 @@ import { fillWindows } from "../chart-scale.js";
 import { usageCharts } from "../chart.js";
 import { invoiceLink, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isDecimalString, isZeroDecimal, subtractDecimals, sumDecimals } from "../decimal.js";
-import { badge, dataTable, facts, h, link, note, replaceChildren } from "../dom.js";
+import { badge, dataTable, facts, h, isolated, link, note, replaceChildren, userText } from "../dom.js";
 import { explainError } from "../errors.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError, select } from "../forms.js";
 import { linesTable } from "../invoice-lines.js";
@@ -132,7 +132,7 @@ function ledgerView(ledger: CreditLedger, zone: string): Node[] {
                 formatInZone(e.created_at, zone, true),
                 e.type,
                 formatMoney(e.amount, e.currency),
-                e.description ?? (e.invoice_id ? invoiceLink(e.invoice_id) : ""),
+                e.description ? userText(e.description) : e.invoice_id ? invoiceLink(e.invoice_id) : "",
               ]),
               true,
             )
@@ -187,7 +187,7 @@ function planBlock(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElem
     h(
       "p",
       { id: "customer-plan" },
-      customer.plan_id ? link(href({ view: "plan", id: customer.plan_id }), current ? `${current.name} (${customer.plan_id})` : customer.plan_id) : "No plan: usage is billed at the billing run's unit price.",
+      customer.plan_id ? link(href({ view: "plan", id: customer.plan_id }), current ? [userText(current.name), ` (${customer.plan_id})`] : customer.plan_id) : "No plan: usage is billed at the billing run's unit price.",
     ),
   );
   if (isAdmin() && plans) block.append(assignForm(ctx, customer, plans));
@@ -195,7 +195,7 @@ function planBlock(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElem
 }
 
 function assignForm(ctx: Ctx, customer: Customer, plans: Plan[]): HTMLFormElement {
-  const choice = field("assign-plan", "New plan", select([["", "— Choose a plan —"], ...plans.map((p): [string, string] => [p.id, `${p.name} · ${p.currency} · ${p.id}`])], ""), "From the next billing run on; invoices already finalized do not change.");
+  const choice = field("assign-plan", "New plan", select([["", "— Choose a plan —"], ...plans.map((p): [string, string] => [p.id, `${isolated(p.name)} · ${p.currency} · ${p.id}`])], ""), "From the next billing run on; invoices already finalized do not change.");
   const { alert, status } = feedback("assign");
   const form = h("form", { class: "form", id: "assign-form", novalidate: true, "aria-label": "Change plan" }, choice.wrap, actions(h("button", { type: "submit" }, "Change plan")), alert, status);
   onSubmit(
@@ -221,7 +221,7 @@ function estimator(ctx: Ctx, customer: Customer, plans: Plan[] | null): HTMLElem
   // stored plan, so it describes the plan to compare with.
   const others = isAdmin() ? (plans ?? []).filter((p) => p.id !== customer.plan_id) : [];
   const period = field("estimate-period", "Period (YYYY-MM)", input({ value: shiftPeriod(currentPeriod(new Date(), customer.timezone), -1), inputmode: "numeric" }), `A calendar month in ${customer.timezone}.`);
-  const choices: [string, string][] = [...(others.length ? [["", "— Choose a plan —"] as [string, string]] : []), ...others.map((p): [string, string] => [p.id, `${p.name} · ${p.id}`]), [DESCRIBED, "A plan described below (JSON)"]];
+  const choices: [string, string][] = [...(others.length ? [["", "— Choose a plan —"] as [string, string]] : []), ...others.map((p): [string, string] => [p.id, `${isolated(p.name)} · ${p.id}`]), [DESCRIBED, "A plan described below (JSON)"]];
   const plan = field("estimate-plan", "Other plan", select(choices, others.length ? "" : DESCRIBED));
   const described = field(
     "estimate-plan-json",
@@ -333,7 +333,7 @@ export const customerView: View = async (ctx, route, root) => {
   const usageBody = h("div", { id: "usage-body", "aria-live": "polite" }, h("p", {}, "Loading usage…"));
   const invoices = h("div", {}, h("p", {}, "Loading invoices…"));
   root.append(
-    pageHeader(customer.name, h("p", { class: "subtitle" }, customer.email)),
+    pageHeader(userText(customer.name), h("p", { class: "subtitle" }, userText(customer.email))),
     profile(customer),
     planBlock(ctx, customer, plans),
     section("usage", "Usage and cost", periodForm(ctx, customer, usageBody), usageBody),

@@ -3,7 +3,7 @@
 import type { ApiClient } from "../api.js";
 import type { Customer } from "../api-types.js";
 import { adminViewAllowed, customerLink, isAdmin, pageHeader, type Ctx, type View } from "../context.js";
-import { dataTable, h, link, note, replaceChildren } from "../dom.js";
+import { dataTable, h, link, note, replaceChildren, userText } from "../dom.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { pager } from "../pager.js";
 import { href, type Route } from "../routes.js";
@@ -27,7 +27,7 @@ export function customersTable(customers: Customer[], caption: string): HTMLTabl
     [{ label: "Name", kind: "key" }, { label: "Email" }, { label: "Timezone" }, { label: "Plan" }, { label: "Created (UTC)" }],
     customers.map((c) => [
       customerLink(c.id, c.name),
-      c.email,
+      userText(c.email),
       c.timezone,
       c.plan_id ? link(href({ view: "plan", id: c.plan_id }), c.plan_id) : "no plan",
       formatLocal(c.created_at, "UTC", true),

@@ -6,7 +6,7 @@ import { batchBody, parseBulkEvents, type BulkEvent } from "../bulk-events.js";
 import { hasKey, isAdmin, noKeyNotice, pageHeader, customerLink, type View } from "../context.js";
 import { customerPicker } from "../customer-picker.js";
 import { isDecimalString } from "../decimal.js";
-import { badge, dataTable, h, replaceChildren } from "../dom.js";
+import { badge, dataTable, h, replaceChildren, userText } from "../dom.js";
 import { fieldLabel, parseFieldPath, plainMessage } from "../errors.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { periodName, previousPeriod, timestampInPeriod, toUtcIso } from "../time.js";
@@ -30,7 +30,7 @@ function resultsTable(customerName: Node, sent: Sent[], reply: BatchResult | nul
       : problems
         ? h("span", {}, badge("refused"), " ", problems.join("; "))
         : h("span", { class: "muted" }, "not stored (the batch was refused)");
-    return [String(i + 1), e.feature, e.quantity, e.ts, r?.id ?? e.id ?? "", outcome];
+    return [String(i + 1), userText(e.feature), e.quantity, e.ts, r?.id ?? e.id ?? "", outcome];
   });
   const summary = reply
     ? `${reply.accepted} accepted, ${reply.duplicates} duplicate${reply.duplicates === 1 ? "" : "s"} (already stored, not counted again).`
@@ -112,7 +112,7 @@ export const eventsView: View = async (ctx, route, root) => {
     const id = picker.control.value.trim();
     if (!id) throw new ProblemsError([{ path: "customer_id", message: "is required: pick the customer these events belong to" }]);
     const customer = await picker.resolve();
-    return { id, name: customer ? customerLink(customer.id, `${customer.name} (${customer.id})`) : document.createTextNode(id) };
+    return { id, name: customer ? customerLink(customer.id, customer.name, true) : document.createTextNode(id) };
   };
 
   const send = async (customer: { id: string; name: Node }, body: string, sent: Sent[], onSuccess: () => void): Promise<void> => {

@@ -7,7 +7,7 @@ import type { Customer, Invoice, Issuer } from "../api-types.js";
 import { confirmAction } from "../confirm.js";
 import { customerLink, invoiceLink, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
-import { badge, facts, h, link, note, replaceChildren } from "../dom.js";
+import { badge, facts, h, link, note, replaceChildren, userText } from "../dom.js";
 import { actions, feedback, submitting } from "../forms.js";
 import { documentStamp, documentTitle, invoiceName, reissueLabel, showsAmountDue, totalLabel } from "../invoice-labels.js";
 import { linesTable } from "../invoice-lines.js";
@@ -40,8 +40,8 @@ function issuerBlock(issuer: Issuer | null | undefined): HTMLElement | null {
     h(
       "p",
       {},
-      issuer.name ? h("strong", {}, issuer.name) : null,
-      issuer.address ? h("span", { class: "issuer-address" }, issuer.address) : null,
+      issuer.name ? h("strong", {}, userText(issuer.name)) : null,
+      issuer.address ? h("span", { class: "issuer-address" }, userText(issuer.address)) : null,
       issuer.tax_id ? h("span", {}, `Tax id ${issuer.tax_id}`) : null,
     ),
   );
@@ -89,7 +89,7 @@ function documentOf(invoice: Invoice, customer: Customer | null, planName: strin
         { "aria-labelledby": "bill-to" },
         h("h3", { id: "bill-to" }, "Bill to"),
         customer
-          ? h("p", {}, h("strong", {}, customer.name), h("br"), customer.email, h("br"), h("span", { class: "muted" }, customer.id))
+          ? h("p", {}, h("strong", {}, userText(customer.name)), h("br"), userText(customer.email), h("br"), h("span", { class: "muted" }, customer.id))
           : h("p", {}, invoice.customer_id),
       ),
       h(
@@ -101,7 +101,7 @@ function documentOf(invoice: Invoice, customer: Customer | null, planName: strin
       ),
     ),
     linesTable(invoice, `Lines of invoice ${invoiceName(invoice)}`, "invoice-lines", totalLabel(invoice), invoice.status === "void"),
-    invoice.plan_id ? h("p", { class: "muted" }, `Plan ${planName ? `${planName} (${invoice.plan_id})` : invoice.plan_id}. Amounts in ${invoice.currency}; each line rounded once to the currency's minor unit.`) : null,
+    invoice.plan_id ? h("p", { class: "muted" }, "Plan ", planName ? [userText(planName), ` (${invoice.plan_id})`] : invoice.plan_id, `. Amounts in ${invoice.currency}; each line rounded once to the currency's minor unit.`) : null,
   );
 }
 

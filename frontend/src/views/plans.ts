@@ -3,11 +3,11 @@
 import type { Plan } from "../api-types.js";
 import { adminViewAllowed, isAdmin, loadDetail, pageHeader, type Ctx, type View } from "../context.js";
 import { formatMoney, isZeroDecimal } from "../decimal.js";
-import { dataTable, facts, h, link, note } from "../dom.js";
+import { dataTable, facts, h, link, note, userText, userTexts } from "../dom.js";
 import { actions, feedback, field, input, onSubmit, ProblemsError } from "../forms.js";
 import { pager } from "../pager.js";
 import { pricesEditor } from "../plan-editor.js";
-import { checkPlan, PLAN_LABELS, priceInWords } from "../plan-model.js";
+import { checkPlan, PLAN_LABELS, priceWords } from "../plan-model.js";
 import { href, type Route } from "../routes.js";
 import { formatLocal } from "../time.js";
 
@@ -25,11 +25,11 @@ function plansList(route: Extract<Route, { view: "plans" }>, page: { data: Plan[
         `${page.data.length} plan${page.data.length === 1 ? "" : "s"}`,
         [{ label: "Plan", kind: "key" }, { label: "Currency" }, { label: "Fee", kind: "num" }, { label: "Minimum", kind: "num" }, { label: "Prices" }],
         page.data.map((p) => [
-          link(href({ view: "plan", id: p.id }), p.name),
+          link(href({ view: "plan", id: p.id }), userText(p.name)),
           p.currency,
           money(p.amount, p.currency),
           money(p.minimum_amount, p.currency),
-          p.prices.map((price) => price.feature).join(", ") || "none",
+          p.prices.length ? h("span", {}, userTexts(p.prices.map((price) => price.feature))) : "none",
         ]),
         true,
       ),
@@ -71,7 +71,7 @@ export function planDetail(plan: Plan): HTMLElement {
       { class: "card", "aria-labelledby": "plan-prices" },
       h("h2", { id: "plan-prices" }, "Prices"),
       plan.prices.length
-        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceInWords(p, plan.currency))))
+        ? h("ul", { class: "price-words", id: "plan-price-list" }, plan.prices.map((p) => h("li", {}, priceWords(p, plan.currency, userText))))
         : note("No usage prices: the plan charges its minimum only.", "empty"),
       h("p", { class: "hint" }, "Usage of features the plan does not price is billed at the billing run's unit price."),
     ),
@@ -83,7 +83,7 @@ export const planView: View = async (ctx, route, root) => {
   const notFound = [note(`There is no plan ${route.id}.`, "warning")];
   const plan = await loadDetail(ctx, root, { title: "Plan", needsKey: "A plan", notFound }, () => ctx.api.getPlan(route.id));
   if (!plan) return;
-  root.append(pageHeader(plan.name, isAdmin() ? link(href({ view: "plans", cursor: "" }), "All plans") : null), planDetail(plan));
+  root.append(pageHeader(userText(plan.name), isAdmin() ? link(href({ view: "plans", cursor: "" }), "All plans") : null), planDetail(plan));
 };
 
 function newPlanForm(ctx: Ctx): HTMLFormElement {

@@ -4,12 +4,12 @@
 import { ApiClient, ApiError, type ApiConfig } from "../api.js";
 import type { Principal } from "../api-types.js";
 import { pageHeader, type View } from "../context.js";
-import { h } from "../dom.js";
+import { h, replaceChildren, userText, type Child } from "../dom.js";
 import { explainError } from "../errors.js";
 import { actions, feedback, field, input, onSubmit } from "../forms.js";
 import { getConfig, saveConfig } from "../settings.js";
 
-export type Verdict = { ok: true; text: string; customerId: string } | { ok: false; text: string };
+export type Verdict = { ok: true; text: Child[]; customerId: string } | { ok: false; text: Child[] };
 
 /** Asks the API who the key is: an administrator key, or a customer's key (named, with its customer). */
 export async function checkKey(config: ApiConfig): Promise<Verdict> {
@@ -19,17 +19,17 @@ export async function checkKey(config: ApiConfig): Promise<Verdict> {
     me = await api.whoami();
   } catch (error) {
     if (error instanceof ApiError && error.kind === "http" && (error.status === 401 || error.status === 403)) {
-      return { ok: false, text: "Key refused: the API does not accept this key. Check it for typos, or that it was not revoked." };
+      return { ok: false, text: ["Key refused: the API does not accept this key. Check it for typos, or that it was not revoked."] };
     }
     throw error;
   }
   if (me.role === "admin" || !me.customer_id) {
-    return { ok: true, customerId: "", text: "Key accepted: an administrator key (every customer and action)." };
+    return { ok: true, customerId: "", text: ["Key accepted: an administrator key (every customer and action)."] };
   }
   const id = me.customer_id;
   const customer = await api.getCustomer(id).catch(() => null);
-  const who = customer ? `${customer.name} (${id})` : id;
-  return { ok: true, customerId: id, text: `Key accepted: a customer key for ${who}. The dashboard shows that customer's page only.` };
+  const who = customer ? [userText(customer.name), ` (${id})`] : [id];
+  return { ok: true, customerId: id, text: ["Key accepted: a customer key for ", ...who, ". The dashboard shows that customer's page only."] };
 }
 
 /** The saved key's customer, asked of the API again (a key saved elsewhere, or made an admin's since). */
@@ -84,7 +84,7 @@ export const settingsView: View = async (_ctx, _route, root) => {
       try {
         const verdict = await checkKey(next);
         saved(verdict.ok ? verdict.customerId : "");
-        status.textContent = verdict.text;
+        replaceChildren(status, verdict.text);
         status.dataset["verdict"] = verdict.ok ? "accepted" : "refused";
       } catch (error) {
         saved("");

@@ -9,6 +9,7 @@ from typing import Any
 
 from billing.domain.errors import PlanNotFound, RequestKeyReused
 from billing.domain.money import ZERO
+from billing.domain.names import refuse_bidi_controls
 from billing.domain.paging import MAX_PAGE, Page
 from billing.domain.request_keys import RequestKey, new_id
 from billing.ports import Storage
@@ -46,6 +47,11 @@ class PlanService:
             prices=prices,
             created_at=self._clock(),
         )
+        # New plans only: a stored plan whose feature holds one is still read (records go through the factory).
+        for index, price in enumerate(plan.prices):
+            refuse_bidi_controls(price.feature, field=f"prices[{index}].feature")
+            if price.property is not None:
+                refuse_bidi_controls(price.property, field=f"prices[{index}].property")
         if request_key is not None and (made := self._storage.plans.get(plan.id)) is not None:
             if replace(made, created_at=plan.created_at) != plan:
                 raise RequestKeyReused()

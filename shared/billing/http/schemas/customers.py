@@ -9,7 +9,7 @@ from pydantic import Field
 
 from billing.domain.time import iso_utc
 from billing.http.schemas.base import PageOut, RequestModel, ResponseModel
-from billing.http.schemas.fields import ExternalId, ResourceId, Text
+from billing.http.schemas.fields import Email, ExternalId, ResourceId, Text
 
 if TYPE_CHECKING:
     from billing.domain.customers import Customer
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 class CreateCustomerRequest(RequestModel):
     name: Text
-    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: Email
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
     plan_id: ResourceId | None = None
     external_id: ExternalId | None = None

@@ -23,6 +23,7 @@ from billing.domain.exact import (
     at_most_places,
     event_time_refusal,
 )
+from billing.domain.names import BIDI_CONTROLS_REFUSED, first_bidi_control
 
 
 def _aware_iso(value: Any) -> datetime:
@@ -77,6 +78,13 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _no_bidi_controls(value: str) -> str:
+    control = first_bidi_control(value)
+    if control is not None:
+        raise ValueError(f"{BIDI_CONTROLS_REFUSED}; found {control}")
+    return value
+
+
 # Marks an integer of a JSON body (days, counts): `Annotated[int, Field(...), JSON_INTEGER]`.
 JSON_INTEGER = BeforeValidator(_json_integer)
 IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
@@ -101,7 +109,11 @@ UnitPrice = Annotated[
 FeatureName = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:/-]+$")]
 EventType = Annotated[str, Field(min_length=1, max_length=200)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\s]+$")]
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+# Names and descriptions people read (billing.domain.names): no bidirectional controls.
+Text = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(_not_blank), AfterValidator(_no_bidi_controls)
+]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), AfterValidator(_no_bidi_controls)]
 ResourceId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
