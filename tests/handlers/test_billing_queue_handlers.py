@@ -38,10 +38,11 @@ def customer_with_usage(services, email: str, quantity: str = "10") -> str:
     return customer.id
 
 
-def started_run(services, customers: int) -> BillingRunRecord:
-    run = services.runs.create(BillingPeriod.parse(PERIOD), unit_price=Decimal("0.01"), now=SEPTEMBER)
-    services.storage.billing_runs.add_queued(run.id, customers, planned=False)
-    services.storage.billing_runs.add_queued(run.id, 0, planned=True)
+def started_run(services, customers: int, unit_price: Decimal | None = Decimal("0.01")) -> BillingRunRecord:
+    run = services.runs.create(BillingPeriod.parse(PERIOD), unit_price=unit_price, now=SEPTEMBER)
+    services.storage.billing_runs.advance(
+        run.id, from_position=None, to_position=None, queued=customers, planned=True, at=SEPTEMBER
+    )
     return run
 
 
@@ -89,7 +90,10 @@ def test_storage_unavailable_fails_only_that_message_so_sqs_delivers_it_again(
         return real_get(customer_id)
 
     monkeypatch.setattr(services.storage.customers, "get", flaky_get)
-    shards = (BillingShard(run.id, PERIOD, Decimal("0.01"), (first,)), BillingShard(run.id, PERIOD, None, (second,)))
+    shards = (
+        BillingShard(run.id, PERIOD, Decimal("0.01"), (first,)),
+        BillingShard(run.id, PERIOD, Decimal("0.01"), (second,)),
+    )
 
     reply = handler("bill_customers")(shard_event(*shards), lambda_context)
 
@@ -225,7 +229,7 @@ def test_a_bad_unpriced_cursor_is_a_400_naming_it(api, injected_services):
 def test_the_worker_records_the_features_it_billed_without_a_price(injected_services, lambda_context):
     services = injected_services
     customer = customer_with_usage(services, "w@acme.example")
-    run = started_run(services, 1)
+    run = started_run(services, 1, unit_price=None)
 
     handler("bill_customers")(shard_event(BillingShard(run.id, PERIOD, None, (customer,))), lambda_context)
 

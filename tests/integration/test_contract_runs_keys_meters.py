@@ -18,8 +18,10 @@ class TestBillingRuns:
         store.billing_runs.add(BillingRunRecord("run_1", "2025-09", NOW, unit_price=D("0.01")))
         with pytest.raises(Conflict):
             store.billing_runs.add(BillingRunRecord("run_1", "2025-10", NOW))
-        store.billing_runs.add_queued("run_1", 3)
-        store.billing_runs.add_queued("run_1", 1, planned=True)
+        assert store.billing_runs.advance(
+            "run_1", from_position=None, to_position="p1", queued=3, planned=False, at=NOW
+        )
+        assert store.billing_runs.advance("run_1", from_position="p1", to_position=None, queued=1, planned=True, at=NOW)
         failed = CustomerOutcome("c2", OutcomeStatus.FAILED, NOW, reason="quantity out of range")
         billed = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1")
         store.billing_runs.record_outcomes("run_1", [billed, failed])
@@ -42,7 +44,9 @@ class TestBillingRuns:
 
     def test_counting_for_an_unknown_run_is_refused(self, store):
         with pytest.raises(BillingRunNotFound):
-            store.billing_runs.add_queued("run_missing", 3)
+            store.billing_runs.advance(
+                "run_missing", from_position=None, to_position=None, queued=3, planned=True, at=NOW
+            )
         with pytest.raises(BillingRunNotFound):
             store.billing_runs.record_outcomes("run_missing", [CustomerOutcome("c1", OutcomeStatus.BILLED, NOW)])
         assert store.billing_runs.get("run_missing") is None

@@ -14,7 +14,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from billing.domain.errors import BillingError, Conflict, Forbidden, InvalidInput, NotFound, StorageUnavailable
+from billing.domain.errors import (
+    BillingError,
+    BillingRunMismatch,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
 from billing.http.idempotency import IdempotencyKeyReused
 from billing.observability import logger, metrics
 
@@ -23,6 +31,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[BillingError], HTTPStatus], ...] = (
     (Forbidden, HTTPStatus.FORBIDDEN),
     (NotFound, HTTPStatus.NOT_FOUND),
     (IdempotencyKeyReused, HTTPStatus.UNPROCESSABLE_ENTITY),
+    (BillingRunMismatch, HTTPStatus.UNPROCESSABLE_ENTITY),  # the same refusal, found by the run it names
     (Conflict, HTTPStatus.CONFLICT),
     (StorageUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
 )
@@ -35,8 +44,14 @@ def status_of(error: BillingError) -> HTTPStatus:
     return next((status for kind, status in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
 
 
-def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
+def error_response(
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    fields: Sequence[dict[str, str]] = (),
+    details: dict[str, str] | None = None,
+) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message, **(details or {})}
     if fields:
         error["fields"] = list(fields)
     return Response(status_code=status, content_type="application/json", body=json.dumps({"error": error}))
@@ -78,7 +93,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, on_refused: OnRefused |
         if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
             logger.warning("request not served", extra={"error_code": error.code, "reason": error.message})
         fields = [{"field": error.field, "message": error.message}] if error.field else []
-        return refused(error_response(status, error.code, error.message, fields))
+        return refused(error_response(status, error.code, error.message, fields, error.details()))
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:

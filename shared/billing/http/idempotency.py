@@ -36,6 +36,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from billing import bootstrap
@@ -197,3 +198,14 @@ def _replayed(stored: dict[str, Any]) -> Response:
         body=stored.get("body"),
         headers={REPLAYED_HEADER: "true"},
     )
+
+
+def request_key(app: BaseRouter) -> str | None:
+    """The caller's key id and its Idempotency-Key header, when it sent one: what names the thing a retried
+    request must find again instead of making anew (a billing run: billing.domain.billing_runs.run_id_for_request),
+    for the retry that runs anew because its first attempt failed or died and left no idempotency record."""
+    key = app.current_event.headers.get(HEADER)
+    if key is None:
+        return None
+    principal = principal_of(app)
+    return json.dumps([principal.key_id if principal else "", key])
