@@ -63,7 +63,7 @@ SIZES = {
         "customers": 5,
         "invoices": 3,
         "callers": 4,
-        "run customers": 40,
+        "run customers": 150,
         "run kills": 2,
     },
     ("dynamodb", False): {
@@ -354,13 +354,20 @@ RUN_START = "/v1/invoices/run?period=2025-09&unit_price=0.01"
 
 
 def run_start_kills(
-    data: Path, env: dict[str, str], *, customers: int, kills: int, retry_every: int = 2, seed: int = 11
+    data: Path,
+    env: dict[str, str],
+    *,
+    customers: int,
+    kills: int,
+    retry_every: int = 2,
+    window_s: tuple[float, float] = (0.005, 0.120),
+    seed: int = 11,
 ) -> dict[str, object]:
-    """SIGKILL the gateway 5-120 ms into `POST /v1/invoices/run` (with an Idempotency-Key), `kills` times. Every
-    `retry_every`-th client retries with the same key once the gateway is back (409 while the killed request's
-    idempotency lock lasts, its function timeout); the other runs are left to the sweep, fired as the daily
-    schedule would be 16 minutes later. Then no run may be stuck, and every customer has one invoice of
-    the exact total."""
+    """SIGKILL the gateway 5-120 ms (`window_s`) into `POST /v1/invoices/run` (with an Idempotency-Key), `kills`
+    times. Every `retry_every`-th client (the 2nd, 4th, ...) retries with the same key once the gateway is back
+    (409 while the killed request's idempotency lock lasts, at most its function timeout); the other runs are left
+    to the sweep, fired as the daily schedule would be 16 minutes later. Then no run may be stuck, and every
+    customer has one invoice of the exact total."""
     rng = random.Random(seed)
     gateway = start_gateway(data, env)
     ids = create_customers(gateway.url, customers, "starts")
@@ -377,7 +384,7 @@ def run_start_kills(
         key = {"Idempotency-Key": f"start-{seed}-{kill}"}
         _warm(gateway.url)
         before_kill = set(_run_ids(data, env))
-        killer = threading.Timer(rng.uniform(0.005, 0.120), gateway.process.kill)
+        killer = threading.Timer(rng.uniform(*window_s), gateway.process.kill)
         client = Client(gateway.url, timeout=60)
         killer.start()
         try:
@@ -388,7 +395,7 @@ def run_start_kills(
         killer.join()
         gateway.process.wait(timeout=20)
         gateway = start_gateway(data, env, port=gateway.port)
-        if kill % retry_every == 0:
+        if (kill + 1) % retry_every == 0:
             waited, _ = _retry_start(gateway.url, key)
             retry_waits.append(waited)
             orphans += len(set(_run_ids(data, env)) - before_kill) - 1  # the start and its retry: one run

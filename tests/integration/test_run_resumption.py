@@ -18,11 +18,10 @@ from billing.adapters.queues.in_process import InProcessBillingQueue
 from billing.adapters.queues.sqs import SqsBillingQueue
 from billing.bootstrap import Services, build_services
 from billing.domain.billing_runs import MAX_RESUMPTIONS, BillingShard, CustomerOutcome
-from billing.domain.invoices import invoice_id_for
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
 
-from tests.conftest import FrozenClock, LambdaContext
+from tests.conftest import FrozenClock
 from tests.handlers.conftest import Api, handler
 from tests.integration.dynamo import REGION
 
@@ -68,7 +67,11 @@ def clock() -> FrozenClock:
 def services_with(store, clock: FrozenClock, queue_of: Callable[[Services], object] | None = None) -> Services:
     """Services over `store`; `queue_of(services)` makes their billing queue (default: in-process)."""
     holder: list[Services] = []
-    in_process = InProcessBillingQueue(lambda shard: holder[0].runs.bill_queued_shard(shard), store.unit_of_work)
+
+    def bill_shard(shard: BillingShard) -> list[CustomerOutcome]:
+        return holder[0].runs.bill_queued_shard(shard)  # the services, built by then
+
+    in_process = InProcessBillingQueue(bill_shard, store.unit_of_work)
     queue = queue_of(in_process) if queue_of else None
     services = build_services(store, clock=clock, queue=queue)  # type: ignore[arg-type]
     holder.append(services)
