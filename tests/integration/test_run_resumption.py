@@ -149,6 +149,24 @@ def test_a_starter_killed_after_sending_a_page_but_before_counting_it_is_resumed
     assert billed_once(services, expected) == {customer_id: [total] for customer_id, total in expected.items()}
 
 
+def test_a_start_retried_with_the_same_key_after_its_starter_died_resumes_that_run(store, clock):
+    services = services_with(store, clock, lambda q: KillingQueue(q, kill_at=2))
+    expected = seeded(services)
+    request_key = '["admin","run-sept"]'
+    with pytest.raises(Killed):
+        services.runs.start(BillingPeriod.parse(PERIOD), unit_price=UNIT_PRICE, request_key=request_key)
+    run_id = the_only_unfinished_run(services)
+
+    again = services.runs.start(BillingPeriod.parse(PERIOD), unit_price=UNIT_PRICE, request_key=request_key)
+    replayed = services.runs.start(BillingPeriod.parse(PERIOD), unit_price=UNIT_PRICE, request_key=request_key)
+
+    assert (again.run_id, again.status, again.customers_queued) == (run_id, "done", CUSTOMERS)
+    assert len(again.invoice_ids) == CUSTOMERS - PAGE  # this call billed the pages the dead one had not
+    assert (replayed.run_id, replayed.status, replayed.invoice_ids) == (run_id, "done", ())  # nothing billed again
+    assert services.storage.billing_runs.get(run_id).customers_billed == CUSTOMERS
+    assert billed_once(services, expected) == {customer_id: [total] for customer_id, total in expected.items()}
+
+
 def test_a_run_that_kills_every_resumer_is_failed_with_the_reason_and_get_shows_it(store, clock, lambda_context):
     services = services_with(store, clock, lambda q: KillingQueue(q, kill_at=1, every=True))
     seeded(services)
