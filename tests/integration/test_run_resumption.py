@@ -18,6 +18,7 @@ from billing.adapters.queues.in_process import InProcessBillingQueue
 from billing.adapters.queues.sqs import SqsBillingQueue
 from billing.bootstrap import Services, build_services
 from billing.domain.billing_runs import MAX_RESUMPTIONS, BillingShard, CustomerOutcome
+from billing.domain.errors import BillingRunInterrupted, QueueUnavailable
 from billing.domain.time import BillingPeriod
 from billing.services import NewEvent
 
@@ -193,6 +194,41 @@ def test_a_run_that_kills_every_resumer_is_failed_with_the_reason_and_get_shows_
     assert reply.body["failure_reason"].startswith("its starter stopped after queuing 0 customers")
     assert f"{MAX_RESUMPTIONS} resumptions did not finish queuing" in reply.body["failure_reason"]
     assert services.storage.billing_runs.unfinished(limit=10).items == []
+
+
+class OutageQueue:
+    """The in-process queue behind a switch: while `down`, every send raises QueueUnavailable."""
+
+    def __init__(self, queue: InProcessBillingQueue) -> None:
+        self._queue = queue
+        self.down = True
+
+    def send(self, shards: Sequence[BillingShard]) -> list[CustomerOutcome]:
+        if self.down:
+            raise QueueUnavailable("billing queue unavailable: no such queue")
+        return self._queue.send(shards)
+
+
+def test_a_queue_still_down_at_the_sweep_leaves_the_run_to_the_next_tick_which_finishes_it(store, clock):
+    outage: list[OutageQueue] = []
+    services = services_with(store, clock, lambda q: outage.append(OutageQueue(q)) or outage[0])
+    expected = seeded(services)
+    with pytest.raises(BillingRunInterrupted) as interrupted:
+        services.runs.start(BillingPeriod.parse(PERIOD), unit_price=UNIT_PRICE)
+    run_id = interrupted.value.run_id
+    assert (interrupted.value.code, interrupted.value.details()) == ("queue_unavailable", {"billing_run_id": run_id})
+
+    clock.now = STARTED + timedelta(days=1)
+    first_tick = services.runs.resume_stale()
+    outage[0].down = False
+    clock.now = STARTED + timedelta(days=2)
+    second_tick = services.runs.resume_stale()
+
+    assert [run_id for run_id, _ in first_tick.interrupted] == [run_id] and first_tick.resumed == ()
+    assert [run.run_id for run in second_tick.resumed] == [run_id]
+    run = services.storage.billing_runs.get(run_id)
+    assert (run.status, run.customers_billed, run.resumptions) == ("done", CUSTOMERS, 2)
+    assert billed_once(services, expected) == {customer_id: [total] for customer_id, total in expected.items()}
 
 
 def test_the_schedules_daily_tick_resumes_a_stalled_run(store, clock, lambda_context):

@@ -30,6 +30,7 @@ from billing.domain.billing_runs import (
 )
 from billing.domain.customers import Customer
 from billing.domain.errors import (
+    BillingError,
     BillingRunInterrupted,
     BillingRunMismatch,
     BillingRunNotFound,
@@ -169,7 +170,8 @@ class BillingRunService:
         """The sweep (every schedule tick): runs whose starter stopped queuing (no progress for STALE_AFTER) are
         taken over and queued on from where they stopped; a run taken over MAX_RESUMPTIONS times already is
         failed with the reason instead. A run a resumption could not finish (storage or the queue still
-        failing) waits for the next tick. Runs with recent progress are left to their starter."""
+        failing, any other domain error) waits for the next tick, which counts it as another takeover. Runs
+        with recent progress are left to their starter."""
         now = now or self._clock()
         stale_before = now - STALE_AFTER
         resumed: list[BillingRun] = []
@@ -195,7 +197,7 @@ class BillingRunService:
                     continue  # another sweep took it, or its starter moved on
                 try:
                     resumed.append(self._queue_rest(claimed))
-                except BillingRunInterrupted as error:
+                except BillingError as error:  # this run's trouble (the queue, storage, a stale cursor): not the tick's
                     interrupted.append((run.id, error.message))
             if page.cursor is None:
                 return SweepReport(tuple(resumed), tuple(failed), tuple(interrupted))
