@@ -613,6 +613,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a test runs this)")
     parser.add_argument("--backend", choices=["sqlite", "dynamodb"], default="sqlite")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help='run only this scenario (repeatable), e.g. "SIGKILL during a run start"',
+    )
     args = parser.parse_args(argv)
     sizes = SIZES[(args.backend, args.quick)]
     results: dict[str, dict[str, object]] = {}
@@ -636,11 +642,14 @@ def main(argv: list[str] | None = None) -> None:
                 lambda d: racing_finalizations(d, env, invoices=sizes["invoices"], callers=sizes["callers"]),
             ),
         ):
+            if args.only and name not in args.only:
+                continue
             folder = root / re.sub(r"\W+", "-", name.lower())
             folder.mkdir()
             print(f"{name} ...", file=sys.stderr, flush=True)
             results[name] = run(folder)
     command = "python -m bench.faults" + (" --quick" if args.quick else "") + f" --backend {args.backend}"
+    command += "".join(f' --only "{name}"' for name in args.only or ())
     print(report(results, command))
 
 

@@ -127,7 +127,9 @@ class BillingRunService:
         self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime, run_id: str | None = None
     ) -> BillingRunRecord:
         """A new billing run resource, before any customer is queued."""
-        record = BillingRunRecord(run_id or f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
+        record = BillingRunRecord(
+            run_id or f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price, heartbeat_at=self._clock()
+        )  # `now` may be a re-run's date; progress is on the wall clock, as the sweep reads it
         self._storage.billing_runs.add(record)
         return record
 
@@ -230,9 +232,14 @@ class BillingRunService:
                     break
                 position = page.cursor
         except StorageUnavailable as error:  # QueueUnavailable too
-            progress = self._storage.billing_runs.get(record.id) or record
-            raise BillingRunInterrupted(record.id, progress.customers_queued, error) from error
+            raise BillingRunInterrupted(record.id, self._queued_so_far(record), error) from error
         return self._answer(self._storage.billing_runs.get(record.id) or record, outcomes)
+
+    def _queued_so_far(self, record: BillingRunRecord) -> int:
+        try:
+            return (self._storage.billing_runs.get(record.id) or record).customers_queued
+        except StorageUnavailable:  # the 503 must still name the run
+            return record.customers_queued
 
     @staticmethod
     def _answer(record: BillingRunRecord, outcomes: Sequence[CustomerOutcome]) -> BillingRun:
