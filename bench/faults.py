@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 # moto's DynamoDB serves a few hundred requests a second over HTTP, one at a time, and concurrent writers of one
@@ -361,13 +362,16 @@ def run_start_kills(
     kills: int,
     retry_every: int = 2,
     window_s: tuple[float, float] = (0.005, 0.120),
+    in_run: bool = False,
     seed: int = 11,
 ) -> dict[str, object]:
     """SIGKILL the gateway 5-120 ms (`window_s`) into `POST /v1/invoices/run` (with an Idempotency-Key), `kills`
     times. Every `retry_every`-th client (the 2nd, 4th, ...) retries with the same key once the gateway is back
     (409 while the killed request's idempotency lock lasts, at most its function timeout); the other runs are left
     to the sweep, fired as the daily schedule would be 16 minutes later. Then no run may be stuck, and every
-    customer has one invoice of the exact total."""
+    customer has one invoice of the exact total. `in_run` kills at a chosen moment instead of after a delay (the
+    tests: a loaded machine moves the delays): once the run is stored and queuing (SQLite: its row seen in the
+    file; DynamoDB: the moment its first shards reach the queue, before SQS answers)."""
     rng = random.Random(seed)
     gateway = start_gateway(data, env)
     ids = create_customers(gateway.url, customers, "starts")
@@ -384,15 +388,13 @@ def run_start_kills(
         key = {"Idempotency-Key": f"start-{seed}-{kill}"}
         _warm(gateway.url)
         before_kill = set(_run_ids(data, env))
-        killer = threading.Timer(rng.uniform(*window_s), gateway.process.kill)
         client = Client(gateway.url, timeout=60)
-        killer.start()
-        try:
-            status, _ = client.call("POST", RUN_START, headers=key)
-            answered += status == 200  # the run was started (and, in-process, billed) before the kill
-        except (OSError, http.client.HTTPException):
-            pass  # killed mid-request
-        killer.join()
+        with _killer(data, env, gateway, before_kill, rng.uniform(*window_s), in_run=in_run):
+            try:
+                status, _ = client.call("POST", RUN_START, headers=key)
+                answered += status == 200  # the run was started (and, in-process, billed) before the kill
+            except (OSError, http.client.HTTPException):
+                pass  # killed mid-request
         gateway.process.wait(timeout=20)
         gateway = start_gateway(data, env, port=gateway.port)
         if (kill + 1) % retry_every == 0:
@@ -429,6 +431,55 @@ def run_start_kills(
         "invoices per customer": sorted({len(found) for found in invoices.values()}),  # type: ignore[arg-type]
         "totals exact": exact,
     }
+
+
+@contextmanager
+def _killer(
+    data: Path, env: dict[str, str], gateway: Gateway, known: set[str], delay_s: float, *, in_run: bool
+) -> Iterator[None]:
+    """SIGKILL the gateway during the request made inside: after `delay_s`, or (`in_run`) once a new run queues."""
+    if not in_run:
+        timer = threading.Timer(delay_s, gateway.process.kill)
+        timer.start()
+        yield
+        timer.join()
+        return
+    if env.get("STORAGE_BACKEND") == "dynamodb":
+        from moto.sqs.models import SQSBackend  # the moto server serves from this process
+
+        send = SQSBackend.send_message_batch
+        armed = threading.Event()
+        armed.set()
+
+        def kill_first(backend: Any, queue_name: str, entries: Any) -> Any:
+            if armed.is_set():
+                armed.clear()
+                gateway.process.kill()  # the shards are sent; the run never learns it
+            return send(backend, queue_name, entries)
+
+        SQSBackend.send_message_batch = kill_first  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            SQSBackend.send_message_batch = send  # type: ignore[method-assign]
+        return
+    stop_polling = threading.Event()
+
+    def kill_when_queuing() -> None:
+        deadline = time.monotonic() + 60
+        while not stop_polling.is_set() and time.monotonic() < deadline:
+            if set(_run_ids(data, env)) - known:  # committed, its page of customers being billed
+                break
+            time.sleep(0.002)
+        gateway.process.kill()
+
+    poller = threading.Thread(target=kill_when_queuing, daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        stop_polling.set()
+        poller.join()
 
 
 def _warm(url: str) -> None:
