@@ -104,10 +104,23 @@ class Gateway:
         return int(self.url.rsplit(":", 1)[1])
 
 
+# What makes a process use the emulated AWS: a SQLite scenario's processes must not inherit it (from a caller
+# that ran a DynamoDB scenario, or a test session), or the schedule's run would send its shards to a queue.
+_AWS_SETTINGS = ("QUEUE_URL", "TABLE_NAME", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS")
+
+
+def inherited(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment for a gateway or a schedule run of the backend `env` describes."""
+    base = dict(os.environ)
+    if env.get("STORAGE_BACKEND") != "dynamodb":
+        for name in _AWS_SETTINGS:
+            base.pop(name, None)
+    return {**base, **env}
+
+
 def start_gateway(data: Path, env: dict[str, str], port: int = 0) -> Gateway:
     environment = {
-        **os.environ,
-        **env,
+        **inherited(env),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "BILLING_DB_PATH": str(data / "billing.db"),
@@ -537,11 +550,13 @@ def _run_statuses(data: Path, env: dict[str, str], url: str) -> dict[str, str]:
 def _fire_sweep(data: Path, env: dict[str, str], *, later: timedelta) -> int:
     """The daily schedule's tick (it sweeps stalled runs first), as `make schedule ACTION=finalize NOW=...`."""
     now = (datetime.now(UTC) + later).isoformat()
-    environment = {**os.environ, **env, "BILLING_DB_PATH": str(data / "billing.db"), "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    environment = {**inherited(env), "BILLING_DB_PATH": str(data / "billing.db"), "POWERTOOLS_LOG_LEVEL": "ERROR"}
     command = [sys.executable, "-m", "local_gateway.schedule", "--template", "template.yaml", "--action", "finalize"]
     done = subprocess.run(
         [*command, "--now", now], cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False
     )
+    if done.returncode != 0 or '"level":"ERROR"' in done.stdout:
+        print(done.stdout[-4000:], done.stderr[-4000:], file=sys.stderr)  # what the tick logged
     return done.returncode
 
 
