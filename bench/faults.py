@@ -8,6 +8,9 @@ HTTP, as a client would:
   retried until acknowledged; after each kill no batch may be half-written (SQLite: read the file directly),
   and at the end nothing acknowledged is lost and nothing counted twice;
 - billing runs: two runs of the same period at once make one invoice per customer;
+- run starts: the gateway is SIGKILLed 5-120 ms into `POST /v1/invoices/run`; half the clients retry with the same
+  Idempotency-Key, the others leave the run to the schedule's sweep; no run may stay stuck, every customer ends
+  with one invoice of the exact total;
 - finalizations: two gateway processes on one database race to finalize the same invoices; credit is spent
   once and no caller is told 409 about an invoice that did end finalized.
 
@@ -33,8 +36,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 # moto's DynamoDB serves a few hundred requests a second over HTTP, one at a time, and concurrent writers of one
@@ -48,8 +53,20 @@ SIZES = {
         "customers": 50,
         "invoices": 20,
         "callers": 8,
+        "run customers": 400,
+        "run kills": 6,
     },
-    ("sqlite", True): {"writers": 2, "batches": 3, "size": 50, "kills": 2, "customers": 5, "invoices": 3, "callers": 4},
+    ("sqlite", True): {
+        "writers": 2,
+        "batches": 3,
+        "size": 50,
+        "kills": 2,
+        "customers": 5,
+        "invoices": 3,
+        "callers": 4,
+        "run customers": 150,
+        "run kills": 2,
+    },
     ("dynamodb", False): {
         "writers": 2,
         "batches": 5,
@@ -58,6 +75,8 @@ SIZES = {
         "customers": 20,
         "invoices": 10,
         "callers": 4,
+        "run customers": 60,
+        "run kills": 6,
     },
     ("dynamodb", True): {
         "writers": 2,
@@ -67,6 +86,8 @@ SIZES = {
         "customers": 3,
         "invoices": 2,
         "callers": 2,
+        "run customers": 20,
+        "run kills": 2,
     },
 }
 KEY = "faults-admin-key"
@@ -83,10 +104,23 @@ class Gateway:
         return int(self.url.rsplit(":", 1)[1])
 
 
+# What makes a process use the emulated AWS: a SQLite scenario's processes must not inherit it (from a caller
+# that ran a DynamoDB scenario, or a test session), or the schedule's run would send its shards to a queue.
+_AWS_SETTINGS = ("QUEUE_URL", "TABLE_NAME", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_SQS")
+
+
+def inherited(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment for a gateway or a schedule run of the backend `env` describes."""
+    base = dict(os.environ)
+    if env.get("STORAGE_BACKEND") != "dynamodb":
+        for name in _AWS_SETTINGS:
+            base.pop(name, None)
+    return {**base, **env}
+
+
 def start_gateway(data: Path, env: dict[str, str], port: int = 0) -> Gateway:
     environment = {
-        **os.environ,
-        **env,
+        **inherited(env),
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "BILLING_DB_PATH": str(data / "billing.db"),
@@ -133,9 +167,11 @@ class Client:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         self._connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
 
-    def call(self, method: str, path: str, body: object = None) -> tuple[int, object]:
+    def call(
+        self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, object]:
         payload = None if body is None else json.dumps(body)
-        headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+        headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json", **(headers or {})}
         self._connection.request(method, path, body=payload, headers=headers)
         response = self._connection.getresponse()
         raw = response.read()
@@ -326,6 +362,204 @@ def _resend(url: str, customer_id: str, pending: list[list[str]], sent: dict[str
     client.close()
 
 
+# --- SIGKILL during a run start -----------------------------------------------------------------------
+
+RUN_START = "/v1/invoices/run?period=2025-09&unit_price=0.01"
+
+
+def run_start_kills(
+    data: Path,
+    env: dict[str, str],
+    *,
+    customers: int,
+    kills: int,
+    retry_every: int = 2,
+    window_s: tuple[float, float] = (0.005, 0.120),
+    in_run: bool = False,
+    seed: int = 11,
+) -> dict[str, object]:
+    """SIGKILL the gateway 5-120 ms (`window_s`) into `POST /v1/invoices/run` (with an Idempotency-Key), `kills`
+    times. Every `retry_every`-th client (the 2nd, 4th, ...) retries with the same key once the gateway is back
+    (409 while the killed request's idempotency lock lasts, at most its function timeout); the other runs are left
+    to the sweep, fired as the daily schedule would be 16 minutes later. Then no run may be stuck, and every
+    customer has one invoice of the exact total. `in_run` kills at a chosen moment instead of after a delay (the
+    tests: a loaded machine moves the delays): once the run is stored and queuing (SQLite: its row seen in the
+    file; DynamoDB: the moment its first shards reach the queue, before SQS answers)."""
+    rng = random.Random(seed)
+    gateway = start_gateway(data, env)
+    ids = create_customers(gateway.url, customers, "starts")
+    client = Client(gateway.url)
+    quantities = {}
+    for n, customer_id in enumerate(ids):
+        quantities[customer_id] = Decimal(100 + n)
+        post_until_stored(client, batch(customer_id, [f"s-{n}"], [str(quantities[customer_id])]))
+    client.close()
+    answered = retried = 0
+    retry_waits: list[float] = []
+    orphans = 0  # runs a start and its retry created beyond one
+    for kill in range(kills):
+        key = {"Idempotency-Key": f"start-{seed}-{kill}"}
+        _warm(gateway.url)
+        before_kill = set(_run_ids(data, env))
+        client = Client(gateway.url, timeout=60)
+        with _killer(data, env, gateway, before_kill, rng.uniform(*window_s), in_run=in_run):
+            try:
+                status, _ = client.call("POST", RUN_START, headers=key)
+                answered += status == 200  # the run was started (and, in-process, billed) before the kill
+            except (OSError, http.client.HTTPException):
+                pass  # killed mid-request
+        gateway.process.wait(timeout=20)
+        gateway = start_gateway(data, env, port=gateway.port)
+        if (kill + 1) % retry_every == 0:
+            waited, _ = _retry_start(gateway.url, key)
+            retry_waits.append(waited)
+            orphans += len(set(_run_ids(data, env)) - before_kill) - 1  # the start and its retry: one run
+            retried += 1
+    runs_before_sweep = _run_statuses(data, env, gateway.url)
+    sweep = _fire_sweep(data, env, later=timedelta(minutes=16))
+    client = Client(gateway.url)
+    for run_id in runs_before_sweep:
+        wait_for_run(client, run_id, timeout_s=120, until=("done", "failed"))
+    runs = _run_statuses(data, env, gateway.url)
+    invoices = {c: client.call("GET", f"/v1/customers/{c}/invoices")[1] for c in ids}
+    client.close()
+    stop(gateway)
+    exact = all(
+        len(found) == 1 and Decimal(found[0]["total"]) == quantities[c] * Decimal("0.01")  # type: ignore[index]
+        for c, found in invoices.items()
+    )
+    stuck = [run_id for run_id, status in runs.items() if status == "running"]
+    return {
+        "customers": customers,
+        "kills": kills,
+        "killed 5-120 ms into the request, answered before the kill": answered,
+        "runs created": len(runs),
+        "retried with the same Idempotency-Key": retried,
+        "runs a retry added (orphans)": orphans,
+        "seconds a retry waited (the killed request's lock)": max(retry_waits, default=0.0).__round__(1),
+        "running before the sweep": sum(status == "running" for status in runs_before_sweep.values()),
+        "sweep (schedule tick 16 min later) exit": sweep,
+        "stuck runs after the sweep": len(stuck),
+        "failed runs": sum(status == "failed" for status in runs.values()),
+        "invoices per customer": sorted({len(found) for found in invoices.values()}),  # type: ignore[arg-type]
+        "totals exact": exact,
+    }
+
+
+@contextmanager
+def _killer(
+    data: Path, env: dict[str, str], gateway: Gateway, known: set[str], delay_s: float, *, in_run: bool
+) -> Iterator[None]:
+    """SIGKILL the gateway during the request made inside: after `delay_s`, or (`in_run`) once a new run queues."""
+    if not in_run:
+        timer = threading.Timer(delay_s, gateway.process.kill)
+        timer.start()
+        yield
+        timer.join()
+        return
+    if env.get("STORAGE_BACKEND") == "dynamodb":
+        from moto.sqs.models import SQSBackend  # the moto server serves from this process
+
+        send = SQSBackend.send_message_batch
+        armed = threading.Event()
+        armed.set()
+
+        def kill_first(backend: Any, queue_name: str, entries: Any) -> Any:
+            if armed.is_set():
+                armed.clear()
+                gateway.process.kill()  # the shards are sent; the run never learns it
+            return send(backend, queue_name, entries)
+
+        SQSBackend.send_message_batch = kill_first  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            SQSBackend.send_message_batch = send  # type: ignore[method-assign]
+        return
+    stop_polling = threading.Event()
+
+    def kill_when_queuing() -> None:
+        deadline = time.monotonic() + 60
+        while not stop_polling.is_set() and time.monotonic() < deadline:
+            if set(_run_ids(data, env)) - known:  # committed, its page of customers being billed
+                break
+            time.sleep(0.002)
+        gateway.process.kill()
+
+    poller = threading.Thread(target=kill_when_queuing, daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        stop_polling.set()
+        poller.join()
+
+
+def _warm(url: str) -> None:
+    """Load the run's function, open the storage and import the idempotency machinery (a keyed request to
+    another route) first, so that the kill lands in the run, not in a cold start."""
+    client = Client(url)
+    client.call("POST", "/v1/invoices/run?period=not-a-period")
+    client.call("GET", "/v1/billing-runs/run_warm")
+    client.call("POST", "/v1/api-keys", {"name": "warm"}, headers={"Idempotency-Key": f"warm-{time.monotonic_ns()}"})
+    client.close()
+
+
+def _retry_start(url: str, key: dict[str, str], timeout_s: float = 120) -> tuple[float, str]:
+    """Retry a killed start with its Idempotency-Key as a client should: 409 (the killed request's lock) means
+    wait and retry; the answer names the run the first attempt created, resumed."""
+    client = Client(url, timeout=60)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        status, body = client.call("POST", RUN_START, headers=key)
+        if status == 200:
+            client.close()
+            return time.monotonic() - started, body["billing_run_id"]  # type: ignore[index]
+        assert status in (409, 503), (status, body)
+        time.sleep(1)
+    raise TimeoutError(f"a retried start still refused after {timeout_s} s")
+
+
+def _run_ids(data: Path, env: dict[str, str]) -> list[str]:
+    """Every billing run in storage, read directly (the API lists none)."""
+    if env.get("STORAGE_BACKEND") == "dynamodb":
+        import boto3
+
+        dynamodb = boto3.session.Session().client("dynamodb")
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=env["TABLE_NAME"], FilterExpression="SK = :run", ExpressionAttributeValues={":run": {"S": "RUN"}}
+        )
+        return [item["PK"]["S"].removeprefix("RUN#") for page in pages for item in page["Items"]]
+    connection = sqlite3.connect(data / "billing.db")
+    run_ids = [row[0] for row in connection.execute("SELECT id FROM billing_runs")]
+    connection.close()
+    return run_ids
+
+
+def _run_statuses(data: Path, env: dict[str, str], url: str) -> dict[str, str]:
+    """Every billing run in storage and its status as the API reports it."""
+    client = Client(url)
+    statuses = {
+        run_id: client.call("GET", f"/v1/billing-runs/{run_id}")[1]["status"]  # type: ignore[index]
+        for run_id in _run_ids(data, env)
+    }
+    client.close()
+    return statuses
+
+
+def _fire_sweep(data: Path, env: dict[str, str], *, later: timedelta) -> int:
+    """The daily schedule's tick (it sweeps stalled runs first), as `make schedule ACTION=finalize NOW=...`."""
+    now = (datetime.now(UTC) + later).isoformat()
+    environment = {**inherited(env), "BILLING_DB_PATH": str(data / "billing.db"), "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    command = [sys.executable, "-m", "local_gateway.schedule", "--template", "template.yaml", "--action", "finalize"]
+    done = subprocess.run(
+        [*command, "--now", now], cwd=REPO, env=environment, capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0 or '"level":"ERROR"' in done.stdout:
+        print(done.stdout[-4000:], done.stderr[-4000:], file=sys.stderr)  # what the tick logged
+    return done.returncode
+
+
 # --- billing runs and finalizations --------------------------------------------------------------------
 
 
@@ -382,12 +616,12 @@ def racing_finalizations(data: Path, env: dict[str, str], *, invoices: int, call
     }
 
 
-def wait_for_run(client: Client, run_id: str, timeout_s: float = 300) -> None:
+def wait_for_run(client: Client, run_id: str, timeout_s: float = 300, until: tuple[str, ...] = ("done",)) -> None:
     """Until the run has billed or failed every customer it queued (at once in-process; via SQS otherwise)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         status, run = client.call("GET", f"/v1/billing-runs/{run_id}")
-        if status == 200 and run["status"] == "done":  # type: ignore[index]
+        if status == 200 and run["status"] in until:  # type: ignore[index]
             return
         time.sleep(0.2)
     raise TimeoutError(f"billing run {run_id} still running after {timeout_s} s")
@@ -445,6 +679,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.faults", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a test runs this)")
     parser.add_argument("--backend", choices=["sqlite", "dynamodb"], default="sqlite")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help='run only this scenario (repeatable), e.g. "SIGKILL during a run start"',
+    )
     args = parser.parse_args(argv)
     sizes = SIZES[(args.backend, args.quick)]
     results: dict[str, dict[str, object]] = {}
@@ -460,15 +700,22 @@ def main(argv: list[str] | None = None) -> None:
             ("SIGKILL mid-ingest", lambda d: kills(d, env, kills=sizes["kills"], size=sizes["size"])),
             ("Two billing runs at once", lambda d: racing_runs(d, env, customers=sizes["customers"])),
             (
+                "SIGKILL during a run start",
+                lambda d: run_start_kills(d, env, customers=sizes["run customers"], kills=sizes["run kills"]),
+            ),
+            (
                 "Racing finalizations across processes",
                 lambda d: racing_finalizations(d, env, invoices=sizes["invoices"], callers=sizes["callers"]),
             ),
         ):
-            folder = root / name.split()[0].lower()
+            if args.only and name not in args.only:
+                continue
+            folder = root / re.sub(r"\W+", "-", name.lower())
             folder.mkdir()
             print(f"{name} ...", file=sys.stderr, flush=True)
             results[name] = run(folder)
     command = "python -m bench.faults" + (" --quick" if args.quick else "") + f" --backend {args.backend}"
+    command += "".join(f' --only "{name}"' for name in args.only or ())
     print(report(results, command))
 
 

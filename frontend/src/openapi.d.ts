@@ -609,6 +609,8 @@ export interface components {
          * BillingRunOut
          * @description A started run. With a billing queue the customers are billed after the answer: status "running",
          *     invoices_generated 0, invoice_ids and failures empty; GET /v1/billing-runs/{billing_run_id} follows it.
+         *     A retry with the same Idempotency-Key of a start that failed or died answers the same run, resumed (its
+         *     invoices and failures are then those of the customers this request billed).
          */
         BillingRunOut: {
             /** Period */
@@ -629,7 +631,7 @@ export interface components {
              * @default done
              * @enum {string}
              */
-            status?: "running" | "done";
+            status?: "running" | "done" | "failed";
             /** Customers Queued */
             customers_queued?: number | null;
             /**
@@ -637,12 +639,15 @@ export interface components {
              * @default []
              */
             unpriced_usage?: components["schemas"]["UnpricedUsageOut"][];
+            /** Failure Reason */
+            failure_reason?: string | null;
         };
         /**
          * BillingRunStatusOut
          * @description GET /v1/billing-runs/{id}: the run's counts, a page of its failed customers (next_cursor pages on, as
          *     `cursor`) and a page of its customers billed with unpriced usage (unpriced_usage_next_cursor pages on, as
-         *     `unpriced_cursor`).
+         *     `unpriced_cursor`). Status "failed": the run was given up before every customer was queued (its starter
+         *     stopped and resumptions did not finish it), with failure_reason; customers it billed stay billed.
          */
         BillingRunStatusOut: {
             /** Id */
@@ -653,7 +658,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "done";
+            status: "running" | "done" | "failed";
             /** Customers Queued */
             customers_queued: number;
             /** Customers Billed */
@@ -676,6 +681,8 @@ export interface components {
             unpriced_usage?: components["schemas"]["UnpricedUsageOut"][];
             /** Unpriced Usage Next Cursor */
             unpriced_usage_next_cursor?: string | null;
+            /** Failure Reason */
+            failure_reason?: string | null;
         };
         /** CreateApiKeyRequest */
         CreateApiKeyRequest: {

@@ -6,6 +6,8 @@ when billing may work later: storage or the network was unavailable, or the func
 the whole batch comes back). SQS delivers it again after the visibility timeout; after maxReceiveCount
 deliveries it moves to the dead-letter queue, whose consumer (functions/settle_dead_shards) settles it.
 Delivering a shard twice is harmless: invoices and outcomes are keyed by customer, period and run.
+A message that is no shard of a run we started (malformed, naming an unknown run, or a period or unit price
+not its run's) is dropped with a log line: delivering it again cannot help.
 """
 
 from typing import Any
@@ -15,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing import bootstrap
 from billing.domain.billing_runs import OutcomeStatus, parse_shard
-from billing.domain.errors import InvalidInput
+from billing.domain.errors import BillingRunNotFound, InvalidInput
 from billing.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -24,13 +26,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def bill_shard(record: SQSRecord) -> None:
     try:
         shard = parse_shard(record.body)
-    except InvalidInput as error:  # never a shard we sent: retrying cannot help
-        logger.error(
-            "dropping a malformed billing message", extra={"message_id": record.message_id, "error": str(error)}
-        )
+        outcomes = bootstrap.services().runs.bill_queued_shard(shard)
+    except (InvalidInput, BillingRunNotFound) as error:  # not a shard of a run we started: retrying cannot help
+        logger.error("dropping a billing message", extra={"message_id": record.message_id, "error": str(error)})
         metrics.add_metric(name="MalformedShards", unit="Count", value=1)
         return
-    outcomes = bootstrap.services().runs.bill_queued_shard(shard)
     failed = [outcome for outcome in outcomes if outcome.status == OutcomeStatus.FAILED]
     for outcome in failed:
         logger.error(

@@ -7,6 +7,10 @@
 
 Both take "now" (ISO 8601) to re-run the job as of another date. Safe to run twice: invoices are
 recomputed, never duplicated, and a finalized invoice never changes.
+
+Every tick first sweeps the billing runs whose starter stopped queuing their customers (killed, timed out, the
+queue unavailable) more than 15 minutes ago: each is resumed from where it stopped, or failed with the reason
+after 3 takeovers (BillingRunService.resume_stale). The daily tick bounds how long a run can stay stuck.
 """
 
 from typing import Any, Literal
@@ -31,6 +35,7 @@ class ScheduledRun(BaseModel):
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ScheduledRun.model_validate(event or {})
+    _sweep(request)
     if request.action == "finalize":
         return _finalize(request)
     run = bootstrap.services().runs.start_scheduled(now=request.now, unit_price=request.unit_price)
@@ -48,6 +53,24 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
     metrics.add_metric(name="InvoicesFailed", unit="Count", value=len(run.failures))
     return BillingRunOut.of(run).model_dump()
+
+
+def _sweep(request: ScheduledRun) -> None:
+    sweep = bootstrap.services().runs.resume_stale(now=request.now)
+    for run in sweep.resumed:
+        logger.warning(
+            "stalled billing run resumed",
+            extra={"run_id": run.run_id, "period": run.period, "queued": run.customers_queued, "status": run.status},
+        )
+    for failed in sweep.failed:
+        logger.error("stalled billing run failed", extra={"run_id": failed.id, "reason": failed.failure})
+    for run_id, reason in sweep.interrupted:
+        logger.error(
+            "stalled billing run could not be resumed; the next tick retries",
+            extra={"run_id": run_id, "reason": reason},
+        )
+    metrics.add_metric(name="BillingRunsResumed", unit="Count", value=len(sweep.resumed))
+    metrics.add_metric(name="BillingRunsFailed", unit="Count", value=len(sweep.failed))
 
 
 def _finalize(request: ScheduledRun) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 Starts a billing run (GET /v1/billing-runs/{billing_run_id}). Without a queue every customer is billed before
 the answer (status "done", with the customers billed with usage no price rates in unpriced_usage); with the SQS
 queue they are billed by the workers after it (status "running", invoices_generated 0 and no invoice_ids yet).
-unit_price rates usage no plan prices and is kept by each draft; without it, each draft keeps its own."""
+unit_price rates usage no plan prices and is kept by each draft; without it, each draft keeps its own.
+
+With an Idempotency-Key, a retry finds the same run: its first answer replayed, or (when the first attempt failed
+with a 503 naming billing_run_id, or died) the run resumed from where it stopped."""
 
 from typing import Annotated
 
@@ -12,7 +15,7 @@ from billing import bootstrap
 from billing.domain.time import BillingPeriod
 from billing.http.access import ADMIN, access
 from billing.http.app import entrypoint
-from billing.http.idempotency import idempotent
+from billing.http.idempotency import idempotent, request_key
 from billing.http.routes import ApiRouter, resolver_for
 from billing.http.schemas.billing_runs import BillingRunOut
 from billing.http.schemas.fields import UnitPrice
@@ -33,7 +36,7 @@ def run_invoices(
         ),
     ] = None,
 ) -> BillingRunOut:
-    run = bootstrap.services().runs.start(BillingPeriod.parse(period), unit_price=unit_price)
+    run = bootstrap.services().runs.start(BillingPeriod.parse(period), unit_price=unit_price, request_key=request_key())
     metrics.add_metric(name="InvoicesGenerated", unit="Count", value=run.invoices_generated)
     metrics.add_metric(name="InvoicesFailed", unit="Count", value=len(run.failures))
     return BillingRunOut.of(run)

@@ -209,9 +209,33 @@ class BillingRunRepository(Protocol):
 
     def get(self, run_id: str) -> BillingRunRecord | None: ...
 
-    def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
-        """Count `count` more customers as queued; `planned` marks every customer queued. Raises
-        BillingRunNotFound for an unknown run."""
+    def advance(
+        self,
+        run_id: str,
+        *,
+        from_position: str | None,
+        to_position: str | None,
+        queued: int,
+        planned: bool,
+        at: datetime,
+    ) -> bool:
+        """Record a starter's progress in one conditional write: `queued` more customers queued, the position
+        moved from `from_position` to `to_position`, the heartbeat set to `at`, `planned` when every customer is
+        queued. Only while the run is unfinished and still at `from_position`: False (nothing written) when
+        another starter moved it on, or it is planned or failed. Raises BillingRunNotFound for an unknown run."""
+
+    def claim_stale(self, run_id: str, *, stale_before: datetime, at: datetime) -> BillingRunRecord | None:
+        """Take over an unfinished run whose heartbeat is before `stale_before` (its starter stopped): heartbeat
+        `at`, one more resumption, in one conditional write. The run as claimed, or None when it is not
+        unfinished or not stale (another sweep claimed it, its starter moved it on)."""
+
+    def fail(self, run_id: str, reason: str, *, at: datetime) -> bool:
+        """Give up an unfinished run with `reason` (its status becomes failed). False when it was planned or
+        failed meanwhile."""
+
+    def unfinished(self, *, limit: int, cursor: str | None = None) -> Page[BillingRunRecord]:
+        """Runs still queuing their customers (neither planned nor failed), what a sweep looks at; oldest first
+        where the backend can (no promised order). DynamoDB: a sparse index, eventually consistent."""
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """Record how billing some customers ended (at most MAX_OUTCOMES_PER_WRITE, distinct customers),

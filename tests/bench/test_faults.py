@@ -55,3 +55,18 @@ def test_on_dynamodb_sigkill_loses_nothing_and_racing_finalizations_answer_200(t
         ["finalized"],
         ["0.00"],
     )
+
+
+def test_sigkill_during_run_starts_leaves_no_run_stuck_after_the_schedules_sweep(tmp_path):
+    # before: the killed runs stayed "running" forever (queued 400, billed 0 on SQLite)
+    result = faults.run_start_kills(tmp_path, SQLITE, customers=200, kills=1, retry_every=2, in_run=True)
+    assert result["running before the sweep"] == 1  # killed while billing its page: queued 0, billed 0
+    assert (result["stuck runs after the sweep"], result["failed runs"]) == (0, 0)
+    assert (result["invoices per customer"], result["totals exact"]) == ([1], True)
+
+
+def test_on_dynamodb_sigkill_during_a_run_start_leaves_no_run_stuck(tmp_path, dynamodb_env):
+    result = faults.run_start_kills(tmp_path, dynamodb_env, customers=12, kills=1, retry_every=2, in_run=True)
+    assert result["running before the sweep"] == 1  # killed while its shards were being sent: queued 0
+    assert result["stuck runs after the sweep"] == 0
+    assert (result["invoices per customer"], result["totals exact"]) == ([1], True)

@@ -38,10 +38,11 @@ def customer_with_usage(services, email: str, quantity: str = "10") -> str:
     return customer.id
 
 
-def started_run(services, customers: int) -> BillingRunRecord:
-    run = services.runs.create(BillingPeriod.parse(PERIOD), unit_price=Decimal("0.01"), now=SEPTEMBER)
-    services.storage.billing_runs.add_queued(run.id, customers, planned=False)
-    services.storage.billing_runs.add_queued(run.id, 0, planned=True)
+def started_run(services, customers: int, unit_price: Decimal | None = Decimal("0.01")) -> BillingRunRecord:
+    run = services.runs.create(BillingPeriod.parse(PERIOD), unit_price=unit_price, now=SEPTEMBER)
+    services.storage.billing_runs.advance(
+        run.id, from_position=None, to_position=None, queued=customers, planned=True, at=SEPTEMBER
+    )
     return run
 
 
@@ -89,7 +90,10 @@ def test_storage_unavailable_fails_only_that_message_so_sqs_delivers_it_again(
         return real_get(customer_id)
 
     monkeypatch.setattr(services.storage.customers, "get", flaky_get)
-    shards = (BillingShard(run.id, PERIOD, Decimal("0.01"), (first,)), BillingShard(run.id, PERIOD, None, (second,)))
+    shards = (
+        BillingShard(run.id, PERIOD, Decimal("0.01"), (first,)),
+        BillingShard(run.id, PERIOD, Decimal("0.01"), (second,)),
+    )
 
     reply = handler("bill_customers")(shard_event(*shards), lambda_context)
 
@@ -225,10 +229,62 @@ def test_a_bad_unpriced_cursor_is_a_400_naming_it(api, injected_services):
 def test_the_worker_records_the_features_it_billed_without_a_price(injected_services, lambda_context):
     services = injected_services
     customer = customer_with_usage(services, "w@acme.example")
-    run = started_run(services, 1)
+    run = started_run(services, 1, unit_price=None)
 
     handler("bill_customers")(shard_event(BillingShard(run.id, PERIOD, None, (customer,))), lambda_context)
 
     assert services.storage.billing_runs.get(run.id).customers_with_unpriced_usage == 1
     [outcome] = services.storage.billing_runs.outcomes(run.id, unpriced=True, limit=10).items
     assert (outcome.customer_id, outcome.unpriced_features) == (customer, ("api_calls",))
+
+
+@pytest.mark.parametrize(
+    ("function", "log_line"),
+    [("bill_customers", "dropping a billing message"), ("settle_dead_shards", "dropping a dead letter")],
+)
+def test_a_shard_naming_an_unknown_run_is_dropped_with_a_log_line_never_retried(
+    injected_services, lambda_context, caplog, function, log_line
+):
+    customer = customer_with_usage(injected_services, "stale@acme.example")
+    stale = BillingShard("run_gone", PERIOD, Decimal("0.01"), (customer,))
+
+    reply = handler(function)(shard_event(stale, receive_count=6), lambda_context)
+
+    assert reply == {"batchItemFailures": []}  # before: BillingRunNotFound, retried until the DLQ, raised again there
+    [record] = [r for r in caplog.records if r.name == "billing"]
+    assert (record.levelname, record.getMessage()) == ("ERROR", log_line)
+    assert "run_gone" in record.error and record.exc_info is None  # one line, no traceback
+    assert injected_services.invoices.for_customer(customer) == []  # nothing billed for a run nobody started
+
+
+def test_a_forged_shard_of_a_real_run_with_another_unit_price_bills_nothing(injected_services, lambda_context):
+    services = injected_services
+    customer = customer_with_usage(services, "forged@acme.example")
+    run = started_run(services, 1)
+    forged = BillingShard(run.id, PERIOD, Decimal("99"), (customer,))
+
+    reply = handler("bill_customers")(shard_event(forged), lambda_context)
+
+    assert reply == {"batchItemFailures": []}
+    assert services.invoices.for_customer(customer) == []
+    assert services.storage.billing_runs.get(run.id).customers_billed == 0
+
+
+def test_the_in_process_queue_drops_a_shard_of_an_unknown_run_and_bills_the_others(injected_services, caplog):
+    from billing.adapters.queues.in_process import InProcessBillingQueue
+
+    services = injected_services
+    known, unknown = customer_with_usage(services, "k@acme.example"), customer_with_usage(services, "u@acme.example")
+    run = started_run(services, 1)
+    queue = InProcessBillingQueue(services.runs.bill_queued_shard, services.storage.unit_of_work)
+
+    outcomes = queue.send(
+        [
+            BillingShard("run_gone", PERIOD, Decimal("0.01"), (unknown,)),
+            BillingShard(run.id, PERIOD, Decimal("0.01"), (known,)),
+        ]
+    )
+
+    assert [o.customer_id for o in outcomes] == [known]
+    assert [r.getMessage() for r in caplog.records if r.name == "billing"] == ["dropping a billing shard"]
+    assert services.invoices.for_customer(unknown) == []

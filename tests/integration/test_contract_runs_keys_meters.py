@@ -20,8 +20,10 @@ class TestBillingRuns:
         store.billing_runs.add(BillingRunRecord("run_1", "2025-09", NOW, unit_price=D("0.01")))
         with pytest.raises(Conflict):
             store.billing_runs.add(BillingRunRecord("run_1", "2025-10", NOW))
-        store.billing_runs.add_queued("run_1", 3)
-        store.billing_runs.add_queued("run_1", 1, planned=True)
+        assert store.billing_runs.advance(
+            "run_1", from_position=None, to_position="p1", queued=3, planned=False, at=NOW
+        )
+        assert store.billing_runs.advance("run_1", from_position="p1", to_position=None, queued=1, planned=True, at=NOW)
         failed = CustomerOutcome("c2", OutcomeStatus.FAILED, NOW, reason="quantity out of range")
         billed = CustomerOutcome("c1", OutcomeStatus.BILLED, NOW, "inv_1")
         store.billing_runs.record_outcomes("run_1", [billed, failed])
@@ -44,7 +46,9 @@ class TestBillingRuns:
 
     def test_counting_for_an_unknown_run_is_refused(self, store):
         with pytest.raises(BillingRunNotFound):
-            store.billing_runs.add_queued("run_missing", 3)
+            store.billing_runs.advance(
+                "run_missing", from_position=None, to_position=None, queued=3, planned=True, at=NOW
+            )
         with pytest.raises(BillingRunNotFound):
             store.billing_runs.record_outcomes("run_missing", [CustomerOutcome("c1", OutcomeStatus.BILLED, NOW)])
         assert store.billing_runs.get("run_missing") is None
@@ -82,6 +86,60 @@ class TestBillingRuns:
         run = store.billing_runs.get("run_4")
         assert (run.customers_billed, run.customers_failed, run.customers_with_unpriced_usage) == (0, 1, 0)
         assert every(store.billing_runs.outcomes, run_id="run_4", unpriced=True, limit=5) == []
+
+
+class TestBillingRunProgress:
+    """What a sweep needs to tell a dead starter from a slow one and resume it: a position moved conditionally,
+    a heartbeat, a claim that only one sweep wins, a failure with its reason, the unfinished runs listed."""
+
+    def test_progress_moves_only_from_the_position_the_run_is_at_and_stops_once_planned(self, store):
+        store.billing_runs.add(BillingRunRecord("run_p", "2025-09", NOW))
+        later = NOW + timedelta(minutes=1)
+        assert store.billing_runs.advance(
+            "run_p", from_position=None, to_position="c1", queued=3, planned=False, at=later
+        )
+        # a second starter that read the run before that move is refused and counts nothing
+        assert not store.billing_runs.advance(
+            "run_p", from_position=None, to_position="c1", queued=3, planned=False, at=later
+        )
+        run = store.billing_runs.get("run_p")
+        assert (run.position, run.customers_queued, run.heartbeat_at, run.status) == ("c1", 3, later, "running")
+        assert store.billing_runs.advance(
+            "run_p", from_position="c1", to_position=None, queued=2, planned=True, at=later
+        )
+        assert not store.billing_runs.advance(
+            "run_p", from_position=None, to_position=None, queued=1, planned=True, at=later
+        )
+        run = store.billing_runs.get("run_p")
+        assert (run.position, run.customers_queued, run.planned, run.is_unfinished) == (None, 5, True, False)
+
+    def test_a_stale_run_is_claimed_by_one_sweep_and_a_fresh_one_by_none(self, store):
+        store.billing_runs.add(BillingRunRecord("run_s", "2025-09", NOW))
+        assert store.billing_runs.claim_stale("run_s", stale_before=NOW, at=NOW) is None  # progress at NOW: not stale
+        sweep_at = NOW + timedelta(minutes=20)
+        claimed = store.billing_runs.claim_stale("run_s", stale_before=NOW + timedelta(minutes=5), at=sweep_at)
+        assert (claimed.id, claimed.resumptions, claimed.heartbeat_at) == ("run_s", 1, sweep_at)
+        # a second sweep with the same view finds it fresh again
+        assert store.billing_runs.claim_stale("run_s", stale_before=NOW + timedelta(minutes=5), at=sweep_at) is None
+        assert store.billing_runs.get("run_s").resumptions == 1
+        assert store.billing_runs.claim_stale("run_missing", stale_before=sweep_at, at=sweep_at) is None
+
+    def test_a_failed_run_keeps_its_reason_and_leaves_the_unfinished_ones(self, store):
+        for run_id in ("run_a", "run_b", "run_c", "run_d"):
+            store.billing_runs.add(BillingRunRecord(run_id, "2025-09", NOW))
+        store.billing_runs.advance("run_d", from_position=None, to_position=None, queued=0, planned=True, at=NOW)
+        assert store.billing_runs.fail("run_b", "its starter stopped", at=NOW + timedelta(hours=1))
+        assert not store.billing_runs.fail("run_b", "again", at=NOW)
+        assert not store.billing_runs.fail("run_d", "planned runs are the queue's", at=NOW)
+        failed = store.billing_runs.get("run_b")
+        assert (failed.status, failed.failure, failed.is_unfinished) == ("failed", "its starter stopped", False)
+        assert not store.billing_runs.advance(
+            "run_b", from_position=None, to_position=None, queued=1, planned=True, at=NOW
+        )
+        assert store.billing_runs.claim_stale("run_b", stale_before=NOW + timedelta(days=1), at=NOW) is None
+        unfinished = every(store.billing_runs.unfinished, limit=1)
+        assert sorted(run.id for run in unfinished) == ["run_a", "run_c"]
+        assert all(run.heartbeat_at == NOW and run.failure is None for run in unfinished)
 
 
 class TestApiKeys:

@@ -14,6 +14,13 @@ from billing.domain.usage import UsageAggregate
 
 from tests.integration.builders import NOW, D, customer, draft, usage_event
 
+# What migration 0010 adds, undone when a test rewinds a database to an older version (the migrations run again).
+UNDO_0010 = (
+    " DROP INDEX billing_runs_unfinished; ALTER TABLE billing_runs DROP COLUMN position;"
+    " ALTER TABLE billing_runs DROP COLUMN heartbeat_us; ALTER TABLE billing_runs DROP COLUMN resumptions;"
+    " ALTER TABLE billing_runs DROP COLUMN failure;"
+)
+
 
 def test_opening_creates_the_folder_migrates_and_uses_wal(tmp_path):
     path = tmp_path / "a" / "b" / "billing.db"
@@ -129,7 +136,7 @@ def test_migration_0009_gives_day_rollups_max_and_latest_from_the_15_minute_buck
         "CREATE TABLE old_day (customer_id TEXT NOT NULL, day TEXT NOT NULL, feature TEXT NOT NULL,"
         " sum TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (customer_id, day, feature)) WITHOUT ROWID;"
         " INSERT INTO old_day SELECT customer_id, day, feature, sum, count FROM usage_day;"
-        " DROP TABLE usage_day; ALTER TABLE old_day RENAME TO usage_day; PRAGMA user_version = 8;"
+        " DROP TABLE usage_day; ALTER TABLE old_day RENAME TO usage_day; PRAGMA user_version = 8;" + UNDO_0010
     )
     connection.close()
     reopened = SqliteStorage(path)
@@ -228,7 +235,7 @@ def test_migration_0007_keeps_every_invoice_as_its_periods_first_issue_and_guard
         " DROP TABLE invoices; ALTER TABLE old_invoices RENAME TO invoices;"
         " CREATE INDEX invoices_by_period ON invoices (period, status);"
         " CREATE INDEX invoices_drafts_due ON invoices (period_end, id) WHERE status = 'draft';"
-        " DROP TABLE counters; DROP TABLE usage_coverage; PRAGMA user_version = 6;"
+        " DROP TABLE counters; DROP TABLE usage_coverage; PRAGMA user_version = 6;" + UNDO_0010
     )
     conn.close()
     store = SqliteStorage(path)

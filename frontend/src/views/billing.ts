@@ -97,7 +97,8 @@ async function unpricedBlock(ctx: Ctx, count: number, items: UnpricedUsage[], ne
 
 async function runProgress(ctx: Ctx, run: BillingRun): Promise<HTMLElement> {
   const done = run.customers_billed + run.customers_failed;
-  const state = run.status === "done" ? "done" : `running: ${done} of ${run.customers_queued} customers so far`;
+  const state =
+    run.status === "done" ? "done" : run.status === "failed" ? `failed: ${run.failure_reason ?? "no reason given"}` : `running: ${done} of ${run.customers_queued} customers so far`;
   return h(
     "div",
     { id: "billing-progress" },
@@ -128,7 +129,7 @@ async function follow(ctx: Ctx, id: string, into: HTMLElement): Promise<void> {
     const view = await runProgress(ctx, run);
     if (!ctx.alive()) return;
     replaceChildren(into, view);
-    if (run.status === "done") return;
+    if (run.status !== "running") return;
     await new Promise((resolve) => window.setTimeout(resolve, 1000));
   }
 }

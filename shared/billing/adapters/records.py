@@ -17,6 +17,7 @@ from billing.domain.credits import CreditEntry, CreditKind
 from billing.domain.customers import Customer
 from billing.domain.invoices import Invoice, InvoiceStatus, Issuer, LineItem, LineType
 from billing.domain.meters import Meter
+from billing.domain.time import from_micros
 from billing.domain.usage import UsageAggregate, UsageEvent
 from billing.pricing.plans import Plan, plan_from_spec, plan_to_spec
 
@@ -306,8 +307,20 @@ def billing_run_to_record(run: BillingRunRecord) -> dict[str, Any]:
 
 
 def billing_run_from_record(
-    record: dict[str, Any], *, queued: int, billed: int, failed: int, planned: bool, unpriced: int = 0
+    record: dict[str, Any],
+    *,
+    queued: int,
+    billed: int,
+    failed: int,
+    planned: bool,
+    unpriced: int = 0,
+    position: str | None = None,
+    heartbeat_us: int | None = None,
+    resumptions: int = 0,
+    failure: str | None = None,
 ) -> BillingRunRecord:
+    """The run from its identity and the progress the adapter keeps beside it (counters, queuing position,
+    heartbeat in µs, takeovers, the reason it was given up)."""
     return BillingRunRecord(
         id=record["id"],
         period=record["period"],
@@ -318,6 +331,10 @@ def billing_run_from_record(
         customers_failed=failed,
         customers_with_unpriced_usage=unpriced,
         planned=planned,
+        position=position,
+        heartbeat_at=None if heartbeat_us is None else from_micros(heartbeat_us),
+        resumptions=resumptions,
+        failure=failure,
     )
 
 

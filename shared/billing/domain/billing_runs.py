@@ -10,15 +10,27 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from billing.domain.customers import Customer
 from billing.domain.errors import InvalidInput
 
 # Outcomes recorded in one storage write (DynamoDB: one transaction of the outcomes plus the run's counters).
 MAX_OUTCOMES_PER_WRITE = 50
+
+# A run's starter records its progress (heartbeat) after every page of customers it queues. No function lives
+# longer than Lambda's 15-minute ceiling, so a run without progress for longer than that has no live starter:
+# a sweep may take it over. Misjudging a slow starter as dead costs work, never money: queuing a page twice bills
+# its customers twice, which changes nothing (one invoice per customer and period, one outcome per run and
+# customer), and the progress write is conditional on the position read, so a page is counted once.
+STALE_AFTER = timedelta(minutes=15)
+# Takeovers before a sweep gives up on a run and fails it with the reason (a run that kills every resumer).
+MAX_RESUMPTIONS = 3
+
+RunStatus = Literal["running", "done", "failed"]
 
 
 class OutcomeStatus(StrEnum):
@@ -48,10 +60,32 @@ class BillingRunRecord:
     customers_failed: int = 0
     customers_with_unpriced_usage: int = 0  # billed customers whose outcome names unpriced features
     planned: bool = False  # every customer has been queued
+    # Where queuing resumes: the customer listing's cursor after the last page queued (None: the first page).
+    position: str | None = None
+    heartbeat_at: datetime | None = None  # the starter's last progress (None: created_at)
+    resumptions: int = 0  # times a sweep took the run over from a starter that stopped
+    failure: str | None = None  # why the run was given up before every customer was queued
 
     @property
     def is_done(self) -> bool:
         return self.planned and self.customers_billed + self.customers_failed >= self.customers_queued
+
+    @property
+    def is_failed(self) -> bool:
+        return self.failure is not None
+
+    @property
+    def is_unfinished(self) -> bool:
+        """Still queuing its customers: its starter is at work, or died (a sweep's business)."""
+        return not self.planned and not self.is_failed
+
+    @property
+    def status(self) -> RunStatus:
+        return "failed" if self.is_failed else "done" if self.is_done else "running"
+
+    @property
+    def last_progress(self) -> datetime:
+        return self.heartbeat_at or self.created_at
 
 
 @dataclass(frozen=True)

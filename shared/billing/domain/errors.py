@@ -18,6 +18,10 @@ class BillingError(Exception):
         self.message = message
         self.field = field
 
+    def details(self) -> dict[str, str]:
+        """What the error body carries besides code, message and field (e.g. the run a 503 interrupted)."""
+        return {}
+
 
 class InvalidInput(BillingError):
     """Input that passed the schema but breaks a domain rule (unknown timezone, bad period, ...)."""
@@ -89,9 +93,10 @@ class RequestKeyReused(BillingError):
 
     code = "idempotency_key_reused"
 
-    def __init__(self) -> None:
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            "this Idempotency-Key was already used with a different request; send a new key for a new request",
+            message
+            or "this Idempotency-Key was already used with a different request; send a new key for a new request",
             field="Idempotency-Key",
         )
 
@@ -172,3 +177,19 @@ class QueueUnavailable(StorageUnavailable):
     """The billing queue refused or lost a message (throttled, unreachable, misconfigured)."""
 
     code = "queue_unavailable"
+
+
+class BillingRunInterrupted(StorageUnavailable):
+    """Starting (or resuming) a run stopped half-way because storage or the queue failed: the run exists, with
+    the customers queued so far; a retry with the same Idempotency-Key, or the sweep, resumes it."""
+
+    def __init__(self, run_id: str, queued: int, cause: StorageUnavailable) -> None:
+        super().__init__(
+            f"{cause.message}; billing run {run_id} stopped after queuing {queued} customers: retry with the same"
+            " Idempotency-Key to resume it (the daily sweep resumes it otherwise)"
+        )
+        self.code = cause.code  # storage_unavailable or queue_unavailable, as the cause said
+        self.run_id = run_id
+
+    def details(self) -> dict[str, str]:
+        return {"billing_run_id": self.run_id}

@@ -42,8 +42,14 @@ def status_of(error: BillingError) -> HTTPStatus:
     return next((status for kind, status in _STATUS_BY_ERROR if isinstance(error, kind)), HTTPStatus.BAD_REQUEST)
 
 
-def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
+def error_response(
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    fields: Sequence[dict[str, str]] = (),
+    details: dict[str, str] | None = None,
+) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message, **(details or {})}
     if fields:
         error["fields"] = list(fields)
     return Response(status_code=status, content_type="application/json", body=json.dumps({"error": error}))
@@ -51,7 +57,7 @@ def error_response(status: HTTPStatus, code: str, message: str, fields: Sequence
 
 def domain_error_response(error: BillingError) -> Response:
     fields = [{"field": error.field, "message": error.message}] if error.field else []
-    return error_response(status_of(error), error.code, error.message, fields)
+    return error_response(status_of(error), error.code, error.message, fields, error.details())
 
 
 def field_path(location: Iterable[Any]) -> str:

@@ -12,22 +12,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from billing.domain.billing_runs import (
     MAX_OUTCOMES_PER_WRITE,
+    MAX_RESUMPTIONS,
+    STALE_AFTER,
     BillingRunRecord,
     BillingShard,
     CustomerOutcome,
     OutcomeStatus,
+    RunStatus,
     shards_of,
 )
 from billing.domain.customers import Customer
-from billing.domain.errors import BillingRunNotFound, InvalidInput
+from billing.domain.errors import (
+    BillingError,
+    BillingRunInterrupted,
+    BillingRunNotFound,
+    Conflict,
+    InvalidInput,
+    RequestKeyReused,
+    StorageUnavailable,
+)
 from billing.domain.paging import MAX_PAGE
-from billing.domain.time import BillingPeriod, timezone
+from billing.domain.request_keys import RequestKey, new_id
+from billing.domain.time import BillingPeriod, iso_utc, timezone
 from billing.ports import Storage
 from billing.queues import BillingQueue
 from billing.services.billing import BillingService, CustomerFailure
@@ -59,10 +71,25 @@ class BillingRun:
     customers_queued: int | None = None
     done: bool = True  # False while a queue's workers are still billing (invoice_ids/failures not known yet)
     unpriced: tuple[UnpricedUsage, ...] = ()  # billed customers with usage no price rated
+    failure: str | None = None  # why the run was given up (a retried start of a failed run)
 
     @property
     def invoices_generated(self) -> int:
         return len(self.invoice_ids)
+
+    @property
+    def status(self) -> RunStatus:
+        return "failed" if self.failure is not None else "done" if self.done else "running"
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep did: runs resumed (queued on to the end), runs failed with the reason, runs whose
+    resumption stopped again (run id, why: the next tick tries again)."""
+
+    resumed: tuple[BillingRun, ...]
+    failed: tuple[BillingRunRecord, ...]
+    interrupted: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -74,8 +101,8 @@ class BillingRunStatus:
     unpriced_cursor: str | None = None  # the next page of those, if any
 
     @property
-    def status(self) -> str:
-        return "done" if self.run.is_done else "running"
+    def status(self) -> RunStatus:
+        return self.run.status
 
 
 class BillingRunService:
@@ -96,46 +123,142 @@ class BillingRunService:
         self._clock = clock
         self._shard_size = shard_size
 
-    def create(self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime) -> BillingRunRecord:
+    def create(
+        self, period: BillingPeriod, *, unit_price: Decimal | None, now: datetime, run_id: str | None = None
+    ) -> BillingRunRecord:
         """A new billing run resource, before any customer is queued."""
-        record = BillingRunRecord(f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price)
+        record = BillingRunRecord(
+            run_id or f"run_{uuid.uuid4().hex}", period.key, now, unit_price=unit_price, heartbeat_at=self._clock()
+        )  # `now` may be a re-run's date; progress is on the wall clock, as the sweep reads it
         self._storage.billing_runs.add(record)
         return record
 
     def start(
-        self, period: BillingPeriod, *, unit_price: Decimal | None = None, now: datetime | None = None
+        self,
+        period: BillingPeriod,
+        *,
+        unit_price: Decimal | None = None,
+        now: datetime | None = None,
+        request_key: RequestKey | None = None,
     ) -> BillingRun:
         """Create a run resource and queue every customer for it, a page of customers at a time.
 
         The answer lists the invoices and failures known when the customers are queued: all of them with
         the in-process queue, none yet with SQS (the run is then "running": GET /v1/billing-runs/{id}).
+
+        `request_key` (from the Idempotency-Key header) names the run: a retry of a start that died or failed
+        half-way finds that run and resumes queuing where it stopped instead of starting another; a run of
+        another period or unit price under the same key is refused (RequestKeyReused). If storage or the
+        queue fails half-way, BillingRunInterrupted names the run.
         """
         now = now or self._clock()
-        record = self.create(period, unit_price=unit_price, now=now)
-        outcomes, queued, cursor = [], 0, None
+        run_id = None if request_key is None else new_id("run", request_key)
+        record = None if run_id is None else self._storage.billing_runs.get(run_id)
+        if record is None:
+            try:
+                record = self.create(period, unit_price=unit_price, now=now, run_id=run_id)
+            except Conflict:  # the same key's other attempt created it a moment ago
+                record = self._storage.billing_runs.get(run_id or "")
+                if record is None:
+                    raise
+        if (record.period, record.unit_price) != (period.key, unit_price):
+            raise RequestKeyReused(
+                f"this request's key names billing run {record.id} of period {record.period} and unit price"
+                f" {record.unit_price}; send a new key for a new run"
+            )
+        return self._queue_rest(record)
+
+    def resume_stale(self, *, now: datetime | None = None) -> SweepReport:
+        """The sweep (every schedule tick): runs whose starter stopped queuing (no progress for STALE_AFTER) are
+        taken over and queued on from where they stopped; a run taken over MAX_RESUMPTIONS times already is
+        failed with the reason instead. A run a resumption could not finish (storage or the queue still
+        failing, any other domain error) waits for the next tick, which counts it as another takeover. Runs
+        with recent progress are left to their starter."""
+        now = now or self._clock()
+        stale_before = now - STALE_AFTER
+        resumed: list[BillingRun] = []
+        failed: list[BillingRunRecord] = []
+        interrupted: list[tuple[str, str]] = []
+        cursor = None
         while True:
-            page = self._storage.customers.list(limit=MAX_PAGE, cursor=cursor)
-            if page.items:
-                self._storage.billing_runs.add_queued(record.id, len(page.items))
-                queued += len(page.items)
-                outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
+            page = self._storage.billing_runs.unfinished(limit=MAX_PAGE, cursor=cursor)
+            for run in page.items:
+                if run.last_progress >= stale_before:
+                    continue  # its starter may be at work: slow, not dead
+                if run.resumptions >= MAX_RESUMPTIONS:
+                    reason = (
+                        f"its starter stopped after queuing {run.customers_queued} customers (last progress"
+                        f" {iso_utc(run.last_progress)}) and {run.resumptions} resumptions did not finish queuing;"
+                        f" start a new run of {run.period}"
+                    )
+                    if self._storage.billing_runs.fail(run.id, reason, at=now):
+                        failed.append(replace(run, failure=reason))
+                    continue
+                claimed = self._storage.billing_runs.claim_stale(run.id, stale_before=stale_before, at=now)
+                if claimed is None:
+                    continue  # another sweep took it, or its starter moved on
+                try:
+                    resumed.append(self._queue_rest(claimed))
+                except BillingError as error:  # this run's trouble (the queue, storage, a stale cursor): not the tick's
+                    interrupted.append((run.id, error.message))
             if page.cursor is None:
-                break
+                return SweepReport(tuple(resumed), tuple(failed), tuple(interrupted))
             cursor = page.cursor
-        self._storage.billing_runs.add_queued(record.id, 0, planned=True)
+
+    def _queue_rest(self, record: BillingRunRecord) -> BillingRun:
+        """Queue the run's customers from its position on, recording progress (and a heartbeat) after each
+        page: the page is sent first, then counted, so a starter that dies in between leaves the page to be
+        sent again (harmless) rather than counted and never sent. A progress write refused because another
+        starter moved the run on ends this one: the other finishes it."""
+        if not record.is_unfinished:
+            return self._answer(record, [])
+        outcomes: list[CustomerOutcome] = []
+        position = record.position
+        try:
+            while True:
+                page = self._storage.customers.list(limit=MAX_PAGE, cursor=position)
+                if page.items:
+                    outcomes += self._queue.send(shards_of(record, page.items, size=self._shard_size))
+                planned = page.cursor is None
+                moved = self._storage.billing_runs.advance(
+                    record.id,
+                    from_position=position,
+                    to_position=page.cursor,
+                    queued=len(page.items),
+                    planned=planned,
+                    at=self._clock(),
+                )
+                if planned or not moved:
+                    break
+                position = page.cursor
+        except StorageUnavailable as error:  # QueueUnavailable too
+            raise BillingRunInterrupted(record.id, self._queued_so_far(record), error) from error
+        return self._answer(self._storage.billing_runs.get(record.id) or record, outcomes)
+
+    def _queued_so_far(self, record: BillingRunRecord) -> int:
+        try:
+            return (self._storage.billing_runs.get(record.id) or record).customers_queued
+        except StorageUnavailable:  # the 503 must still name the run
+            return record.customers_queued
+
+    @staticmethod
+    def _answer(record: BillingRunRecord, outcomes: Sequence[CustomerOutcome]) -> BillingRun:
+        """The run as its start answers: the invoices and failures of the customers this call billed (all of
+        them with the in-process queue, unless it resumed a run), its stored counts and status."""
         invoice_ids = tuple(o.invoice_id for o in outcomes if o.status == OutcomeStatus.BILLED and o.invoice_id)
         failures = tuple(
             CustomerFailure(o.customer_id, o.reason or "unknown") for o in outcomes if o.status == OutcomeStatus.FAILED
         )
         unpriced = tuple(UnpricedUsage.of(o) for o in outcomes if o.unpriced_features)
         return BillingRun(
-            period.key,
+            record.period,
             invoice_ids,
             failures,
             record.id,
-            customers_queued=queued,
-            done=len({o.customer_id for o in outcomes}) >= queued,
+            customers_queued=record.customers_queued,
+            done=record.is_done,
             unpriced=unpriced,
+            failure=record.failure,
         )
 
     def start_scheduled(self, *, now: datetime | None = None, unit_price: Decimal | None = None) -> BillingRun:
@@ -153,6 +276,7 @@ class BillingRunService:
         outcome recorded once per run and customer).
         """
         now = now or self._clock()
+        self._check_run_of(shard)
         customers: Sequence[Customer | str] = shard.customers or shard.customer_ids
         outcomes = self._billing.bill_customers(
             customers, BillingPeriod.parse(shard.period), unit_price=shard.unit_price, now=now
@@ -166,6 +290,7 @@ class BillingRunService:
         """A last attempt at a shard the queue gave up on (its dead-letter queue's consumer): every customer
         is billed if it can be now, else recorded as failed with why, so the run reports it and ends."""
         now = now or self._clock()
+        self._check_run_of(shard)
         outcomes = self._billing.bill_each(
             shard.customer_ids,
             BillingPeriod.parse(shard.period),
@@ -197,6 +322,19 @@ class BillingRunService:
         return BillingRunStatus(
             run, failures, page.cursor, tuple(UnpricedUsage.of(o) for o in unpriced.items), unpriced.cursor
         )
+
+    def _check_run_of(self, shard: BillingShard) -> None:
+        """A shard bills nothing unless it is one of a run we started: BillingRunNotFound for an unknown run (a
+        stale or forged message), InvalidInput when its period or unit price is not its run's (forged). Either
+        way delivering it again cannot help: the queue's consumers drop it."""
+        run = self._storage.billing_runs.get(shard.run_id)
+        if run is None:
+            raise BillingRunNotFound(shard.run_id)
+        if (run.period, run.unit_price) != (shard.period, shard.unit_price):
+            raise InvalidInput(
+                f"shard of billing run {run.id} names period {shard.period} and unit price {shard.unit_price};"
+                f" the run's are {run.period} and {run.unit_price}"
+            )
 
     def _record(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         unique = list({outcome.customer_id: outcome for outcome in outcomes}.values())  # a shard repeating an id

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from billing.adapters.dynamodb import item_keys
-from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, undoc
+from billing.adapters.dynamodb.table.attributes import Item, doc, integer, n, s, text, undoc
 from billing.adapters.dynamodb.table.client import NOT_EXISTS, Table, put_action, update_action
 from billing.adapters.dynamodb.table.errors import Cancelled, ConditionFailed
+from billing.adapters.dynamodb.table.schema import LIST_PK, LIST_SK
 from billing.adapters.records import (
     billing_run_from_record,
     billing_run_to_record,
@@ -20,9 +22,27 @@ from billing.adapters.records import (
 from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord, CustomerOutcome, OutcomeStatus
 from billing.domain.errors import BillingRunNotFound, ConcurrentUpdate, Conflict
 from billing.domain.paging import Page
+from billing.domain.time import to_micros
 
 _COUNTERS = {OutcomeStatus.BILLED: "billed", OutcomeStatus.FAILED: "failed"}
 _ATTEMPTS = 10
+# Still queuing its customers: neither planned nor failed (an item stored before heartbeats has none: stale).
+_UNFINISHED = "attribute_exists(PK) AND planned = :false AND attribute_not_exists(failure)"
+
+
+def _run_of(item: Item) -> BillingRunRecord:
+    return billing_run_from_record(
+        undoc(item),
+        queued=integer(item, "queued"),
+        billed=integer(item, "billed"),
+        failed=integer(item, "failed"),
+        planned=bool(item.get("planned", {}).get("BOOL", False)),
+        unpriced=integer(item, "unpriced"),
+        position=text(item, "position"),
+        heartbeat_us=integer(item, "heartbeat") if "heartbeat" in item else None,
+        resumptions=integer(item, "resumptions"),
+        failure=text(item, "failure"),
+    )
 
 
 def outcome_from_item(item: Item) -> CustomerOutcome:
@@ -36,12 +56,14 @@ class DynamoBillingRuns:
     def add(self, run: BillingRunRecord) -> None:
         item = {
             **item_keys.run(run.id),
+            **item_keys.listing(item_keys.UNFINISHED_RUNS, run.id),
             "doc": doc(billing_run_to_record(run)),
             "queued": n(run.customers_queued),
             "billed": n(run.customers_billed),
             "failed": n(run.customers_failed),
             "unpriced": n(run.customers_with_unpriced_usage),
             "planned": {"BOOL": run.planned},
+            "heartbeat": n(to_micros(run.last_progress)),
         }
         try:
             self._table.put(item, condition=NOT_EXISTS)
@@ -50,26 +72,78 @@ class DynamoBillingRuns:
 
     def get(self, run_id: str) -> BillingRunRecord | None:
         item = self._table.get(item_keys.run(run_id))
-        if item is None:
-            return None
-        return billing_run_from_record(
-            undoc(item),
-            queued=integer(item, "queued"),
-            billed=integer(item, "billed"),
-            failed=integer(item, "failed"),
-            planned=bool(item.get("planned", {}).get("BOOL", False)),
-            unpriced=integer(item, "unpriced"),
-        )
+        return None if item is None else _run_of(item)
 
-    def add_queued(self, run_id: str, count: int, *, planned: bool = False) -> None:
-        expression = "ADD queued :count" + (" SET planned = :planned" if planned else "")
-        values: dict[str, Any] = {":count": n(count)}
-        if planned:
-            values[":planned"] = {"BOOL": True}
+    def advance(
+        self,
+        run_id: str,
+        *,
+        from_position: str | None,
+        to_position: str | None,
+        queued: int,
+        planned: bool,
+        at: datetime,
+    ) -> bool:
+        sets = ["heartbeat = :at", "planned = :planned"]
+        removes = [] if to_position is not None else ["#position"]
+        values: dict[str, Any] = {":count": n(queued), ":at": n(to_micros(at)), ":planned": {"BOOL": planned}}
+        if to_position is not None:
+            sets.append("#position = :to")
+            values[":to"] = s(to_position)
+        if planned:  # off the sweep's index
+            removes += [LIST_PK, LIST_SK]
+        if from_position is None:
+            at_position = "attribute_not_exists(#position)"
+        else:
+            at_position = "#position = :from"
+            values[":from"] = s(from_position)
+        expression = f"SET {', '.join(sets)} ADD queued :count" + (f" REMOVE {', '.join(removes)}" if removes else "")
         try:
-            self._table.update(item_keys.run(run_id), expression, condition="attribute_exists(PK)", values=values)
+            self._table.update(
+                item_keys.run(run_id),
+                expression,
+                condition=f"{_UNFINISHED} AND {at_position}",
+                names={"#position": "position"},
+                values={**values, ":false": {"BOOL": False}},
+            )
         except ConditionFailed:
-            raise BillingRunNotFound(run_id) from None
+            if self.get(run_id) is None:
+                raise BillingRunNotFound(run_id) from None
+            return False
+        return True
+
+    def claim_stale(self, run_id: str, *, stale_before: datetime, at: datetime) -> BillingRunRecord | None:
+        try:
+            item = self._table.update(
+                item_keys.run(run_id),
+                "SET heartbeat = :at ADD resumptions :one",
+                condition=f"{_UNFINISHED} AND (attribute_not_exists(heartbeat) OR heartbeat < :before)",
+                values={
+                    ":at": n(to_micros(at)),
+                    ":one": n(1),
+                    ":before": n(to_micros(stale_before)),
+                    ":false": {"BOOL": False},
+                },
+                return_new=True,
+            )
+        except ConditionFailed:
+            return None
+        return None if item is None else _run_of(item)
+
+    def fail(self, run_id: str, reason: str, *, at: datetime) -> bool:
+        try:
+            self._table.update(
+                item_keys.run(run_id),
+                f"SET failure = :reason, heartbeat = :at REMOVE {LIST_PK}, {LIST_SK}",
+                condition=_UNFINISHED,
+                values={":reason": s(reason), ":at": n(to_micros(at)), ":false": {"BOOL": False}},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def unfinished(self, *, limit: int, cursor: str | None = None) -> Page[BillingRunRecord]:
+        return self._table.list_kind(item_keys.UNFINISHED_RUNS, _run_of, limit=limit, cursor=cursor)
 
     def record_outcomes(self, run_id: str, outcomes: Sequence[CustomerOutcome]) -> None:
         """BatchGetItem of the stored outcomes, then one TransactWriteItems: each changed outcome (conditional on

@@ -162,6 +162,7 @@ INVOICE_NUMBERS = key("COUNTER#invoice_number", "COUNTER")
 # Listing partitions of the ByType index.
 CUSTOMERS, PLANS, INVOICES, API_KEYS, METERS = "CUSTOMERS", "PLANS", "INVOICES", "APIKEYS", "METERS"
 DRAFTS = "DRAFTS"
+UNFINISHED_RUNS = "RUNS#UNFINISHED"  # sparse: a run is listed while it queues its customers (the sweep's)
 
 
 def listing(kind: str, identity: str) -> Item:

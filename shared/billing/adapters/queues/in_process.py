@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 
 from billing.domain.billing_runs import BillingShard, CustomerOutcome
+from billing.domain.errors import BillingRunNotFound
+from billing.observability import logger
 
 
 class InProcessBillingQueue:
@@ -23,4 +25,11 @@ class InProcessBillingQueue:
 
     def send(self, shards: Sequence[BillingShard]) -> list[CustomerOutcome]:
         with self._unit_of_work():
-            return [outcome for shard in shards for outcome in self._bill_shard(shard)]
+            return [outcome for shard in shards for outcome in self._bill_or_drop(shard)]
+
+    def _bill_or_drop(self, shard: BillingShard) -> list[CustomerOutcome]:
+        try:
+            return self._bill_shard(shard)
+        except BillingRunNotFound as error:  # as the SQS worker does: billing it again cannot help
+            logger.error("dropping a billing shard", extra={"run_id": shard.run_id, "error": str(error)})
+            return []

@@ -51,16 +51,19 @@ class FinalizeRunOut(ResponseModel):
 
 class BillingRunOut(ResponseModel):
     """A started run. With a billing queue the customers are billed after the answer: status "running",
-    invoices_generated 0, invoice_ids and failures empty; GET /v1/billing-runs/{billing_run_id} follows it."""
+    invoices_generated 0, invoice_ids and failures empty; GET /v1/billing-runs/{billing_run_id} follows it.
+    A retry with the same Idempotency-Key of a start that failed or died answers the same run, resumed (its
+    invoices and failures are then those of the customers this request billed)."""
 
     period: str
     invoices_generated: int
     invoice_ids: list[str]
     billing_run_id: str | None = None
     failures: list[CustomerFailureOut] = []  # customers that could not be billed; everyone else was
-    status: Literal["running", "done"] = "done"
+    status: Literal["running", "done", "failed"] = "done"
     customers_queued: int | None = None
     unpriced_usage: list[UnpricedUsageOut] = []  # billed customers with usage no price rated (empty while running)
+    failure_reason: str | None = None  # why the run was given up (status "failed")
 
     @classmethod
     def of(cls, run: BillingRun) -> BillingRunOut:
@@ -70,20 +73,22 @@ class BillingRunOut(ResponseModel):
             invoice_ids=list(run.invoice_ids),
             billing_run_id=run.run_id,
             failures=[CustomerFailureOut.of(f) for f in run.failures],
-            status="done" if run.done else "running",
+            status=run.status,
             customers_queued=run.customers_queued,
             unpriced_usage=[UnpricedUsageOut.of(u) for u in run.unpriced],
+            failure_reason=run.failure,
         )
 
 
 class BillingRunStatusOut(ResponseModel):
     """GET /v1/billing-runs/{id}: the run's counts, a page of its failed customers (next_cursor pages on, as
     `cursor`) and a page of its customers billed with unpriced usage (unpriced_usage_next_cursor pages on, as
-    `unpriced_cursor`)."""
+    `unpriced_cursor`). Status "failed": the run was given up before every customer was queued (its starter
+    stopped and resumptions did not finish it), with failure_reason; customers it billed stay billed."""
 
     id: str
     period: str
-    status: Literal["running", "done"]
+    status: Literal["running", "done", "failed"]
     customers_queued: int
     customers_billed: int
     customers_failed: int
@@ -92,6 +97,7 @@ class BillingRunStatusOut(ResponseModel):
     customers_with_unpriced_usage: int = 0
     unpriced_usage: list[UnpricedUsageOut] = []
     unpriced_usage_next_cursor: str | None = None
+    failure_reason: str | None = None
 
     @classmethod
     def of(cls, report: BillingRunStatus) -> BillingRunStatusOut:
@@ -99,7 +105,7 @@ class BillingRunStatusOut(ResponseModel):
         return cls(
             id=run.id,
             period=run.period,
-            status="done" if run.is_done else "running",
+            status=report.status,
             customers_queued=run.customers_queued,
             customers_billed=run.customers_billed,
             customers_failed=run.customers_failed,
@@ -108,4 +114,5 @@ class BillingRunStatusOut(ResponseModel):
             customers_with_unpriced_usage=run.customers_with_unpriced_usage,
             unpriced_usage=[UnpricedUsageOut.of(u) for u in report.unpriced],
             unpriced_usage_next_cursor=report.unpriced_cursor,
+            failure_reason=run.failure,
         )
