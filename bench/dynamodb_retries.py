@@ -17,14 +17,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import secrets
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import REPO
+from bench.gateway_http import launched_gateway
 from bench.stats import median, percentile
 
 BATCH = 100
@@ -171,42 +166,9 @@ def measure(gateway: Gateway, stored: int, writers: int, rounds: int, samples: i
 @contextmanager
 def dynamodb_gateway(key: str) -> Iterator[Gateway]:
     """`STORAGE_BACKEND=dynamodb python -m local_gateway` on a free loopback port, its own data folder."""
-    with tempfile.TemporaryDirectory(prefix="bench-dynamodb-") as folder:
-        env = {
-            **os.environ,
-            "STORAGE_BACKEND": "dynamodb",
-            "HOST": "127.0.0.1",
-            "PORT": "0",
-            "BILLING_DB_PATH": str(Path(folder) / "billing.db"),
-            "BILLING_ADMIN_API_KEY": key,
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "shared")]),
-            "PYTHONUNBUFFERED": "1",
-        }
-        for name in ("TABLE_NAME", "AWS_ENDPOINT_URL"):
-            env.pop(name, None)
-        command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml"]
-        process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        try:
-            assert process.stdout is not None
-            url = next(
-                (m.group(1) for line in process.stdout if (m := re.search(r"Local gateway on (\S+)", line))), None
-            )
-            if url is None:
-                raise SystemExit(f"the gateway exited with {process.wait()} before listening")
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            host, port = url.removeprefix("http://").rsplit(":", 1)
-            yield Gateway(host, int(port), process.pid, key)
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with launched_gateway(key, {"STORAGE_BACKEND": "dynamodb"}) as (url, pid):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        yield Gateway(host, int(port), pid, key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

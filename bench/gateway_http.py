@@ -106,11 +106,12 @@ def measure(url: str, key: str, count: int) -> list[Series]:
 
 
 @contextmanager
-def gateway_process(key: str) -> Iterator[str]:
-    """`python -m local_gateway` on a free loopback port with its own database; yields its URL."""
+def launched_gateway(key: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """`python -m local_gateway` on a free loopback port with its own data folder (SQLite unless `env` says
+    otherwise); yields its URL and pid, and stops it with SIGINT as Ctrl-C would."""
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as folder:
-        env = {
-            **os.environ,
+        environment = {
+            **{name: value for name, value in os.environ.items() if name not in {"TABLE_NAME", "AWS_ENDPOINT_URL"}},
             "HOST": "127.0.0.1",
             "PORT": "0",
             "BILLING_DB_PATH": str(Path(folder) / "billing.db"),
@@ -119,10 +120,11 @@ def gateway_process(key: str) -> Iterator[str]:
             "POWERTOOLS_LOG_LEVEL": "WARNING",
             "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "shared")]),
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         command = [sys.executable, "-m", "local_gateway", "--template", "template.yaml"]
         process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         try:
             assert process.stdout is not None
@@ -132,10 +134,21 @@ def gateway_process(key: str) -> Iterator[str]:
             if url is None:
                 raise SystemExit(f"the gateway exited with {process.wait()} before listening")
             threading.Thread(target=process.stdout.read, daemon=True).start()
-            yield url
+            yield url, process.pid
         finally:
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def gateway_process(key: str) -> Iterator[str]:
+    """The SQLite gateway; yields its URL."""
+    with launched_gateway(key) as (url, _):
+        yield url
 
 
 def main(argv: Sequence[str] | None = None) -> int:

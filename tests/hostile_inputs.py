@@ -10,6 +10,7 @@ handlers (tests/handlers/test_hostile_inputs.py) and over HTTP through the local
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -374,3 +375,21 @@ GENERIC_BODIES: dict[str, str | bytes] = {
 # The largest quantity the API takes, and what its usage reply may weigh.
 LARGEST_QUANTITY = "999999999999999.999999999"
 SMALL_REPLY_BYTES = 200
+
+
+def crafted_cursor(position: object) -> str:
+    """A cursor this API never made: the base64 of any JSON."""
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+# Issue 17: cursors this API never made reached SQLite's bindings (500: "Error binding parameter", "Python int too
+# large to convert to SQLite INTEGER"); the JSON nested past the recursion limit crashed the decoder.
+CRAFTED_CURSORS = {
+    "an object": crafted_cursor({"after": {"a": 1}}),
+    "a list": crafted_cursor({"after": [1, 2]}),
+    "10**400": crafted_cursor({"after": 10**400}),
+    "a float": crafted_cursor({"after": 1.5}),
+    "true": crafted_cursor({"after": True}),
+    "a key of another shape": crafted_cursor({"pk": ["N", "1e400"], "sk": ["S", "x"]}),
+    "JSON nested 1,500 deep": base64.urlsafe_b64encode(b"[" * 1_500).decode(),
+}

@@ -5,7 +5,6 @@ cursors without a 5xx, refusing them where it reads them."""
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from urllib.parse import urlencode
@@ -13,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.hostile_inputs import (
+    CRAFTED_CURSORS,
     DROP_IN,
     GENERIC_BODIES,
     HOSTILE,
@@ -97,17 +97,6 @@ def test_every_operation_takes_the_generic_hostile_bodies_without_a_5xx(gateway,
                 assert "body" in named_fields(reply), (name, content_type, reply)
 
 
-def _crafted(position: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
-
-
-# Issue 17: 500 on SQLite for each of these, on every listing.
-CRAFTED_CURSORS = {
-    "an object": _crafted({"after": {"a": 1}}),
-    "a list": _crafted({"after": [1, 2]}),
-    "10**400": _crafted({"after": 10**400}),
-    "JSON nested 1,500 deep": base64.urlsafe_b64encode(b"[" * 1_500).decode(),
-}
 CURSOR_PARAMETERS = [
     (path, parameter["name"])
     for path, item in DOCUMENT["paths"].items()

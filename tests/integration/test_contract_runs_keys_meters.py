@@ -12,6 +12,7 @@ from billing.domain.billing_runs import MAX_OUTCOMES_PER_WRITE, BillingRunRecord
 from billing.domain.errors import BillingRunNotFound, Conflict, InvalidInput, NotFound
 from billing.domain.meters import Meter
 
+from tests.hostile_inputs import CRAFTED_CURSORS, crafted_cursor
 from tests.integration.builders import NOW, D, customer, every
 
 
@@ -187,21 +188,6 @@ def test_the_health_probe_passes_on_a_working_store(store):
     store.check()
 
 
-def _crafted(position: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
-
-
-# Issue 17: cursors this API never made reached SQLite's bindings (500: "Error binding parameter", "Python int too
-# large to convert to SQLite INTEGER"); the JSON nested past the recursion limit crashed the decoder.
-CRAFTED_CURSORS = {
-    "an object": _crafted({"after": {"a": 1}}),
-    "a list": _crafted({"after": [1, 2]}),
-    "10**400": _crafted({"after": 10**400}),
-    "a float": _crafted({"after": 1.5}),
-    "true": _crafted({"after": True}),
-    "a key of another shape": _crafted({"pk": ["N", "1e400"], "sk": ["S", "x"]}),
-    "JSON nested 1,500 deep": base64.urlsafe_b64encode(b"[" * 1_500).decode(),
-}
 PAGED_LISTINGS = {
     "customers": lambda store, cursor: store.customers.list(limit=2, cursor=cursor),
     "plans": lambda store, cursor: store.plans.list(limit=2, cursor=cursor),
@@ -229,7 +215,7 @@ def test_a_real_cursor_with_its_values_changed_in_type_is_invalid_input_naming_c
     assert real is not None
     position = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
     for changed in (["N", "abc"], ["N", "1e400"], ["S", ""], 10**400, {"a": 1}):
-        crafted = _crafted({name: changed for name in position})
+        crafted = crafted_cursor({name: changed for name in position})
         with pytest.raises(InvalidInput) as error:
             store.customers.list(limit=2, cursor=crafted)
         assert error.value.field == "cursor", changed
