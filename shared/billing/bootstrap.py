@@ -159,7 +159,7 @@ class Services:
 
         queue = self._queue
         if queue is None:
-            from billing.adapters.queues.in_process import InProcessBillingQueue
+            from billing.queues.in_process import InProcessBillingQueue
 
             def bill_shard(shard: BillingShard) -> list[CustomerOutcome]:
                 return self.runs.bill_queued_shard(shard)  # as a queue's worker would: this service, built by then
@@ -206,7 +206,7 @@ def build_services(
 def open_queue(settings: Settings) -> BillingQueue | None:
     if settings.queue_url is None:
         return None
-    from billing.adapters.queues.sqs import SqsBillingQueue
+    from billing.queues.sqs import SqsBillingQueue
 
     return SqsBillingQueue(settings.queue_url, endpoint_url=settings.aws_endpoint_url)
 

@@ -271,7 +271,7 @@ def test_a_forged_shard_of_a_real_run_with_another_unit_price_bills_nothing(inje
 
 
 def test_the_in_process_queue_drops_a_shard_of_an_unknown_run_and_bills_the_others(injected_services, caplog):
-    from billing.adapters.queues.in_process import InProcessBillingQueue
+    from billing.queues.in_process import InProcessBillingQueue
 
     services = injected_services
     known, unknown = customer_with_usage(services, "k@acme.example"), customer_with_usage(services, "u@acme.example")

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from billing import bootstrap
 from billing.adapters.dynamodb import DynamoStorage
-from billing.adapters.queues.sqs import SqsBillingQueue
 from billing.bootstrap import build_services
 from billing.domain.billing_runs import BillingShard, OutcomeStatus, shards_of
 from billing.domain.customers import Customer
@@ -28,6 +27,7 @@ from billing.domain.invoices import invoice_id_for
 from billing.domain.paging import all_items
 from billing.domain.time import BillingPeriod, local_day_of
 from billing.domain.usage import UsageEvent
+from billing.queues.sqs import SqsBillingQueue
 
 from local_gateway import moto_speedups
 from local_gateway.aws_resources import aws_resources, create_resources

@@ -14,13 +14,13 @@ from decimal import Decimal
 import boto3
 import pytest
 from billing import bootstrap
-from billing.adapters.queues.in_process import InProcessBillingQueue
-from billing.adapters.queues.sqs import SqsBillingQueue
 from billing.bootstrap import Services, build_services
 from billing.domain.billing_runs import MAX_RESUMPTIONS, BillingShard, CustomerOutcome
 from billing.domain.errors import BillingRunInterrupted, QueueUnavailable
 from billing.domain.request_keys import RequestKey
 from billing.domain.time import BillingPeriod
+from billing.queues.in_process import InProcessBillingQueue
+from billing.queues.sqs import SqsBillingQueue
 from billing.services import NewEvent
 
 from tests.conftest import FrozenClock
